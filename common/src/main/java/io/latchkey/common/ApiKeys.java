@@ -1,0 +1,121 @@
+package io.latchkey.common;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The internal API keys this node accepts, and the one it sends. Keys are compared in
+ * constant time through their SHA-256 digests (so neither content nor length leaks), and are
+ * only ever named in logs by {@link #fingerprint(String)}.
+ */
+public final class ApiKeys {
+
+  /** What a key is good for. FULL covers VALIDATE. */
+  public enum Scope { FULL, VALIDATE }
+
+  /** The key a local run uses when no key is configured; the README names it. Refused by the production profile. */
+  public static final String DEVELOPMENT_KEY = "dev-internal-key-change-me";
+
+  private final List<byte[]> fullDigests;
+  private final List<byte[]> validateDigests;
+  private final String outgoing;
+
+  public ApiKeys(List<String> fullKeys, List<String> validateKeys, String outgoing) {
+    if (fullKeys.isEmpty()) {
+      throw new IllegalArgumentException("at least one full API key is required (API_KEYS)");
+    }
+    this.fullDigests = fullKeys.stream().map(ApiKeys::digest).toList();
+    this.validateDigests = validateKeys.stream().map(ApiKeys::digest).toList();
+    this.outgoing = outgoing == null || outgoing.isBlank() ? fullKeys.get(0) : outgoing;
+  }
+
+  /**
+   * Reads API_KEYS, API_KEYS_VALIDATE and API_KEY from the given environment. Without API_KEYS
+   * the development key is used, unless {@code production} is set, in which case this throws.
+   */
+  public static ApiKeys fromEnvironment(Map<String, String> env, boolean production) {
+    List<String> full = split(env.get("API_KEYS"));
+    if (full.isEmpty()) {
+      if (production) {
+        throw new IllegalStateException("the production profile needs API_KEYS (comma-separated internal keys)");
+      }
+      full = List.of(DEVELOPMENT_KEY);
+    }
+    if (production && full.contains(DEVELOPMENT_KEY)) {
+      throw new IllegalStateException("the production profile refuses the development API key");
+    }
+    return new ApiKeys(full, split(env.get("API_KEYS_VALIDATE")), env.get("API_KEY"));
+  }
+
+  public static List<String> split(String value) {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : value.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
+  }
+
+  /** The scope of a presented key, empty when it is missing or unknown. Constant time over the configured keys. */
+  public Optional<Scope> scopeOf(String presented) {
+    if (presented == null || presented.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] d = digest(presented);
+    boolean full = false;
+    for (byte[] k : fullDigests) {
+      full |= MessageDigest.isEqual(k, d);
+    }
+    boolean validate = false;
+    for (byte[] k : validateDigests) {
+      validate |= MessageDigest.isEqual(k, d);
+    }
+    if (full) {
+      return Optional.of(Scope.FULL);
+    }
+    return validate ? Optional.of(Scope.VALIDATE) : Optional.empty();
+  }
+
+  /** True when the key is a full internal key. */
+  public boolean isFull(String presented) {
+    return scopeOf(presented).filter(s -> s == Scope.FULL).isPresent();
+  }
+
+  /** True when the key is a full key or a validate-only key. */
+  public boolean canValidate(String presented) {
+    return scopeOf(presented).isPresent();
+  }
+
+  /** The key this node sends with its own requests. */
+  public String outgoing() {
+    return outgoing;
+  }
+
+  public boolean usesDevelopmentKey() {
+    return Arrays.equals(digest(outgoing), digest(DEVELOPMENT_KEY));
+  }
+
+  /** A short, non-reversible name for a key, safe for logs. */
+  public static String fingerprint(String key) {
+    return "key:" + HexFormat.of().formatHex(digest(key), 0, 4);
+  }
+
+  private static byte[] digest(String key) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.latchkey.common;
+
+/**
+ * Every event-bus address the services use. Requests carry the headers of {@link BusHeaders};
+ * payloads are the records of the {@code io.latchkey.common.bus} package.
+ */
+public final class BusAddresses {
+
+  /** user service: {@code {"login"} or {"userId"}} to {@link io.latchkey.common.bus.Credentials}; 404 user_not_found. */
+  public static final String USER_CREDENTIALS = "latchkey.user.credentials";
+
+  /** user service: {@code {"userId"}} to the public user JSON of API.md; 404 user_not_found. */
+  public static final String USER_GET = "latchkey.user.get";
+
+  /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
+  public static final String AUTH_SYNC = "latchkey.auth.sync";
+
+  /** auth service: {@code {"token"}} to the validate-token answer of API.md. */
+  public static final String AUTH_VALIDATE = "latchkey.auth.validate";
+
+  /**
+   * Broadcast (publish, fire-and-forget) of every user notice once the auth service has
+   * acknowledged it, for any other internal service in the cluster. Payload: a UserNotice.
+   */
+  public static final String USER_EVENTS = "latchkey.user.events";
+
+  /** Per-node address used by readiness to prove an event-bus round trip. */
+  public static String nodePing(String nodeId) {
+    return "latchkey.node.ping." + nodeId;
+  }
+
+  private BusAddresses() {
+  }
+}

@@ -1,0 +1,34 @@
+package io.latchkey.common;
+
+/** The problem {@code code} values of API.md. */
+public final class ErrorCodes {
+  public static final String MALFORMED_REQUEST = "malformed_request";
+  public static final String VALIDATION_FAILED = "validation_failed";
+  public static final String WEAK_PASSWORD = "weak_password";
+  public static final String PAYLOAD_TOO_LARGE = "payload_too_large";
+  public static final String HEADERS_TOO_LARGE = "request_header_fields_too_large";
+  public static final String NOT_FOUND = "not_found";
+  public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+  public static final String DATABASE_UNAVAILABLE = "database_unavailable";
+  public static final String OVERLOADED = "overloaded";
+  public static final String INVALID_TOKEN = "invalid_token";
+  public static final String FORBIDDEN = "forbidden";
+  public static final String INVALID_API_KEY = "invalid_api_key";
+  public static final String INTERNAL_ERROR = "internal_error";
+
+  public static final String USERNAME_TAKEN = "username_taken";
+  public static final String EMAIL_TAKEN = "email_taken";
+  public static final String INVALID_CREDENTIALS = "invalid_credentials";
+  public static final String USER_NOT_FOUND = "user_not_found";
+  public static final String INVALID_CURRENT_PASSWORD = "invalid_current_password";
+  public static final String AUTH_SERVICE_UNAVAILABLE = "auth_service_unavailable";
+
+  public static final String TOO_MANY_ATTEMPTS = "too_many_attempts";
+  public static final String USER_SERVICE_UNAVAILABLE = "user_service_unavailable";
+  public static final String INVALID_REFRESH_TOKEN = "invalid_refresh_token";
+  public static final String REFRESH_TOKEN_REUSED = "refresh_token_reused";
+  public static final String SESSION_NOT_FOUND = "session_not_found";
+
+  private ErrorCodes() {
+  }
+}

@@ -1,0 +1,73 @@
+package io.latchkey.common;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Reading request bodies the way API.md says: JSON objects only, no unknown fields. */
+public final class JsonBodies {
+
+  private JsonBodies() {
+  }
+
+  /** The body as a JSON object; 400 malformed_request when it is absent, not JSON, or not an object. */
+  public static JsonObject object(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiException.malformed("The request body must be a JSON object.");
+    }
+    Object value;
+    try {
+      value = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw ApiException.malformed("The request body is not valid JSON.");
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw ApiException.malformed("The request body must be a JSON object.");
+    }
+    return json;
+  }
+
+  /** The body as a JSON object, or an empty object when there is no body at all. */
+  public static JsonObject objectOrEmpty(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.toString().isBlank()) {
+      return new JsonObject();
+    }
+    return object(ctx);
+  }
+
+  /** 400 validation_failed naming every field the endpoint does not accept. */
+  public static void onlyFields(JsonObject body, Set<String> allowed) {
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    for (String name : body.fieldNames()) {
+      if (!allowed.contains(name)) {
+        errors.add(new ApiException.FieldError(name, "This field is not accepted here."));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+  }
+
+  /**
+   * A string field: absent or null gives null; any other JSON type is 400 malformed_request
+   * (a wrong JSON type, per API.md).
+   */
+  public static String string(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw ApiException.malformed("The field '" + field + "' must be a string.");
+    }
+    return s;
+  }
+}

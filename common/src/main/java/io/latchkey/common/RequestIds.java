@@ -1,0 +1,37 @@
+package io.latchkey.common;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * X-Request-Id: the caller's value when it is sane, a new one otherwise. Stored in the routing
+ * context under {@link #KEY}, echoed on every response, and forwarded on every bus message.
+ */
+public final class RequestIds implements Handler<RoutingContext> {
+
+  public static final String HEADER = "X-Request-Id";
+  public static final String KEY = "requestId";
+  private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String id = sanitize(ctx.request().getHeader(HEADER));
+    ctx.put(KEY, id);
+    ctx.response().putHeader(HEADER, id);
+    ctx.next();
+  }
+
+  /** The caller's id when sane, else a fresh one. */
+  public static String sanitize(String candidate) {
+    return candidate != null && SANE.matcher(candidate).matches() ? candidate : UUID.randomUUID().toString();
+  }
+
+  /** The request id of a routing context (a fresh one if the handler did not run). */
+  public static String of(RoutingContext ctx) {
+    String id = ctx.get(KEY);
+    return id != null ? id : UUID.randomUUID().toString();
+  }
+}

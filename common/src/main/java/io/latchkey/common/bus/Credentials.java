@@ -1,0 +1,34 @@
+package io.latchkey.common.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Reply of {@code BusAddresses.USER_CREDENTIALS}: what the auth service needs to check a
+ * password and build a token. Only travels on the (key-checked) bus, never over public HTTP.
+ */
+public record Credentials(String userId, String username, String email, List<String> roles,
+                          String passwordHash, long passwordVersion, Instant updatedAt) {
+
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("userId", userId)
+      .put("username", username)
+      .put("email", email)
+      .put("roles", new JsonArray(roles))
+      .put("passwordHash", passwordHash)
+      .put("passwordVersion", passwordVersion)
+      .put("updatedAt", updatedAt.toString());
+  }
+
+  public static Credentials fromJson(JsonObject json) {
+    @SuppressWarnings("unchecked")
+    List<String> roles = json.getJsonArray("roles", new JsonArray()).getList();
+    return new Credentials(json.getString("userId"), json.getString("username"), json.getString("email"),
+      List.copyOf(roles), json.getString("passwordHash"), json.getLong("passwordVersion", 1L),
+      Instant.parse(json.getString("updatedAt")));
+  }
+}
