@@ -1,0 +1,111 @@
+package io.latchkey.common;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * bcrypt off the event loop: a fixed pool of threads (default: the cores) with a bounded
+ * queue. When the queue is full the returned future fails with {@code 503 overloaded} at once,
+ * instead of letting latency grow without bound. Results come back on the caller's context.
+ *
+ * <p>Passwords reach this class already normalized (NFKC) and checked to be at most 72 UTF-8
+ * bytes: bcrypt would silently ignore the rest, so longer ones are refused before this point.
+ */
+public final class BcryptPool implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final ThreadPoolExecutor executor;
+  private final int cost;
+  private final String dummyHash;
+
+  public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost) {
+    if (cost < 4 || cost > 31) {
+      throw new IllegalArgumentException("bcrypt cost must be 4..31");
+    }
+    this.vertx = vertx;
+    this.cost = cost;
+    AtomicInteger n = new AtomicInteger();
+    this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+      new ArrayBlockingQueue<>(queueCapacity), r -> {
+        Thread t = new Thread(r, "bcrypt-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      }, new ThreadPoolExecutor.AbortPolicy());
+    // a real hash of a random secret: unknown logins are verified against it, so they cost the
+    // same bcrypt work as a wrong password
+    this.dummyHash = new String(BCrypt.withDefaults().hash(cost,
+      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+  }
+
+  public int cost() {
+    return cost;
+  }
+
+  public int threads() {
+    return executor.getMaximumPoolSize();
+  }
+
+  /** Hashes with this pool's cost ($2a$). */
+  public Future<String> hash(String password) {
+    return submit(() -> new String(BCrypt.withDefaults().hash(cost, password.getBytes(StandardCharsets.UTF_8)),
+      StandardCharsets.UTF_8));
+  }
+
+  /** True when the password matches the bcrypt hash ($2a$, $2b$ or $2y$); false for a malformed hash. */
+  public Future<Boolean> verify(String password, String hash) {
+    return submit(() -> verifyNow(password, hash));
+  }
+
+  /** The same work as {@link #verify} against a hash nobody knows the password of; always false. */
+  public Future<Boolean> verifyDummy(String password) {
+    return submit(() -> {
+      verifyNow(password, dummyHash);
+      return false;
+    });
+  }
+
+  private static boolean verifyNow(String password, String hash) {
+    if (hash == null) {
+      return false;
+    }
+    try {
+      return BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), hash.getBytes(StandardCharsets.UTF_8)).verified;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private <T> Future<T> submit(Callable<T> work) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
+    try {
+      executor.execute(() -> {
+        try {
+          T result = work.call();
+          context.runOnContext(v -> promise.complete(result));
+        } catch (Throwable e) {
+          context.runOnContext(v -> promise.fail(e));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return Future.failedFuture(ApiException.overloaded());
+    }
+    return promise.future();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+  }
+}
