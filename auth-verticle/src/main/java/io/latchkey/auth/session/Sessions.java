@@ -1,0 +1,29 @@
+package io.latchkey.auth.session;
+
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+
+/**
+ * What the login and sync side of the auth service needs from sessions and tokens. Every
+ * revocation here is in force on this node when the future completes, on every other auth
+ * node and in the user service within milliseconds, and survives a full cluster restart.
+ */
+public interface Sessions {
+
+  /** Creates a session for a user whose password was just verified and issues its first token pair. */
+  Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId);
+
+  /**
+   * Password changed: revokes every session of the user created with a password version older
+   * than {@code passwordVersion}, except {@code keepSessionId} (may be null). Idempotent.
+   *
+   * @return how many sessions this call revoked
+   */
+  Future<Integer> revokeOlderPasswordVersions(String userId, long passwordVersion, String keepSessionId, String requestId);
+
+  /** User deleted: revokes every session of the user. Idempotent. */
+  Future<Integer> revokeAllOfUser(String userId, String reason, String requestId);
+
+  /** Roles changed: the user's existing access tokens stop being accepted; sessions stay and the next refresh carries the new roles. */
+  Future<Void> invalidateAccessTokens(String userId, String requestId);
+}

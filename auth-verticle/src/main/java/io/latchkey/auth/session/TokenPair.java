@@ -1,0 +1,17 @@
+package io.latchkey.auth.session;
+
+import io.vertx.core.json.JsonObject;
+
+/** The token pair response of API.md. */
+public record TokenPair(String accessToken, String refreshToken, long expiresIn, long refreshExpiresIn, String sessionId) {
+
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("accessToken", accessToken)
+      .put("refreshToken", refreshToken)
+      .put("tokenType", "Bearer")
+      .put("expiresIn", expiresIn)
+      .put("refreshExpiresIn", refreshExpiresIn)
+      .put("sessionId", sessionId);
+  }
+}
