@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The test command: a throwaway PostgreSQL of its own (port 54339, data under .pg/test, fsync
+# off), then `mvn -B verify` against it, then PostgreSQL stopped again. Exits with the build's
+# status. Extra arguments go to Maven (for example: ./scripts/test.sh -pl launcher).
+#
+# A running development database (scripts/pg.sh start, port 54329) is left untouched.
+# Environment: TEST_PG_PORT (default 54339), TEST_PG_DATA (default .pg/test/data).
+# Needs a JDK 17 and Maven; PostgreSQL is installed by scripts/pg.sh when absent.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+log() { echo "test.sh: $*" >&2; }
+
+command -v java >/dev/null || { log "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"; exit 1; }
+command -v mvn >/dev/null || { log "mvn not found: install Maven (Debian: apt-get install maven)"; exit 1; }
+
+export PG_PORT="${TEST_PG_PORT:-54339}"
+export PG_DATA="${TEST_PG_DATA:-$here/.pg/test/data}"
+export PG_DB=latchkey
+
+pg_started=0
+stop_pg() {
+  if [ "$pg_started" = 1 ]; then
+    "$here/scripts/pg.sh" stop || true
+  fi
+}
+trap stop_pg EXIT
+
+if "$here/scripts/pg.sh" status; then
+  log "a PostgreSQL already answers on 127.0.0.1:$PG_PORT; the tests use it and leave it running"
+else
+  # throwaway: every run starts from an empty cluster, so test databases never pile up
+  rm -rf "$PG_DATA"
+  "$here/scripts/pg.sh" start --test
+  pg_started=1
+fi
+
+export LATCHKEY_TEST_PG_URL
+LATCHKEY_TEST_PG_URL="$("$here/scripts/pg.sh" url)"
+log "LATCHKEY_TEST_PG_URL=$LATCHKEY_TEST_PG_URL"
+
+set +e
+mvn -B -ntp verify "$@"
+status=$?
+set -e
+if [ "$status" -eq 0 ]; then log "build and tests passed"; else log "build or tests FAILED (status $status)"; fi
+exit "$status"
