@@ -1,0 +1,153 @@
+package io.latchkey.user;
+
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BcryptPool;
+import io.latchkey.common.BusClient;
+import io.latchkey.common.Database;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.HealthRoutes;
+import io.latchkey.common.NodeState;
+import io.latchkey.user.auth.Authorizer;
+import io.latchkey.user.auth.BusTokenVerifier;
+import io.latchkey.user.bus.UserBusVerticle;
+import io.latchkey.user.http.UserApi;
+import io.latchkey.user.http.UserHttpVerticle;
+import io.latchkey.user.outbox.OutboxRelay;
+import io.latchkey.user.outbox.OutboxRelayVerticle;
+import io.latchkey.user.repo.OutboxRepository;
+import io.latchkey.user.repo.UserRepository;
+import io.latchkey.user.service.CommonPasswords;
+import io.latchkey.user.service.PasswordPolicy;
+import io.latchkey.user.service.UserService;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The user service as one deployable unit: migrates schema {@code users}, opens the pool and
+ * the bcrypt pool, registers the event-bus endpoints, starts the outbox relay and
+ * {@code instances} HTTP verticles. The future completes when everything listens.
+ */
+public final class UserModule {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserModule.class);
+  public static final String SCHEMA = "users";
+  public static final String OPENAPI_RESOURCE = "openapi/user-service.json";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final BcryptPool bcrypt;
+  private final List<String> deployments;
+  private final int httpPort;
+
+  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.bcrypt = bcrypt;
+    this.deployments = deployments;
+    this.httpPort = httpPort;
+  }
+
+  /** What is read from disk or computed slowly at start, off the event loop. */
+  private record Startup(CommonPasswords common, Buffer openApi, BcryptPool bcrypt) {
+  }
+
+  public static Future<UserModule> deploy(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances) {
+    if (instances < 1) {
+      return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
+    }
+    return Database.migrate(vertx, config.database(), SCHEMA)
+      .compose(applied -> vertx.executeBlocking(() -> new Startup(CommonPasswords.load(), readResource(OPENAPI_RESOURCE),
+        // the constructor hashes a dummy secret at full cost: not on an event loop
+        new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost())), false))
+      .compose(startup -> start(vertx, config, keys, state, instances, startup));
+  }
+
+  private static Future<UserModule> start(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances,
+                                          Startup startup) {
+    Pool pool = Database.pool(vertx, config.database());
+    BcryptPool bcrypt = startup.bcrypt();
+    BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
+      "auth service");
+    OutboxRepository outbox = new OutboxRepository();
+    OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, keys, config.noticeWaitMs(),
+      config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
+    UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
+      new PasswordPolicy(startup.common()));
+    Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
+    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), startup.openApi()).router(v);
+
+    List<String> deployed = Collections.synchronizedList(new ArrayList<>());
+    UserHttpVerticle first = new UserHttpVerticle(routers, config.httpHost(), config.httpPort());
+    Future<UserModule> started = vertx.deployVerticle(new UserBusVerticle(service, keys)).onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(first)).onSuccess(deployed::add)
+      .compose(id -> {
+        // with port 0 (tests) the first instance picked the port; the others share that one
+        int port = first.actualPort();
+        if (instances == 1) {
+          return Future.succeededFuture(port);
+        }
+        return vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), port),
+          new DeploymentOptions().setInstances(instances - 1)).onSuccess(deployed::add).map(port);
+      })
+      .map(port -> {
+        LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {})",
+          config.httpHost(), port, instances, config.bcryptCost(), bcrypt.threads(), startup.common().size(),
+          ApiKeys.fingerprint(keys.outgoing()));
+        return new UserModule(vertx, pool, bcrypt, deployed, port);
+      });
+    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
+      .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */
+  public Future<Void> undeploy() {
+    List<String> ids;
+    synchronized (deployments) {
+      ids = new ArrayList<>(deployments);
+      deployments.clear();
+    }
+    Collections.reverse(ids);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
+        LOG.warn("undeploying {} failed: {}", id, err.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain.compose(v -> pool.close()).eventually(() -> {
+      bcrypt.close();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The port the HTTP server listens on (the real one when the configuration said 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  static Buffer readResource(String name) {
+    try (InputStream in = UserModule.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the classpath");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

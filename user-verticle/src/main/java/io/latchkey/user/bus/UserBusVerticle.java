@@ -1,0 +1,80 @@
+package io.latchkey.user.bus;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusReplies;
+import io.latchkey.user.model.User;
+import io.latchkey.user.service.UserService;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+
+/**
+ * The event-bus endpoints the auth service calls, each behind {@link BusReplies#guarded} (the
+ * sender's full API key is checked, replies carry ours):
+ * <ul>
+ *   <li>{@code USER_CREDENTIALS}: {@code {"login"}} (username or email, any case) or
+ *   {@code {"userId"}} to {@code Credentials}; 404 user_not_found;</li>
+ *   <li>{@code USER_GET}: {@code {"userId"}} to the public user JSON; 404 user_not_found.</li>
+ * </ul>
+ */
+public final class UserBusVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserBusVerticle.class);
+
+  private final UserService users;
+  private final ApiKeys keys;
+
+  public UserBusVerticle(UserService users, ApiKeys keys) {
+    this.users = users;
+    this.keys = keys;
+  }
+
+  @Override
+  public Future<?> start() {
+    MessageConsumer<JsonObject> credentials = vertx.eventBus()
+      .consumer(BusAddresses.USER_CREDENTIALS, BusReplies.guarded(keys, this::credentials));
+    MessageConsumer<JsonObject> get = vertx.eventBus()
+      .consumer(BusAddresses.USER_GET, BusReplies.guarded(keys, this::get));
+    return Future.all(credentials.completion(), get.completion());
+  }
+
+  private Future<JsonObject> credentials(JsonObject body, String requestId) {
+    Object login = body.getValue("login");
+    Object userId = body.getValue("userId");
+    Future<User> user;
+    if (login instanceof String l && !l.isBlank()) {
+      user = users.byLogin(l);
+    } else if (userId instanceof String id) {
+      user = users.get(uuidOrNull(id));
+    } else {
+      return Future.failedFuture(ApiException.validation("login", "Send {\"login\"} or {\"userId\"}."));
+    }
+    return user
+      .onFailure(err -> LOG.debug("[{}] credentials lookup: {}", requestId, err.getMessage()))
+      .map(u -> u.credentials().toJson());
+  }
+
+  private Future<JsonObject> get(JsonObject body, String requestId) {
+    Object userId = body.getValue("userId");
+    if (!(userId instanceof String id)) {
+      return Future.failedFuture(ApiException.validation("userId", "Send {\"userId\"}."));
+    }
+    return users.get(uuidOrNull(id)).map(User::toPublicJson);
+  }
+
+  private static UUID uuidOrNull(String raw) {
+    try {
+      UUID id = UUID.fromString(raw);
+      return id.toString().equalsIgnoreCase(raw) ? id : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

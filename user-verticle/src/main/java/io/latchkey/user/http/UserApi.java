@@ -1,0 +1,279 @@
+package io.latchkey.user.http;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.HealthRoutes;
+import io.latchkey.common.HttpServers;
+import io.latchkey.common.JsonBodies;
+import io.latchkey.common.RequestIds;
+import io.latchkey.user.auth.Authorizer;
+import io.latchkey.user.auth.Caller;
+import io.latchkey.user.model.User;
+import io.latchkey.user.service.SearchCursor;
+import io.latchkey.user.service.UserService;
+import io.latchkey.user.service.UserService.ProfileChange;
+import io.latchkey.user.service.UserService.Registration;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The HTTP side of the user service (API.md, user-service rows): parse, authorize, call the
+ * service, write. Failures are ApiExceptions and reach the one problem handler of the router.
+ * Every route here has an operation in {@code openapi/user-service.json} and the other way round.
+ */
+public final class UserApi {
+
+  private static final Set<String> REGISTRATION_FIELDS = Set.of("username", "email", "password", "displayName");
+  private static final Set<String> LOGIN_FIELDS = Set.of("login", "password");
+  private static final Set<String> PROFILE_FIELDS = Set.of("email", "displayName");
+  private static final Set<String> PASSWORD_FIELDS = Set.of("currentPassword", "newPassword");
+  private static final Set<String> ROLES_FIELDS = Set.of("roles");
+  private static final int DEFAULT_LIMIT = 20;
+  private static final int MAX_LIMIT = 100;
+  private static final int MAX_SEARCH_CHARS = 200;
+
+  private final UserService users;
+  private final Authorizer authorizer;
+  private final HealthRoutes health;
+  private final Buffer openApiDocument;
+
+  public UserApi(UserService users, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument) {
+    this.users = users;
+    this.authorizer = authorizer;
+    this.health = health;
+    this.openApiDocument = openApiDocument;
+  }
+
+  public Router router(Vertx vertx) {
+    Router router = HttpServers.baseRouter(vertx);
+    router.post("/users").handler(handle(this::register));
+    router.post("/users/verify-credentials").handler(handle(this::verifyCredentials));
+    router.get("/users").handler(handle(this::search));
+    router.get("/users/by-username/:username").handler(handle(this::byUsername));
+    router.get("/users/by-email/:email").handler(handle(this::byEmail));
+    router.get("/users/:id").handler(handle(this::get));
+    router.put("/users/:id").handler(handle(this::update));
+    router.delete("/users/:id").handler(handle(this::delete));
+    router.post("/users/:id/change-password").handler(handle(this::changePassword));
+    router.get("/users/:id/password-hash").handler(handle(this::passwordHash));
+    router.post("/users/:id/password-changed").handler(handle(this::resendPasswordChanged));
+    router.put("/users/:id/roles").handler(handle(this::setRoles));
+    router.get("/openapi.json").handler(ctx -> ctx.response()
+      .putHeader("Content-Type", "application/json")
+      .putHeader("Cache-Control", "public, max-age=300")
+      .end(openApiDocument));
+    health.mount(router);
+    return router;
+  }
+
+  // ---- handlers
+
+  private Future<Void> register(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    Registration registration = new Registration(JsonBodies.string(body, "username"), JsonBodies.string(body, "email"),
+      JsonBodies.string(body, "password"), JsonBodies.string(body, "displayName"));
+    JsonBodies.onlyFields(body, REGISTRATION_FIELDS);
+    return users.register(registration, RequestIds.of(ctx)).map(user -> {
+      ctx.response().putHeader("Location", "/users/" + user.id());
+      return json(ctx, 201, user.toPublicJson());
+    });
+  }
+
+  private Future<Void> verifyCredentials(RoutingContext ctx) {
+    return authorizer.requireApiKey(ctx).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      String login = JsonBodies.string(body, "login");
+      String password = JsonBodies.string(body, "password");
+      JsonBodies.onlyFields(body, LOGIN_FIELDS);
+      List<FieldError> errors = new ArrayList<>();
+      if (login == null || login.isBlank()) {
+        errors.add(new FieldError("login", "The login (username or email) is required."));
+      }
+      if (password == null || password.isEmpty()) {
+        errors.add(new FieldError("password", "The password is required."));
+      }
+      if (!errors.isEmpty()) {
+        throw ApiException.validation(errors);
+      }
+      return users.verifyCredentials(login, password, RequestIds.of(ctx))
+        .map(user -> json(ctx, 200, new JsonObject().put("valid", true).put("user", user.toPublicJson())));
+    });
+  }
+
+  private Future<Void> search(RoutingContext ctx) {
+    return authorizer.requireAdmin(ctx).compose(caller -> {
+      String text = ctx.queryParam("search").stream().findFirst().orElse(null);
+      if (text != null && text.length() > MAX_SEARCH_CHARS) {
+        throw ApiException.validation("search", "The search text must have at most " + MAX_SEARCH_CHARS + " characters.");
+      }
+      int limit = limit(ctx.queryParam("limit").stream().findFirst().orElse(null));
+      String cursor = ctx.queryParam("cursor").stream().findFirst().orElse(null);
+      SearchCursor after = cursor == null || cursor.isEmpty() ? null : SearchCursor.decode(cursor);
+      return users.search(text, limit, after).map(page -> {
+        JsonArray items = new JsonArray();
+        page.items().forEach(u -> items.add(u.toPublicJson()));
+        return json(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor()));
+      });
+    });
+  }
+
+  private Future<Void> byUsername(RoutingContext ctx) {
+    return authorizer.requireAdmin(ctx)
+      .compose(caller -> users.byUsername(ctx.pathParam("username")))
+      .map(user -> json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> byEmail(RoutingContext ctx) {
+    return authorizer.requireAdmin(ctx)
+      .compose(caller -> users.byEmail(ctx.pathParam("email")))
+      .map(user -> json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> get(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id)
+      .compose(caller -> users.get(id))
+      .map(user -> json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> update(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      ProfileChange change = new ProfileChange(body.containsKey("email"), JsonBodies.string(body, "email"),
+        body.containsKey("displayName"), JsonBodies.string(body, "displayName"));
+      JsonBodies.onlyFields(body, PROFILE_FIELDS);
+      return users.updateProfile(id, change, RequestIds.of(ctx));
+    }).map(user -> json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> delete(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id)
+      .compose(caller -> users.delete(id, RequestIds.of(ctx)))
+      .map(v -> noContent(ctx));
+  }
+
+  private Future<Void> changePassword(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      String current = JsonBodies.string(body, "currentPassword");
+      String next = JsonBodies.string(body, "newPassword");
+      JsonBodies.onlyFields(body, PASSWORD_FIELDS);
+      // your own password needs the current one, admins included; the session that changed it stays
+      boolean own = caller.is(id);
+      return users.changePassword(id, current, next, own, own ? caller.sessionId() : null, RequestIds.of(ctx));
+    }).map(v -> noContent(ctx));
+  }
+
+  private Future<Void> passwordHash(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.requireApiKey(ctx)
+      .compose(caller -> users.get(id))
+      .map(user -> json(ctx, 200, new JsonObject()
+        .put("userId", user.id().toString())
+        .put("passwordHash", user.passwordHash())
+        .put("passwordVersion", user.passwordVersion())
+        .put("updatedAt", User.timestamp(user.passwordChangedAt()))));
+  }
+
+  private Future<Void> resendPasswordChanged(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.requireApiKey(ctx)
+      .compose(caller -> users.resendPasswordChanged(id, RequestIds.of(ctx)))
+      .map(eventId -> json(ctx, 202, new JsonObject().put("userId", id.toString()).put("eventId", eventId)));
+  }
+
+  private Future<Void> setRoles(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.requireApiKey(ctx).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      Object roles = body.getValue("roles");
+      if (roles != null && !(roles instanceof JsonArray)) {
+        throw ApiException.malformed("The field 'roles' must be an array of strings.");
+      }
+      JsonBodies.onlyFields(body, ROLES_FIELDS);
+      if (roles == null) {
+        throw ApiException.validation("roles", "The roles are required.");
+      }
+      List<String> names = new ArrayList<>();
+      for (Object role : (JsonArray) roles) {
+        if (!(role instanceof String name)) {
+          throw ApiException.malformed("The field 'roles' must be an array of strings.");
+        }
+        names.add(name);
+      }
+      return users.setRoles(id, names, RequestIds.of(ctx));
+    }).map(user -> json(ctx, 200, user.toPublicJson()));
+  }
+
+  // ---- helpers
+
+  /** The path id as a UUID in its canonical form, or null (answered like an unknown id: 404). */
+  static UUID pathId(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    try {
+      UUID id = UUID.fromString(raw);
+      return id.toString().equalsIgnoreCase(raw) ? id : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static int limit(String raw) {
+    if (raw == null) {
+      return DEFAULT_LIMIT;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.validation("limit", "The limit must be an integer from 1 to " + MAX_LIMIT + ".");
+  }
+
+  private static Void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status)
+      .putHeader("Content-Type", "application/json")
+      .putHeader("Cache-Control", "no-store")
+      .end(body.encode());
+    return null;
+  }
+
+  private static Void noContent(RoutingContext ctx) {
+    ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end();
+    return null;
+  }
+
+  private static Handler<RoutingContext> handle(Function<RoutingContext, Future<Void>> action) {
+    return ctx -> {
+      Future<Void> result;
+      try {
+        result = action.apply(ctx);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onFailure(err -> {
+        if (!ctx.response().ended()) {
+          ctx.fail(err);
+        }
+      });
+    };
+  }
+}

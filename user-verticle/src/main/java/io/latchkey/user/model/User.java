@@ -1,0 +1,38 @@
+package io.latchkey.user.model;
+
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/** A user as stored. Only {@link #toPublicJson()} leaves the service over HTTP; it never holds the hash. */
+public record User(UUID id, String username, String email, String displayName, List<String> roles,
+                   String passwordHash, long passwordVersion, Instant passwordChangedAt, Instant createdAt,
+                   Instant updatedAt) {
+
+  /** The user representation of API.md. */
+  public JsonObject toPublicJson() {
+    return new JsonObject()
+      .put("id", id.toString())
+      .put("username", username)
+      .put("email", email)
+      .put("displayName", displayName)
+      .put("roles", new JsonArray(roles))
+      .put("createdAt", timestamp(createdAt))
+      .put("updatedAt", timestamp(updatedAt));
+  }
+
+  /** What the auth service needs to check a password and build a token (bus only). */
+  public Credentials credentials() {
+    return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, passwordChangedAt);
+  }
+
+  /** ISO-8601 UTC with millisecond precision, the way every timestamp of this service is written. */
+  public static String timestamp(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+}

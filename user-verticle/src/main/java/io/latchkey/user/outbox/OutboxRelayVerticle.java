@@ -1,0 +1,56 @@
+package io.latchkey.user.outbox;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the outbox relay's sweep every {@code sweepMs}: notices whose immediate delivery failed
+ * (auth service absent, slow or refusing) are retried here with backoff until acknowledged.
+ * One sweep at a time per node; several nodes sweep side by side safely (row locks).
+ */
+public final class OutboxRelayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxRelayVerticle.class);
+
+  private final OutboxRelay relay;
+  private final long sweepMs;
+  private long timerId = -1;
+  private boolean sweeping;
+
+  public OutboxRelayVerticle(OutboxRelay relay, long sweepMs) {
+    this.relay = relay;
+    this.sweepMs = sweepMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    timerId = vertx.setPeriodic(sweepMs, id -> sweepOnce());
+    sweepOnce();
+    return Future.succeededFuture();
+  }
+
+  private void sweepOnce() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    relay.sweep()
+      .onSuccess(users -> {
+        if (users > 0) {
+          LOG.debug("outbox sweep handled {} user(s) with due notices", users);
+        }
+      })
+      .onFailure(err -> LOG.warn("outbox sweep failed: {}", err.toString()))
+      .onComplete(ar -> sweeping = false);
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    return Future.succeededFuture();
+  }
+}

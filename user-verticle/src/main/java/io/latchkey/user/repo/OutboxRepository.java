@@ -1,0 +1,89 @@
+package io.latchkey.user.repo;
+
+import io.latchkey.common.bus.UserNotice;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** SQL on {@code users.outbox}: the notices for the auth service and their delivery state. */
+public final class OutboxRepository {
+
+  /** An undelivered notice, with the request id of the change that wrote it. */
+  public record PendingNotice(UserNotice notice, String requestId, int attempts) {
+  }
+
+  /** Writes a notice; call it inside the transaction of the change it describes. */
+  public Future<Long> insert(SqlClient client, UserNotice.Type type, UUID userId, Long passwordVersion,
+                             String keepSessionId, String requestId) {
+    return client.preparedQuery("INSERT INTO users.outbox (user_id, type, password_version, keep_session_id, request_id) "
+        + "VALUES ($1, $2, $3, $4, $5) RETURNING id")
+      .execute(Tuple.of(userId, type.wire(), passwordVersion, keepSessionId, requestId))
+      .map(rows -> rows.iterator().next().getLong("id"));
+  }
+
+  /** Users with a notice due for delivery (their oldest undelivered one is not backing off). */
+  public Future<List<UUID>> usersWithDueNotices(SqlClient client, int limit) {
+    return client.preparedQuery("SELECT user_id FROM ("
+        + " SELECT DISTINCT ON (user_id) user_id, id, next_attempt_at FROM users.outbox"
+        + " WHERE delivered_at IS NULL ORDER BY user_id, id) AS heads"
+        + " WHERE next_attempt_at <= now() ORDER BY id LIMIT $1")
+      .execute(Tuple.of(limit))
+      .map(rows -> {
+        List<UUID> users = new ArrayList<>();
+        rows.forEach(r -> users.add(r.getUUID("user_id")));
+        return users;
+      });
+  }
+
+  /**
+   * Locks the user's oldest undelivered notice if it is due and no other relay holds it. Empty
+   * when the user has nothing due, or when another relay (this node or another) is delivering
+   * the head right now: then nothing of this user is sent here, so order per user holds. The
+   * outer conditions are re-checked on the locked row version, so a head that was delivered
+   * meanwhile is not sent again.
+   */
+  public Future<Optional<PendingNotice>> lockHead(SqlClient client, UUID userId) {
+    return client.preparedQuery("SELECT id, user_id, type, password_version, keep_session_id, request_id, created_at, attempts"
+        + " FROM users.outbox WHERE id = (SELECT min(id) FROM users.outbox WHERE user_id = $1 AND delivered_at IS NULL)"
+        + " AND delivered_at IS NULL AND next_attempt_at <= now() FOR UPDATE SKIP LOCKED")
+      .execute(Tuple.of(userId))
+      .map(rows -> {
+        var it = rows.iterator();
+        return it.hasNext() ? Optional.of(toPending(it.next())) : Optional.empty();
+      });
+  }
+
+  public Future<Void> markDelivered(SqlClient client, long id) {
+    return client.preparedQuery("UPDATE users.outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL"
+        + " WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** Records a failed attempt; the notice (and so its user's later ones) waits {@code delayMs}. */
+  public Future<Void> markFailed(SqlClient client, long id, long delayMs, String error) {
+    return client.preparedQuery("UPDATE users.outbox SET attempts = attempts + 1, last_error = $3,"
+        + " next_attempt_at = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1")
+      .execute(Tuple.of(id, delayMs, error)).mapEmpty();
+  }
+
+  public Future<Boolean> isDelivered(SqlClient client, long id) {
+    return client.preparedQuery("SELECT delivered_at IS NOT NULL AS delivered FROM users.outbox WHERE id = $1")
+      .execute(Tuple.of(id))
+      .map(rows -> {
+        var it = rows.iterator();
+        return it.hasNext() && Boolean.TRUE.equals(it.next().getBoolean("delivered"));
+      });
+  }
+
+  private static PendingNotice toPending(Row row) {
+    UserNotice notice = new UserNotice(row.getLong("id"), UserNotice.Type.fromWire(row.getString("type")),
+      row.getUUID("user_id").toString(), row.getLong("password_version"), row.getString("keep_session_id"),
+      UserRepository.instant(row, "created_at"));
+    return new PendingNotice(notice, row.getString("request_id"), row.getInteger("attempts"));
+  }
+}

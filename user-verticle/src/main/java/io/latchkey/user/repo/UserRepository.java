@@ -1,0 +1,139 @@
+package io.latchkey.user.repo;
+
+import io.latchkey.user.model.User;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * SQL on {@code users.users}, nothing else. Every method takes the client to run on, so the
+ * service can put several statements (and an outbox row) in one transaction.
+ */
+public final class UserRepository {
+
+  /** Unique index names of V1: a 23505 naming one of them is a taken username or email. */
+  public static final String USERNAME_INDEX = "users_username_lower_key";
+  public static final String EMAIL_INDEX = "users_email_lower_key";
+
+  private static final String COLUMNS =
+    "id, username, email, display_name, roles, password_hash, password_version, password_changed_at, created_at, updated_at";
+
+  public Future<User> insert(SqlClient client, UUID id, String username, String email, String displayName,
+                             String passwordHash) {
+    return client.preparedQuery("INSERT INTO users.users (id, username, email, display_name, password_hash) "
+        + "VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, username, email, displayName, passwordHash))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  public Future<Optional<User>> findById(SqlClient client, UUID id) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE id = $1")
+      .execute(Tuple.of(id)).map(UserRepository::first);
+  }
+
+  /** Locks the row until the transaction ends: changes of one user (and their notices) are serialized. */
+  public Future<Optional<User>> findByIdForUpdate(SqlClient client, UUID id) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE id = $1 FOR UPDATE")
+      .execute(Tuple.of(id)).map(UserRepository::first);
+  }
+
+  public Future<Optional<User>> findByUsername(SqlClient client, String username) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE lower(username) = lower($1)")
+      .execute(Tuple.of(username)).map(UserRepository::first);
+  }
+
+  public Future<Optional<User>> findByEmail(SqlClient client, String email) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE lower(email) = lower($1)")
+      .execute(Tuple.of(email)).map(UserRepository::first);
+  }
+
+  /** A username or an email, without regard to case (usernames cannot contain '@', so at most one user matches). */
+  public Future<Optional<User>> findByLogin(SqlClient client, String login) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users "
+        + "WHERE lower(username) = lower($1) OR lower(email) = lower($1) ORDER BY created_at LIMIT 1")
+      .execute(Tuple.of(login)).map(UserRepository::first);
+  }
+
+  public Future<User> updateProfile(SqlClient client, UUID id, String email, String displayName) {
+    return client.preparedQuery("UPDATE users.users SET email = $2, display_name = $3, updated_at = now() "
+        + "WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, email, displayName))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  /** Stores a new hash; the password version grows by one. */
+  public Future<User> updatePassword(SqlClient client, UUID id, String passwordHash) {
+    return client.preparedQuery("UPDATE users.users SET password_hash = $2, password_version = password_version + 1, "
+        + "password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, passwordHash))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  public Future<User> updateRoles(SqlClient client, UUID id, List<String> roles) {
+    return client.preparedQuery("UPDATE users.users SET roles = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.tuple().addUUID(id).addArrayOfString(roles.toArray(String[]::new)))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  public Future<Boolean> delete(SqlClient client, UUID id) {
+    return client.preparedQuery("DELETE FROM users.users WHERE id = $1")
+      .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * One page of users matching {@code likePattern} (already escaped, with '\' as escape
+   * character; null = everyone) in (created_at, id) order, after the given position.
+   */
+  public Future<List<User>> search(SqlClient client, String likePattern, Instant afterCreatedAt, UUID afterId, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM users.users WHERE TRUE");
+    Tuple params = Tuple.tuple();
+    if (likePattern != null) {
+      params.addString(likePattern);
+      int p = params.size();
+      sql.append(" AND (username ILIKE $").append(p).append(" ESCAPE '\\' OR email ILIKE $").append(p)
+        .append(" ESCAPE '\\' OR display_name ILIKE $").append(p).append(" ESCAPE '\\')");
+    }
+    if (afterCreatedAt != null) {
+      params.addOffsetDateTime(OffsetDateTime.ofInstant(afterCreatedAt, ZoneOffset.UTC)).addUUID(afterId);
+      int p = params.size();
+      sql.append(" AND (created_at, id) > ($").append(p - 1).append(", $").append(p).append(")");
+    }
+    params.addInteger(limit);
+    sql.append(" ORDER BY created_at, id LIMIT $").append(params.size());
+    return client.preparedQuery(sql.toString()).execute(params).map(UserRepository::all);
+  }
+
+  private static Optional<User> first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Optional.of(toUser(it.next())) : Optional.empty();
+  }
+
+  private static List<User> all(RowSet<Row> rows) {
+    List<User> users = new ArrayList<>();
+    rows.forEach(r -> users.add(toUser(r)));
+    return users;
+  }
+
+  static User toUser(Row row) {
+    return new User(row.getUUID("id"), row.getString("username"), row.getString("email"), row.getString("display_name"),
+      List.copyOf(Arrays.asList(row.getArrayOfStrings("roles"))), row.getString("password_hash"),
+      row.getLong("password_version"), instant(row, "password_changed_at"), instant(row, "created_at"),
+      instant(row, "updated_at"));
+  }
+
+  static Instant instant(Row row, String column) {
+    OffsetDateTime value = row.getOffsetDateTime(column);
+    return value == null ? null : value.toInstant();
+  }
+}

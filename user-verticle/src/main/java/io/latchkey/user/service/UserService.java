@@ -1,0 +1,307 @@
+package io.latchkey.user.service;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.BcryptPool;
+import io.latchkey.common.DbErrors;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.bus.UserNotice;
+import io.latchkey.user.model.Roles;
+import io.latchkey.user.model.User;
+import io.latchkey.user.outbox.OutboxRelay;
+import io.latchkey.user.repo.OutboxRepository;
+import io.latchkey.user.repo.UserRepository;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The rules of the user service: validation, the password policy, bcrypt on its bounded pool,
+ * and every change together with its outbox notice in one transaction. A change that produces
+ * a notice answers once the auth service acknowledged it, or after the notice wait bound.
+ */
+public final class UserService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserService.class);
+
+  /** A new user as sent (strings already type-checked). */
+  public record Registration(String username, String email, String password, String displayName) {
+  }
+
+  /** A partial profile update: a field is changed only when present. */
+  public record ProfileChange(boolean emailPresent, String email, boolean displayNamePresent, String displayName) {
+  }
+
+  /** One page of a search. */
+  public record Page(List<User> items, String nextCursor) {
+  }
+
+  private record Changed(User user, Long eventId) {
+  }
+
+  private final Pool pool;
+  private final UserRepository users;
+  private final OutboxRepository outbox;
+  private final OutboxRelay relay;
+  private final BcryptPool bcrypt;
+  private final PasswordPolicy policy;
+
+  public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
+                     PasswordPolicy policy) {
+    this.pool = pool;
+    this.users = users;
+    this.outbox = outbox;
+    this.relay = relay;
+    this.bcrypt = bcrypt;
+    this.policy = policy;
+  }
+
+  // ---- registration and credentials
+
+  public Future<User> register(Registration r, String requestId) {
+    List<FieldError> errors = new ArrayList<>();
+    UserFields.checkUsername(r.username(), errors);
+    UserFields.checkEmail(r.email() == null ? null : r.email().trim(), errors);
+    UserFields.checkDisplayName(r.displayName(), errors);
+    if (r.password() == null) {
+      errors.add(new FieldError("password", "The password is required."));
+    }
+    if (!errors.isEmpty()) {
+      return Future.failedFuture(ApiException.validation(errors));
+    }
+    Optional<String> weak = policy.problem(r.password());
+    if (weak.isPresent()) {
+      return Future.failedFuture(weakPassword("password", weak.get()));
+    }
+    String email = UserFields.normalizeEmail(r.email());
+    UUID id = UUID.randomUUID();
+    return bcrypt.hash(PasswordPolicy.normalize(r.password()))
+      .compose(hash -> users.insert(pool, id, r.username(), email, r.displayName(), hash))
+      .recover(UserService::mapUniqueViolation)
+      .onSuccess(u -> LOG.info("[{}] user {} registered", requestId, u.id()));
+  }
+
+  /** The user whose login and password match; 401 invalid_credentials otherwise (same bcrypt work either way). */
+  public Future<User> verifyCredentials(String login, String password, String requestId) {
+    String normalized = PasswordPolicy.normalize(password);
+    return users.findByLogin(pool, login.trim()).compose(found -> {
+      if (found.isEmpty()) {
+        return bcrypt.verifyDummy(normalized).compose(ignored -> Future.failedFuture(invalidCredentials()));
+      }
+      User user = found.get();
+      return bcrypt.verify(normalized, user.passwordHash()).compose(ok -> {
+        if (!ok) {
+          LOG.info("[{}] credentials refused for user {}", requestId, user.id());
+          return Future.failedFuture(invalidCredentials());
+        }
+        return Future.succeededFuture(user);
+      });
+    });
+  }
+
+  // ---- reading
+
+  public Future<User> get(UUID id) {
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    return users.findById(pool, id).compose(UserService::orNotFound);
+  }
+
+  public Future<User> byUsername(String username) {
+    return users.findByUsername(pool, username).compose(UserService::orNotFound);
+  }
+
+  public Future<User> byEmail(String email) {
+    return users.findByEmail(pool, email.trim()).compose(UserService::orNotFound);
+  }
+
+  public Future<User> byLogin(String login) {
+    return users.findByLogin(pool, login.trim()).compose(UserService::orNotFound);
+  }
+
+  /** Plain-text search on username, email and display name, without regard to case. */
+  public Future<Page> search(String text, int limit, SearchCursor after) {
+    String pattern = text == null || text.isEmpty() ? null : "%" + escapeLike(text) + "%";
+    return users.search(pool, pattern, after == null ? null : after.createdAt(), after == null ? null : after.id(), limit + 1)
+      .map(found -> {
+        if (found.size() <= limit) {
+          return new Page(found, null);
+        }
+        List<User> page = found.subList(0, limit);
+        User last = page.get(limit - 1);
+        return new Page(List.copyOf(page), new SearchCursor(last.createdAt(), last.id()).encode());
+      });
+  }
+
+  static String escapeLike(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  // ---- changes
+
+  public Future<User> updateProfile(UUID id, ProfileChange change, String requestId) {
+    List<FieldError> errors = new ArrayList<>();
+    if (change.emailPresent()) {
+      if (change.email() == null) {
+        errors.add(new FieldError("email", "The email cannot be removed."));
+      } else {
+        UserFields.checkEmail(change.email().trim(), errors);
+      }
+    }
+    if (change.displayNamePresent()) {
+      UserFields.checkDisplayName(change.displayName(), errors);
+    }
+    if (!errors.isEmpty()) {
+      return Future.failedFuture(ApiException.validation(errors));
+    }
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
+        .compose(current -> {
+          String email = change.emailPresent() ? UserFields.normalizeEmail(change.email()) : current.email();
+          String displayName = change.displayNamePresent() ? change.displayName() : current.displayName();
+          boolean emailChanged = !email.equals(current.email());
+          if (!emailChanged && java.util.Objects.equals(displayName, current.displayName())) {
+            return Future.succeededFuture(new Changed(current, null));
+          }
+          return users.updateProfile(conn, id, email, displayName).compose(updated -> emailChanged
+            ? outbox.insert(conn, UserNotice.Type.EMAIL_CHANGED, id, null, null, requestId).map(eventId -> new Changed(updated, eventId))
+            : Future.succeededFuture(new Changed(updated, null)));
+        }))
+      .recover(UserService::mapUniqueViolation)
+      .compose(changed -> awaitNotice(changed, requestId));
+  }
+
+  public Future<Void> delete(UUID id, String requestId) {
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    return pool.<Long>withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
+        ? outbox.insert(conn, UserNotice.Type.USER_DELETED, id, null, null, requestId)
+        : Future.failedFuture(userNotFound())))
+      .onSuccess(eventId -> LOG.info("[{}] user {} deleted (notice {})", requestId, id, eventId))
+      .compose(eventId -> relay.deliverAndAwait(id, eventId, requestId))
+      .mapEmpty();
+  }
+
+  /**
+   * Changes the password. {@code currentPassword} is checked when given, and must be given when
+   * {@code currentRequired}. {@code keepSessionId} is the session the auth service keeps alive.
+   */
+  public Future<Void> changePassword(UUID id, String currentPassword, String newPassword, boolean currentRequired,
+                                     String keepSessionId, String requestId) {
+    List<FieldError> errors = new ArrayList<>();
+    if (currentRequired && currentPassword == null) {
+      errors.add(new FieldError("currentPassword", "The current password is required to change your own password."));
+    }
+    if (newPassword == null) {
+      errors.add(new FieldError("newPassword", "The new password is required."));
+    }
+    if (!errors.isEmpty()) {
+      return Future.failedFuture(ApiException.validation(errors));
+    }
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    return get(id)
+      .compose(user -> currentPassword == null ? Future.succeededFuture()
+        : bcrypt.verify(PasswordPolicy.normalize(currentPassword), user.passwordHash()).compose(ok -> ok
+          ? Future.succeededFuture()
+          : Future.failedFuture(new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is not correct."))))
+      .compose(v -> policy.problem(newPassword)
+        .map(problem -> Future.<Void>failedFuture(weakPassword("newPassword", problem)))
+        .orElseGet(Future::succeededFuture))
+      .compose(v -> bcrypt.hash(PasswordPolicy.normalize(newPassword)))
+      .compose(hash -> pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
+        .compose(locked -> users.updatePassword(conn, id, hash))
+        .compose(updated -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, updated.passwordVersion(), keepSessionId, requestId)
+          .map(eventId -> new Changed(updated, eventId)))))
+      .onSuccess(changed -> LOG.info("[{}] password of user {} changed to version {}", requestId, id, changed.user().passwordVersion()))
+      .compose(changed -> awaitNotice(changed, requestId))
+      .mapEmpty();
+  }
+
+  /** Writes the password-changed notice again (current version, no session kept) and starts its delivery. */
+  public Future<Long> resendPasswordChanged(UUID id, String requestId) {
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    return pool.<Long>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
+        .compose(user -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, user.passwordVersion(), null, requestId)))
+      .onSuccess(eventId -> {
+        LOG.info("[{}] password-changed notice {} for user {} queued again", requestId, eventId, id);
+        relay.deliverUser(id).onFailure(err -> LOG.warn("[{}] immediate delivery for user {} failed: {}", requestId, id, err.toString()));
+      });
+  }
+
+  /** Sets the roles (a non-empty subset of user/admin); a real change notifies the auth service. */
+  public Future<User> setRoles(UUID id, List<String> requested, String requestId) {
+    Set<String> wanted = new LinkedHashSet<>(requested);
+    if (wanted.isEmpty() || !Roles.ALL.containsAll(wanted)) {
+      return Future.failedFuture(ApiException.validation("roles", "The roles must be a non-empty subset of " + Roles.ALL + "."));
+    }
+    if (id == null) {
+      return Future.failedFuture(userNotFound());
+    }
+    List<String> roles = Roles.ALL.stream().filter(wanted::contains).toList();
+    return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
+        .compose(current -> {
+          if (Set.copyOf(current.roles()).equals(Set.copyOf(roles))) {
+            return Future.succeededFuture(new Changed(current, null));
+          }
+          return users.updateRoles(conn, id, roles)
+            .compose(updated -> outbox.insert(conn, UserNotice.Type.ROLES_CHANGED, id, null, null, requestId)
+              .map(eventId -> new Changed(updated, eventId)));
+        }))
+      .onSuccess(changed -> LOG.info("[{}] roles of user {} are {}", requestId, id, changed.user().roles()))
+      .compose(changed -> awaitNotice(changed, requestId));
+  }
+
+  private Future<User> awaitNotice(Changed changed, String requestId) {
+    if (changed.eventId() == null) {
+      return Future.succeededFuture(changed.user());
+    }
+    return relay.deliverAndAwait(changed.user().id(), changed.eventId(), requestId).map(changed.user());
+  }
+
+  // ---- failures
+
+  private static <T> Future<T> mapUniqueViolation(Throwable err) {
+    Optional<String> constraint = DbErrors.uniqueViolation(err);
+    if (constraint.isPresent()) {
+      if (UserRepository.USERNAME_INDEX.equals(constraint.get())) {
+        return Future.failedFuture(new ApiException(409, ErrorCodes.USERNAME_TAKEN, "This username is already taken."));
+      }
+      if (UserRepository.EMAIL_INDEX.equals(constraint.get())) {
+        return Future.failedFuture(new ApiException(409, ErrorCodes.EMAIL_TAKEN, "This email is already registered."));
+      }
+    }
+    return Future.failedFuture(err);
+  }
+
+  private static <T> Future<T> orNotFound(Optional<T> value) {
+    return value.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(userNotFound()));
+  }
+
+  public static ApiException userNotFound() {
+    return ApiException.notFound(ErrorCodes.USER_NOT_FOUND, "No such user.");
+  }
+
+  private static ApiException invalidCredentials() {
+    return new ApiException(401, ErrorCodes.INVALID_CREDENTIALS, "The login or the password is not correct.");
+  }
+
+  private static ApiException weakPassword(String field, String message) {
+    return new ApiException(400, ErrorCodes.WEAK_PASSWORD, message, List.of(new FieldError(field, message)));
+  }
+}
