@@ -1,0 +1,145 @@
+package io.latchkey.auth;
+
+import io.latchkey.auth.login.LoginConfig;
+import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.DbConfig;
+import io.latchkey.common.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the auth service reads from {@code conf/auth.json} and the environment (each key
+ * below: conf key / environment variable, default):
+ *
+ * <ul>
+ *   <li>httpHost / AUTH_HTTP_HOST (0.0.0.0), httpPort / AUTH_HTTP_PORT (8082)</li>
+ *   <li>DATABASE_URL and friends, see {@link DbConfig}</li>
+ *   <li>jwtIssuer / JWT_ISSUER (latchkey-auth), jwtAudience / JWT_AUDIENCE (latchkey)</li>
+ *   <li>accessTokenTtlSeconds / ACCESS_TOKEN_TTL_SECONDS (900), refreshTokenTtlSeconds /
+ *       REFRESH_TOKEN_TTL_SECONDS (2592000 = 30 days, sliding), sessionMaxLifetimeSeconds /
+ *       SESSION_MAX_LIFETIME_SECONDS (7776000 = 90 days), refreshGraceSeconds / REFRESH_GRACE_SECONDS (10; 0 = off)</li>
+ *   <li>jwtPrivateKeyFile / JWT_PRIVATE_KEY_FILE: PKCS#8 PEM signing key; else {@code jwt-private.pem} in
+ *       jwtKeysDir / JWT_KEYS_DIR (.run/keys), generated there outside production when absent</li>
+ *   <li>jwtKeyId / JWT_KEY_ID: kid of the signing key (default: its RFC 7638 thumbprint)</li>
+ *   <li>jwtPublicKeyFiles / JWT_PUBLIC_KEY_FILES: comma-separated X.509 PEM files ({@code path} or
+ *       {@code kid=path}) of previous signing keys that still verify live tokens (rotation)</li>
+ *   <li>refreshTokenSecret / REFRESH_TOKEN_SECRET: at least 32 bytes; the HMAC key deriving a refresh
+ *       token's successor (required in production; else derived from the internal API key)</li>
+ *   <li>verifiedTokenMemorySize / VERIFIED_TOKEN_MEMORY_SIZE (100000): verified tokens remembered until exp</li>
+ *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>
+ *   <li>sessionCleanupIntervalSeconds / SESSION_CLEANUP_INTERVAL_SECONDS (300; 0 = off),
+ *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
+ *   <li>profile / LATCHKEY_PROFILE: {@code production} makes missing keys and secrets fatal</li>
+ *   <li>the login side's settings: {@link LoginConfig}</li>
+ * </ul>
+ */
+public record AuthConfig(String httpHost, int httpPort, DbConfig database, TokenSettings tokens, JwtKeys jwtKeys,
+                         byte[] refreshTokenSecret, int verifiedTokenMemorySize, long userServiceTimeoutMs,
+                         Duration sessionCleanupInterval, int sessionCleanupBatchSize, boolean production,
+                         LoginConfig login) {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
+
+  public static AuthConfig from(Settings s) {
+    boolean production = "production".equalsIgnoreCase(s.string("profile", "LATCHKEY_PROFILE", "development"));
+    TokenSettings tokens = new TokenSettings(
+      s.string("jwtIssuer", "JWT_ISSUER", "latchkey-auth"),
+      s.string("jwtAudience", "JWT_AUDIENCE", "latchkey"),
+      Duration.ofSeconds(s.longValue("accessTokenTtlSeconds", "ACCESS_TOKEN_TTL_SECONDS", 900, 1, 86_400)),
+      Duration.ofSeconds(s.longValue("refreshTokenTtlSeconds", "REFRESH_TOKEN_TTL_SECONDS", 2_592_000, 60, 31_536_000)),
+      Duration.ofSeconds(s.longValue("sessionMaxLifetimeSeconds", "SESSION_MAX_LIFETIME_SECONDS", 7_776_000, 60, 315_360_000)),
+      Duration.ofSeconds(s.longValue("refreshGraceSeconds", "REFRESH_GRACE_SECONDS", 10, 0, 300)));
+    return new AuthConfig(
+      s.string("httpHost", "AUTH_HTTP_HOST", "0.0.0.0"),
+      s.integer("httpPort", "AUTH_HTTP_PORT", 8082, 0, 65535),
+      DbConfig.from(s),
+      tokens,
+      jwtKeys(s, production),
+      refreshSecret(s, production),
+      s.integer("verifiedTokenMemorySize", "VERIFIED_TOKEN_MEMORY_SIZE", 100_000, 0, 10_000_000),
+      s.longValue("userServiceTimeoutMs", "USER_SERVICE_TIMEOUT_MS", 1500, 50, 60_000),
+      Duration.ofSeconds(s.longValue("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", 300, 0, 86_400)),
+      s.integer("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
+      production,
+      LoginConfig.from(s));
+  }
+
+  private static JwtKeys jwtKeys(Settings s, boolean production) {
+    List<String> extra = ApiKeys.split(s.string("jwtPublicKeyFiles", "JWT_PUBLIC_KEY_FILES", ""));
+    String kid = s.string("jwtKeyId", "JWT_KEY_ID", null);
+    String file = s.string("jwtPrivateKeyFile", "JWT_PRIVATE_KEY_FILE", null);
+    if (file != null) {
+      return JwtKeys.load(Path.of(file), kid, extra);
+    }
+    String dirSetting = s.string("jwtKeysDir", "JWT_KEYS_DIR", null);
+    if (production && dirSetting == null) {
+      throw new IllegalStateException("the production profile needs JWT keys: set JWT_PRIVATE_KEY_FILE (PKCS#8 PEM) or JWT_KEYS_DIR");
+    }
+    Path dir = Path.of(dirSetting == null ? ".run/keys" : dirSetting);
+    Path privateKey = dir.resolve(JwtKeys.PRIVATE_FILE);
+    if (!Files.exists(privateKey)) {
+      if (production) {
+        throw new IllegalStateException("the production profile needs JWT keys: " + privateKey + " does not exist");
+      }
+      LOG.warn("no JWT signing key configured: generating development keys in {}", dir);
+      JwtKeys.generateDevelopmentKeys(dir);
+    }
+    return JwtKeys.load(privateKey, kid, extra);
+  }
+
+  private static byte[] refreshSecret(Settings s, boolean production) {
+    String secret = s.string("refreshTokenSecret", "REFRESH_TOKEN_SECRET", null);
+    if (secret == null) {
+      if (production) {
+        throw new IllegalStateException("the production profile needs REFRESH_TOKEN_SECRET (at least 32 random bytes)");
+      }
+      // local runs: every node of a local cluster derives the same secret from the shared internal key
+      List<String> keys = ApiKeys.split(s.env().get("API_KEYS"));
+      String seed = keys.isEmpty() ? ApiKeys.DEVELOPMENT_KEY : keys.get(0);
+      try {
+        return MessageDigest.getInstance("SHA-256").digest(("latchkey refresh development secret|" + seed).getBytes(StandardCharsets.UTF_8));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length < 32) {
+      throw new IllegalArgumentException("invalid setting REFRESH_TOKEN_SECRET (at least 32 bytes required)");
+    }
+    return bytes;
+  }
+
+  @Override
+  public byte[] refreshTokenSecret() {
+    return refreshTokenSecret.clone();
+  }
+
+  /** A copy with other token settings (tests shorten lifetimes or the grace). */
+  public AuthConfig withTokens(TokenSettings other) {
+    return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
+      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, production, login);
+  }
+
+  /** A copy with other login settings (tests lower throttling limits). */
+  public AuthConfig withLogin(LoginConfig other) {
+    return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
+      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, production, other);
+  }
+
+  @Override
+  public String toString() {
+    return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
+      + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
+      + ", production=" + production + ", login=" + login + "]";
+  }
+}

@@ -1,0 +1,212 @@
+package io.latchkey.auth;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.auth.http.AccessGuard;
+import io.latchkey.auth.http.OpenApiDocument;
+import io.latchkey.auth.http.SessionRoutes;
+import io.latchkey.auth.http.TokenRoutes;
+import io.latchkey.auth.login.LoginComponent;
+import io.latchkey.auth.session.RefreshTokens;
+import io.latchkey.auth.session.SessionCleanup;
+import io.latchkey.auth.session.SessionRepository;
+import io.latchkey.auth.session.SessionService;
+import io.latchkey.auth.session.Sessions;
+import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.Revocations;
+import io.latchkey.auth.token.TokenValidator;
+import io.latchkey.auth.token.ValidateTokenConsumer;
+import io.latchkey.auth.token.VerifiedTokenMemory;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BcryptPool;
+import io.latchkey.common.BusClient;
+import io.latchkey.common.Database;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.NodeState;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The auth service as one deployable unit. Migrates schema {@code auth} (once per process),
+ * builds the process-wide objects once (database pool, bcrypt pool with one thread per core,
+ * JWT keys, revocations, verified-token memory, sessions, the login component), then deploys
+ * {@code instances} {@link AuthVerticle}s sharing them. The future completes when every
+ * instance listens.
+ *
+ * <p>The login side ({@link LoginComponent}) is built and started once per process here, and
+ * mounted on every instance's router: its handlers run on several event loops.
+ */
+public final class AuthModule {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuthModule.class);
+  public static final String SCHEMA = "auth";
+  /** Revocations are loaded again this long after start (closes the window in which a new node's subscription was not yet known). */
+  private static final long RELOAD_REVOCATIONS_AFTER_MS = 5_000;
+
+  private final Vertx vertx;
+  private final Parts parts;
+  private final List<String> deployments;
+  private final List<AuthVerticle> verticles;
+  private final int httpPort;
+
+  /** The process-wide objects (tests reach a few of them). */
+  record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
+               LoginComponent login, AccessTokens accessTokens, VerifiedTokenMemory memory) {
+  }
+
+  private AuthModule(Vertx vertx, Parts parts, List<String> deployments, List<AuthVerticle> verticles, int httpPort) {
+    this.vertx = vertx;
+    this.parts = parts;
+    this.deployments = deployments;
+    this.verticles = verticles;
+    this.httpPort = httpPort;
+  }
+
+  private record Startup(BcryptPool bcrypt, JsonObject openApi) {
+  }
+
+  public static Future<AuthModule> deploy(Vertx vertx, AuthConfig config, ApiKeys keys, NodeState state, int instances) {
+    if (instances < 1) {
+      return Future.failedFuture(new IllegalArgumentException("the auth service needs at least one HTTP instance"));
+    }
+    if (!vertx.isClustered()) {
+      return Future.failedFuture(new IllegalStateException("the auth service needs a clustered Vert.x (Hazelcast)"));
+    }
+    return Database.migrate(vertx, config.database(), SCHEMA)
+      .compose(applied -> vertx.executeBlocking(() -> new Startup(
+        // the constructor hashes a dummy secret at full cost: not on an event loop
+        new BcryptPool(vertx, config.login().bcryptThreads(), config.login().bcryptQueue(), config.login().bcryptCost()),
+        OpenApiDocument.load()), false))
+      .compose(startup -> start(vertx, config, keys, state, instances, startup));
+  }
+
+  private static Future<AuthModule> start(Vertx vertx, AuthConfig config, ApiKeys keys, NodeState state, int instances,
+                                          Startup startup) {
+    Clock clock = Clock.systemUTC();
+    Pool pool = Database.pool(vertx, config.database());
+    HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
+    BusClient userService = new BusClient(vertx.eventBus(), keys, config.userServiceTimeoutMs(),
+      ErrorCodes.USER_SERVICE_UNAVAILABLE, "user service");
+
+    AccessTokens accessTokens = new AccessTokens(config.jwtKeys(), config.tokens(), clock);
+    VerifiedTokenMemory memory = new VerifiedTokenMemory(config.verifiedTokenMemorySize());
+    Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl());
+    TokenValidator validator = new TokenValidator(accessTokens, memory, revocations, clock);
+    SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
+      accessTokens, revocations, userService);
+    AccessGuard guard = new AccessGuard(keys, validator);
+    LoginComponent login = new LoginComponent(vertx, hazelcast, config.login(), startup.bcrypt(), userService, sessions, pool,
+      keys, guard);
+    SessionCleanup cleanup = new SessionCleanup(vertx, pool, config.tokens().accessTokenTtl(), config.tokens().refreshTokenTtl(),
+      config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
+    Parts parts = new Parts(pool, startup.bcrypt(), revocations, sessions, cleanup, login, accessTokens, memory);
+
+    AuthVerticle.Shared shared = new AuthVerticle.Shared(config, new TokenRoutes(sessions, validator, guard, config.jwtKeys()),
+      new SessionRoutes(sessions, guard, userService), login, new ValidateTokenConsumer(validator, keys), pool, state,
+      startup.openApi());
+    List<String> deployed = Collections.synchronizedList(new ArrayList<>());
+    List<AuthVerticle> verticles = Collections.synchronizedList(new ArrayList<>());
+    AuthVerticle first = new AuthVerticle(shared, config.httpPort());
+    Future<AuthModule> started = revocations.start(pool)
+      .compose(v -> login.start())
+      .compose(v -> vertx.deployVerticle(first)).onSuccess(deployed::add)
+      .compose(id -> {
+        verticles.add(first);
+        // with port 0 (tests) the first instance picked the port; the others share that one
+        int port = first.actualPort();
+        if (instances == 1) {
+          return Future.succeededFuture(port);
+        }
+        return vertx.deployVerticle(() -> {
+            AuthVerticle next = new AuthVerticle(shared, port);
+            verticles.add(next);
+            return next;
+          }, new DeploymentOptions().setInstances(instances - 1))
+          .onSuccess(deployed::add).map(port);
+      })
+      .map(port -> {
+        cleanup.start();
+        vertx.setTimer(RELOAD_REVOCATIONS_AFTER_MS, id -> revocations.load(pool)
+          .onFailure(err -> LOG.warn("reloading revocations failed: {}", err.toString())));
+        LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
+          config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
+          startup.bcrypt().threads(), ApiKeys.fingerprint(keys.outgoing()));
+        return new AuthModule(vertx, parts, deployed, verticles, port);
+      });
+    return started.recover(err -> new AuthModule(vertx, parts, deployed, verticles, -1).undeploy()
+      .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /** Stops the HTTP verticles, the login component, the cleanup and the revocation feed, then closes the pools. */
+  public Future<Void> undeploy() {
+    List<String> ids;
+    synchronized (deployments) {
+      ids = new ArrayList<>(deployments);
+      deployments.clear();
+    }
+    Collections.reverse(ids);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
+        LOG.warn("undeploying {} failed: {}", id, err.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    parts.cleanup().stop();
+    return chain
+      .transform(v -> parts.login().stop())
+      .transform(v -> parts.revocations().stop())
+      .transform(v -> parts.pool().close())
+      .eventually(() -> {
+        parts.bcrypt().close();
+        return Future.succeededFuture();
+      });
+  }
+
+  /** The port the HTTP server listens on (the real one when the configuration said 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** The sessions side, as the login side sees it. */
+  public Sessions sessions() {
+    return parts.sessions();
+  }
+
+  SessionService sessionService() {
+    return parts.sessions();
+  }
+
+  Parts parts() {
+    return parts;
+  }
+
+  /** "METHOD /path" of every route of the router (OpenAPI style {param}), for the coverage test. */
+  Set<String> routeTable() {
+    Router router = verticles.get(0).routerForTests();
+    Set<String> out = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() == null || route.methods() == null || route.methods().isEmpty()) {
+        continue;
+      }
+      String path = route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+      route.methods().forEach(m -> out.add(m.name() + " " + path));
+    }
+    return out;
+  }
+}

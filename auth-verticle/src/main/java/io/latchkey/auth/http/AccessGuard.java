@@ -1,0 +1,93 @@
+package io.latchkey.auth.http;
+
+import io.latchkey.auth.token.AccessClaims;
+import io.latchkey.auth.token.TokenCheck;
+import io.latchkey.auth.token.TokenValidator;
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.RequestIds;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The "who may call" column of API.md for the auth service: full keys, validate-only keys,
+ * bearer tokens and admin. When an X-API-Key is sent it is checked first and decides alone (a
+ * bearer token never replaces a key).
+ */
+public final class AccessGuard implements RequestGuard {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AccessGuard.class);
+  public static final String API_KEY_HEADER = "X-API-Key";
+  /** Routing-context key of the verified claims of the request's bearer token. */
+  public static final String CLAIMS = "accessClaims";
+
+  private final ApiKeys keys;
+  private final TokenValidator validator;
+
+  public AccessGuard(ApiKeys keys, TokenValidator validator) {
+    this.keys = keys;
+    this.validator = validator;
+  }
+
+  @Override
+  public Future<Void> requireAdmin(RoutingContext ctx) {
+    String key = ctx.request().getHeader(API_KEY_HEADER);
+    if (key != null) {
+      return keys.isFull(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+    }
+    return requireBearer(ctx).compose(claims -> claims.hasRole("admin")
+      ? Future.succeededFuture()
+      : Future.failedFuture(ApiException.forbidden("This endpoint is for administrators.")));
+  }
+
+  @Override
+  public Future<Void> requireFullKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader(API_KEY_HEADER);
+    return keys.isFull(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+  }
+
+  /** A full key or a validate-only key (validate-token, introspect). */
+  public Future<Void> requireValidateKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader(API_KEY_HEADER);
+    return keys.canValidate(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+  }
+
+  /** A valid access token in {@code Authorization: Bearer}; its claims, also stored under {@link #CLAIMS}. */
+  public Future<AccessClaims> requireBearer(RoutingContext ctx) {
+    String token = bearerToken(ctx);
+    if (token == null) {
+      return Future.failedFuture(ApiException.invalidToken("An access token is required (Authorization: Bearer)."));
+    }
+    TokenCheck check = validator.validate(token);
+    if (!check.valid()) {
+      LOG.info("[{}] bearer token refused: {}", RequestIds.of(ctx), check.reason().wire());
+      return Future.failedFuture(ApiException.invalidToken("The access token is not valid (" + check.reason().wire() + ")."));
+    }
+    ctx.put(CLAIMS, check.claims());
+    return Future.succeededFuture(check.claims());
+  }
+
+  /** True when the request carries an Authorization header at all. */
+  public static boolean sendsAuthorization(RoutingContext ctx) {
+    return ctx.request().getHeader("Authorization") != null;
+  }
+
+  /** The token of {@code Authorization: Bearer <token>} (scheme without regard to case), or null. */
+  static String bearerToken(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = header.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  private Future<Void> refuseKey(RoutingContext ctx, String key) {
+    if (key != null && !key.isEmpty()) {
+      LOG.info("[{}] {} refused for {} {}", RequestIds.of(ctx), ApiKeys.fingerprint(key), ctx.request().method(), ctx.request().path());
+    }
+    return Future.failedFuture(ApiException.invalidApiKey());
+  }
+}

@@ -1,0 +1,143 @@
+package io.latchkey.auth.http;
+
+import io.latchkey.auth.session.SessionService;
+import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.auth.token.TokenCheck;
+import io.latchkey.auth.token.TokenValidator;
+import io.latchkey.common.ApiException;
+import io.latchkey.common.JsonBodies;
+import io.latchkey.common.RequestIds;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** HTTP of tokens: refresh, logout, logout-all, validate-token, introspect, JWKS. */
+public final class TokenRoutes {
+
+  private final SessionService sessions;
+  private final TokenValidator validator;
+  private final AccessGuard guard;
+  private final String jwks;
+
+  public TokenRoutes(SessionService sessions, TokenValidator validator, AccessGuard guard, JwtKeys keys) {
+    this.sessions = sessions;
+    this.validator = validator;
+    this.guard = guard;
+    this.jwks = keys.jwks().encode();
+  }
+
+  public void mount(Router router) {
+    router.post("/auth/refresh").handler(this::refresh);
+    router.post("/auth/logout").handler(this::logout);
+    router.post("/auth/logout-all").handler(this::logoutAll);
+    router.post("/auth/validate-token").handler(this::validateToken);
+    router.post("/auth/introspect").handler(this::introspect);
+    router.get("/.well-known/jwks.json").handler(this::jwks);
+  }
+
+  private void refresh(RoutingContext ctx) {
+    String refreshToken = refreshTokenField(JsonBodies.object(ctx), true);
+    sessions.refresh(refreshToken, RequestIds.of(ctx))
+      .onSuccess(pair -> Responses.json(ctx, 200, pair.toJson()))
+      .onFailure(ctx::fail);
+  }
+
+  /** Bearer: that token's session. Without an Authorization header: the session of body {"refreshToken"}. */
+  private void logout(RoutingContext ctx) {
+    String requestId = RequestIds.of(ctx);
+    if (AccessGuard.sendsAuthorization(ctx)) {
+      guard.requireBearer(ctx)
+        .compose(claims -> sessions.logoutSession(claims.sessionId(), requestId))
+        .onSuccess(v -> Responses.noContent(ctx))
+        .onFailure(ctx::fail);
+      return;
+    }
+    JsonObject body = JsonBodies.objectOrEmpty(ctx);
+    String refreshToken = refreshTokenField(body, false);
+    if (refreshToken == null) {
+      throw ApiException.invalidToken("Send an access token (Authorization: Bearer) or a body {\"refreshToken\"}.");
+    }
+    sessions.logoutByRefreshToken(refreshToken, requestId)
+      .onSuccess(v -> Responses.noContent(ctx))
+      .onFailure(ctx::fail);
+  }
+
+  private void logoutAll(RoutingContext ctx) {
+    guard.requireBearer(ctx)
+      .compose(claims -> sessions.logoutAll(claims.userId(), RequestIds.of(ctx)))
+      .onSuccess(n -> Responses.json(ctx, 200, new JsonObject().put("revokedSessions", n)))
+      .onFailure(ctx::fail);
+  }
+
+  private void validateToken(RoutingContext ctx) {
+    guard.requireValidateKey(ctx)
+      .map(v -> validator.validate(tokenField(JsonBodies.object(ctx))))
+      .onSuccess(check -> Responses.json(ctx, 200, check.toValidateJson()))
+      .onFailure(ctx::fail);
+  }
+
+  /** RFC 7662: a form body {@code token=...} (and an ignored {@code token_type_hint}), or API.md's JSON body. */
+  private void introspect(RoutingContext ctx) {
+    guard.requireValidateKey(ctx)
+      .map(v -> validator.validate(introspectedToken(ctx)))
+      .onSuccess(check -> Responses.json(ctx, 200, check.toIntrospectionJson()))
+      .onFailure(ctx::fail);
+  }
+
+  private void jwks(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/json")
+      .putHeader("Cache-Control", "public, max-age=300")
+      .end(jwks);
+  }
+
+  private static String introspectedToken(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+      Buffer body = ctx.body().buffer();
+      Map<String, List<String>> form = new QueryStringDecoder(body == null ? "" : body.toString(StandardCharsets.UTF_8),
+        StandardCharsets.UTF_8, false).parameters();
+      List<String> tokens = form.get("token");
+      if (tokens == null || tokens.isEmpty() || tokens.get(0).isEmpty()) {
+        throw ApiException.validation("token", "The token to introspect is required.");
+      }
+      if (tokens.size() > 1) {
+        throw ApiException.validation("token", "Send one token.");
+      }
+      return tokens.get(0);
+    }
+    JsonObject body = JsonBodies.object(ctx);
+    JsonBodies.onlyFields(body, Set.of("token", "token_type_hint"));
+    JsonBodies.string(body, "token_type_hint");
+    return required(JsonBodies.string(body, "token"), "token", "The token to introspect is required.");
+  }
+
+  private static String tokenField(JsonObject body) {
+    JsonBodies.onlyFields(body, Set.of("token"));
+    return required(JsonBodies.string(body, "token"), "token", "The token to validate is required.");
+  }
+
+  private static String refreshTokenField(JsonObject body, boolean mandatory) {
+    JsonBodies.onlyFields(body, Set.of("refreshToken"));
+    String value = JsonBodies.string(body, "refreshToken");
+    return mandatory ? required(value, "refreshToken", "The refresh token is required.") : value;
+  }
+
+  private static String required(String value, String field, String message) {
+    if (value == null || value.isEmpty()) {
+      throw ApiException.validation(field, message);
+    }
+    return value;
+  }
+
+  /** For tests and the bus: the same validation the HTTP endpoint runs. */
+  public TokenCheck check(String token) {
+    return validator.validate(token);
+  }
+}

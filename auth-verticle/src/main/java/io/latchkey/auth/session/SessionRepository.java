@@ -1,0 +1,278 @@
+package io.latchkey.auth.session;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The SQL of sessions, refresh-token hashes and user token generations (schema {@code auth}). */
+public final class SessionRepository {
+
+  /** A session as a refresh or login needs it to issue tokens. */
+  public record LiveSession(String id, String userId, String username, List<String> roles, long generation,
+                            long refreshExpiresIn, long expiresAtEpochSecond) {
+  }
+
+  /** What a presented refresh token is, when it is not the current token of a refreshable session. */
+  public record PresentedToken(String sessionId, String userId, boolean current, boolean revoked, boolean live,
+                               boolean rolesStale, long userGeneration, boolean withinGrace, byte[] sessionCurrentHash,
+                               LiveSession session) {
+  }
+
+  /** A row of GET /auth/sessions. */
+  public record SessionView(String id, OffsetDateTime createdAt, OffsetDateTime lastUsedAt, OffsetDateTime expiresAt,
+                            String userAgent, String ip) {
+  }
+
+  private static final String GENERATION_OF = "coalesce((SELECT g.generation FROM auth.user_token_state g WHERE g.user_id = %s), 0)";
+
+  private static final String INSERT = """
+    WITH created AS (
+      INSERT INTO auth.sessions (id, user_id, username, roles, roles_generation, password_version, current_hash,
+                                 refresh_expires_at, expires_at, user_agent, ip)
+      VALUES ($1, $2, $3, $4, %s, $5, $6,
+              now() + least($7::bigint, $8::bigint) * interval '1 second', now() + $8::bigint * interval '1 second', $9, $10)
+      RETURNING id, user_id, username, roles, roles_generation, refresh_expires_at, expires_at
+    )
+    SELECT c.id::text AS id, c.user_id::text AS user_id, c.username, c.roles, c.roles_generation AS generation,
+           ceil(extract(epoch FROM c.refresh_expires_at - now()))::bigint AS refresh_expires_in,
+           floor(extract(epoch FROM c.expires_at))::bigint AS expires_epoch
+      FROM created c
+    """.formatted(GENERATION_OF.formatted("$2"));
+
+  // One conditional statement: of N concurrent refreshes with one token exactly one matches
+  // current_hash = $1 (the others wait for its row lock, then no longer match).
+  private static final String ROTATE = """
+    WITH rotated AS (
+      UPDATE auth.sessions s
+         SET current_hash = $2, last_used_at = now(),
+             refresh_expires_at = least(now() + $3::bigint * interval '1 second', s.expires_at)
+       WHERE s.current_hash = $1 AND s.revoked_at IS NULL
+         AND s.refresh_expires_at > now() AND s.expires_at > now()
+         AND s.roles_generation >= %s
+      RETURNING s.id, s.user_id, s.username, s.roles, s.roles_generation, s.refresh_expires_at, s.expires_at
+    ), retired AS (
+      INSERT INTO auth.retired_refresh_tokens (hash, session_id) SELECT $1, id FROM rotated
+    )
+    SELECT r.id::text AS id, r.user_id::text AS user_id, r.username, r.roles, r.roles_generation AS generation,
+           ceil(extract(epoch FROM r.refresh_expires_at - now()))::bigint AS refresh_expires_in,
+           floor(extract(epoch FROM r.expires_at))::bigint AS expires_epoch
+      FROM rotated r
+    """.formatted(GENERATION_OF.formatted("s.user_id"));
+
+  private static final String LOOKUP_COLUMNS = """
+    s.id::text AS id, s.user_id::text AS user_id, s.username, s.roles, s.current_hash,
+    s.revoked_at IS NOT NULL AS revoked,
+    (s.refresh_expires_at > now() AND s.expires_at > now()) AS live,
+    s.roles_generation, %s AS user_generation,
+    ceil(extract(epoch FROM s.refresh_expires_at - now()))::bigint AS refresh_expires_in,
+    floor(extract(epoch FROM s.expires_at))::bigint AS expires_epoch
+    """.formatted(GENERATION_OF.formatted("s.user_id"));
+
+  private static final String LOOKUP = """
+    SELECT %1$s, true AS is_current, false AS within_grace
+      FROM auth.sessions s WHERE s.current_hash = $1
+    UNION ALL
+    SELECT %1$s, false AS is_current, r.retired_at > now() - $2::bigint * interval '1 second' AS within_grace
+      FROM auth.retired_refresh_tokens r JOIN auth.sessions s ON s.id = r.session_id WHERE r.hash = $1
+    """.formatted(LOOKUP_COLUMNS);
+
+  private final Pool pool;
+
+  public SessionRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<LiveSession> insert(UUID sessionId, UUID userId, String username, List<String> roles, long passwordVersion,
+                                    byte[] refreshHash, long refreshTtlSeconds, long maxLifetimeSeconds, String userAgent,
+                                    String ip) {
+    return pool.preparedQuery(INSERT)
+      .execute(Tuple.of(sessionId, userId, username, roles.toArray(String[]::new), passwordVersion, Buffer.buffer(refreshHash),
+        refreshTtlSeconds, maxLifetimeSeconds).addValue(userAgent).addValue(ip))
+      .map(rows -> live(rows.iterator().next()));
+  }
+
+  /** Rotates the current token {@code presentedHash} to {@code successorHash}; empty when it is not a refreshable current token. */
+  public Future<Optional<LiveSession>> rotate(byte[] presentedHash, byte[] successorHash, long refreshTtlSeconds) {
+    return pool.preparedQuery(ROTATE)
+      .execute(Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), refreshTtlSeconds))
+      .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(live(rows.iterator().next())));
+  }
+
+  public Future<Optional<PresentedToken>> lookup(byte[] presentedHash, long graceSeconds) {
+    return pool.preparedQuery(LOOKUP)
+      .execute(Tuple.of(Buffer.buffer(presentedHash), graceSeconds))
+      .map(rows -> {
+        if (rows.size() == 0) {
+          return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        long userGeneration = row.getLong("user_generation");
+        LiveSession session = new LiveSession(row.getString("id"), row.getString("user_id"), row.getString("username"),
+          List.of(row.getArrayOfStrings("roles")), row.getLong("roles_generation"), row.getLong("refresh_expires_in"),
+          row.getLong("expires_epoch"));
+        return Optional.of(new PresentedToken(row.getString("id"), row.getString("user_id"), row.getBoolean("is_current"),
+          row.getBoolean("revoked"), row.getBoolean("live"), row.getLong("roles_generation") < userGeneration, userGeneration,
+          row.getBoolean("within_grace"), row.getBuffer("current_hash").getBytes(), session));
+      });
+  }
+
+  /** Revokes one session if it is not already revoked; the ids actually revoked. */
+  public Future<List<String>> revoke(UUID sessionId, String reason) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+         WHERE id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
+      .execute(Tuple.of(sessionId, reason)));
+  }
+
+  /** Revokes the user's own active session; empty when it is not theirs, not active, or unknown. */
+  public Future<List<String>> revokeOwn(UUID sessionId, UUID userId, String reason) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+           AND refresh_expires_at > now() AND expires_at > now()
+        RETURNING id::text AS id""")
+      .execute(Tuple.of(sessionId, userId, reason)));
+  }
+
+  /** Revokes the session whose current token (or just-rotated token, inside the grace) this is. */
+  public Future<List<String>> revokeByRefreshToken(byte[] presentedHash, long graceSeconds, String reason) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
+         WHERE revoked_at IS NULL AND refresh_expires_at > now() AND expires_at > now()
+           AND (current_hash = $1 OR id = (SELECT r.session_id FROM auth.retired_refresh_tokens r
+                                            WHERE r.hash = $1 AND r.retired_at > now() - $2::bigint * interval '1 second'))
+        RETURNING id::text AS id""")
+      .execute(Tuple.of(Buffer.buffer(presentedHash), graceSeconds, reason)));
+  }
+
+  public Future<List<String>> revokeAllOfUser(UUID userId, String reason) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+         WHERE user_id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
+      .execute(Tuple.of(userId, reason)));
+  }
+
+  /** Revokes the user's sessions made with an older password version, except {@code keepSessionId} (may be null). */
+  public Future<List<String>> revokeOlderPasswordVersions(UUID userId, long passwordVersion, UUID keepSessionId) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = 'password_changed'
+         WHERE user_id = $1 AND password_version < $2 AND revoked_at IS NULL
+           AND ($3::uuid IS NULL OR id <> $3::uuid)
+        RETURNING id::text AS id""")
+      .execute(Tuple.of(userId, passwordVersion, keepSessionId)));
+  }
+
+  /** Raises the user's token generation by one; the new generation. */
+  public Future<Long> raiseGeneration(UUID userId) {
+    return raiseGeneration(pool, userId);
+  }
+
+  private static Future<Long> raiseGeneration(io.vertx.sqlclient.SqlClient client, UUID userId) {
+    return client.preparedQuery("""
+        INSERT INTO auth.user_token_state (user_id, generation, updated_at) VALUES ($1, 1, now())
+        ON CONFLICT (user_id) DO UPDATE SET generation = auth.user_token_state.generation + 1, updated_at = now()
+        RETURNING generation""")
+      .execute(Tuple.of(userId))
+      .map(rows -> rows.iterator().next().getLong("generation"));
+  }
+
+  /** Revokes every session of the user and raises the generation, in one transaction. */
+  public Future<RevokedUser> revokeUser(UUID userId, String reason) {
+    return pool.withTransaction(conn -> ids(conn.preparedQuery("""
+          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+           WHERE user_id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
+        .execute(Tuple.of(userId, reason)))
+      .compose(ids -> raiseGeneration(conn, userId).map(gen -> new RevokedUser(ids, gen))));
+  }
+
+  public record RevokedUser(List<String> sessionIds, long generation) {
+  }
+
+  /** Stores roles read at generation {@code generation} on the user's live sessions that hold older ones. */
+  public Future<Integer> storeRoles(UUID userId, String username, List<String> roles, long generation) {
+    return pool.preparedQuery("""
+        UPDATE auth.sessions SET roles = $3, username = $2, roles_generation = $4
+         WHERE user_id = $1 AND revoked_at IS NULL AND roles_generation < $4""")
+      .execute(Tuple.of(userId, username, roles.toArray(String[]::new), generation))
+      .map(RowSet::rowCount);
+  }
+
+  public Future<Long> currentGeneration(UUID userId) {
+    return pool.preparedQuery("SELECT " + GENERATION_OF.formatted("$1::uuid") + " AS generation")
+      .execute(Tuple.of(userId))
+      .map(rows -> rows.iterator().next().getLong("generation"));
+  }
+
+  public Future<List<SessionView>> listActive(UUID userId, int limit) {
+    return pool.preparedQuery("""
+        SELECT id::text AS id, created_at, last_used_at, least(refresh_expires_at, expires_at) AS expires_at, user_agent, ip
+          FROM auth.sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND refresh_expires_at > now() AND expires_at > now()
+         ORDER BY created_at DESC, id
+         LIMIT $2""")
+      .execute(Tuple.of(userId, limit))
+      .map(rows -> {
+        List<SessionView> out = new ArrayList<>();
+        for (Row row : rows) {
+          out.add(new SessionView(row.getString("id"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_used_at"),
+            row.getOffsetDateTime("expires_at"), row.getString("user_agent"), row.getString("ip")));
+        }
+        return out;
+      });
+  }
+
+  /**
+   * Deletes one batch of sessions that can neither be refreshed nor have a live access token
+   * (ended or revoked more than {@code keepSeconds} ago), and retired token hashes older than
+   * the refresh lifetime, if this connection holds the cleanup advisory lock. -1 when another
+   * node holds it.
+   */
+  public static Future<Integer> deleteExpiredBatch(SqlConnection conn, long lockKey, long keepSeconds, long refreshTtlSeconds,
+                                                   int batchSize) {
+    return conn.preparedQuery("SELECT pg_try_advisory_xact_lock($1) AS locked").execute(Tuple.of(lockKey))
+      .compose(rows -> {
+        if (!rows.iterator().next().getBoolean("locked")) {
+          return Future.succeededFuture(-1);
+        }
+        return conn.preparedQuery("""
+            DELETE FROM auth.sessions WHERE id IN (
+              SELECT id FROM auth.sessions
+               WHERE least(refresh_expires_at, expires_at) < now() - $1::bigint * interval '1 second'
+                  OR revoked_at < now() - $1::bigint * interval '1 second'
+               LIMIT $2)""")
+          .execute(Tuple.of(keepSeconds, batchSize))
+          .compose(deleted -> conn.preparedQuery("""
+              DELETE FROM auth.retired_refresh_tokens WHERE hash IN (
+                SELECT hash FROM auth.retired_refresh_tokens
+                 WHERE retired_at < now() - $1::bigint * interval '1 second' LIMIT $2)""")
+            .execute(Tuple.of(refreshTtlSeconds, batchSize))
+            .map(retired -> deleted.rowCount() + retired.rowCount()));
+      });
+  }
+
+  private static Future<List<String>> ids(Future<RowSet<Row>> rows) {
+    return rows.map(set -> {
+      List<String> out = new ArrayList<>();
+      for (Row row : set) {
+        out.add(row.getString("id"));
+      }
+      return out;
+    });
+  }
+
+  private static LiveSession live(Row row) {
+    return new LiveSession(row.getString("id"), row.getString("user_id"), row.getString("username"),
+      List.of(row.getArrayOfStrings("roles")), row.getLong("generation"), row.getLong("refresh_expires_in"),
+      row.getLong("expires_epoch"));
+  }
+}

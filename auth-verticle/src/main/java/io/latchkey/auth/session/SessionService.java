@@ -1,0 +1,282 @@
+package io.latchkey.auth.session;
+
+import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.Revocations;
+import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.ApiException;
+import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusClient;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The rules of sessions and refresh tokens: opening a session, rotating its refresh token
+ * (single use, with the retry grace, reuse revokes the session), logout, and every revocation.
+ * Each revocation is written to PostgreSQL first and then handed to {@link Revocations}, so it
+ * is in force on this node when the returned future completes and survives a restart.
+ */
+public final class SessionService implements Sessions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionService.class);
+  public static final int MAX_LISTED_SESSIONS = 200;
+  private static final int MAX_USER_AGENT = 512;
+  private static final int MAX_IP = 64;
+
+  private final SessionRepository repository;
+  private final RefreshTokens refreshTokens;
+  private final AccessTokens accessTokens;
+  private final Revocations revocations;
+  private final BusClient userService;
+  private final TokenSettings settings;
+
+  public SessionService(SessionRepository repository, RefreshTokens refreshTokens, AccessTokens accessTokens,
+                        Revocations revocations, BusClient userService) {
+    this.repository = repository;
+    this.refreshTokens = refreshTokens;
+    this.accessTokens = accessTokens;
+    this.revocations = revocations;
+    this.userService = userService;
+    this.settings = accessTokens.settings();
+  }
+
+  @Override
+  public Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {
+    UUID userId = uuidOrNull(user.userId());
+    if (userId == null) {
+      return Future.failedFuture(new IllegalArgumentException("a user id must be a UUID"));
+    }
+    String refreshToken = refreshTokens.newToken();
+    return repository.insert(UUID.randomUUID(), userId, user.username(), user.roles(), user.passwordVersion(),
+        RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),
+        truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP))
+      .map(session -> {
+        LOG.info("[{}] session {} opened for user {}", requestId, session.id(), session.userId());
+        return pair(session, refreshToken);
+      });
+  }
+
+  /** POST /auth/refresh: a new pair for a refresh token, per API.md. */
+  public Future<TokenPair> refresh(String presented, String requestId) {
+    if (!RefreshTokens.wellFormed(presented)) {
+      return Future.failedFuture(invalidRefreshToken());
+    }
+    return refresh(presented, requestId, 0);
+  }
+
+  private Future<TokenPair> refresh(String presented, String requestId, int attempt) {
+    byte[] presentedHash = RefreshTokens.hash(presented);
+    String successor = refreshTokens.successorOf(presented);
+    byte[] successorHash = RefreshTokens.hash(successor);
+    return repository.rotate(presentedHash, successorHash, settings.refreshTokenTtl().toSeconds())
+      .compose(rotated -> {
+        if (rotated.isPresent()) {
+          return Future.succeededFuture(pair(rotated.get(), successor));
+        }
+        return repository.lookup(presentedHash, settings.refreshGrace().toSeconds())
+          .compose(found -> notRotated(found, presented, successorHash, successor, requestId, attempt));
+      });
+  }
+
+  private Future<TokenPair> notRotated(Optional<SessionRepository.PresentedToken> found, String presented,
+                                       byte[] successorHash, String successor, String requestId, int attempt) {
+    if (found.isEmpty()) {
+      return Future.failedFuture(invalidRefreshToken());
+    }
+    SessionRepository.PresentedToken token = found.get();
+    if (token.revoked() || !token.live()) {
+      return Future.failedFuture(invalidRefreshToken());
+    }
+    boolean retryOfJustRotated = !token.current() && token.withinGrace() && !settings.refreshGrace().isZero()
+      && MessageDigest.isEqual(token.sessionCurrentHash(), successorHash);
+    if (!token.current() && !retryOfJustRotated) {
+      return revokeForReuse(token, requestId);
+    }
+    if (token.rolesStale() && attempt == 0) {
+      // a roles change could not store the new roles: fetch them now, then rotate again
+      return refreshRoles(UUID.fromString(token.userId()), token.userGeneration(), requestId)
+        .compose(v -> refresh(presented, requestId, attempt + 1));
+    }
+    if (retryOfJustRotated) {
+      LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, token.sessionId());
+      return Future.succeededFuture(pair(token.session(), successor));
+    }
+    if (attempt == 0) {
+      return refresh(presented, requestId, attempt + 1);
+    }
+    return Future.failedFuture(invalidRefreshToken());
+  }
+
+  private Future<TokenPair> revokeForReuse(SessionRepository.PresentedToken token, String requestId) {
+    return repository.revoke(UUID.fromString(token.sessionId()), ErrorCodes.REFRESH_TOKEN_REUSED)
+      .compose(ids -> {
+        revocations.revokeSessions(List.of(token.sessionId()), requestId);
+        LOG.warn("[{}] refresh token reuse on session {} of user {}: session revoked", requestId, token.sessionId(), token.userId());
+        return Future.failedFuture(new ApiException(401, ErrorCodes.REFRESH_TOKEN_REUSED,
+          "This refresh token was already used; the session is now revoked. Log in again."));
+      });
+  }
+
+  /** POST /auth/logout with a refresh token instead of a bearer token. */
+  public Future<Void> logoutByRefreshToken(String presented, String requestId) {
+    if (!RefreshTokens.wellFormed(presented)) {
+      return Future.failedFuture(invalidRefreshToken());
+    }
+    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), settings.refreshGrace().toSeconds(), "logout")
+      .compose(ids -> {
+        if (ids.isEmpty()) {
+          return Future.failedFuture(invalidRefreshToken());
+        }
+        revocations.revokeSessions(ids, requestId);
+        LOG.info("[{}] session {} logged out by refresh token", requestId, ids.get(0));
+        return Future.succeededFuture();
+      });
+  }
+
+  /** POST /auth/logout with a bearer token: revokes the token's session (already revoked: still done). */
+  public Future<Void> logoutSession(String sessionId, String requestId) {
+    UUID id = uuidOrNull(sessionId);
+    if (id == null) {
+      return Future.failedFuture(ApiException.invalidToken("The access token names no session."));
+    }
+    return repository.revoke(id, "logout").map(ids -> {
+      revocations.revokeSessions(List.of(sessionId), requestId);
+      LOG.info("[{}] session {} logged out", requestId, sessionId);
+      return null;
+    });
+  }
+
+  /** POST /auth/logout-all: how many sessions were revoked. */
+  public Future<Integer> logoutAll(String userId, String requestId) {
+    return repository.revokeAllOfUser(UUID.fromString(userId), "logout_all").map(ids -> {
+      revocations.revokeSessions(ids, requestId);
+      LOG.info("[{}] {} session(s) of user {} logged out", requestId, ids.size(), userId);
+      return ids.size();
+    });
+  }
+
+  /** DELETE /auth/sessions/{id}: the caller's own active session only, else 404 session_not_found. */
+  public Future<Void> revokeOwnSession(String sessionId, String userId, String requestId) {
+    UUID id = uuidOrNull(sessionId);
+    if (id == null) {
+      return Future.failedFuture(sessionNotFound());
+    }
+    return repository.revokeOwn(id, UUID.fromString(userId), "session_deleted").compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.failedFuture(sessionNotFound());
+      }
+      revocations.revokeSessions(ids, requestId);
+      LOG.info("[{}] session {} deleted by its user", requestId, sessionId);
+      return Future.succeededFuture();
+    });
+  }
+
+  public Future<List<SessionRepository.SessionView>> listActive(String userId) {
+    return repository.listActive(UUID.fromString(userId), MAX_LISTED_SESSIONS);
+  }
+
+  @Override
+  public Future<Integer> revokeOlderPasswordVersions(String userId, long passwordVersion, String keepSessionId, String requestId) {
+    UUID user = uuidOrNull(userId);
+    if (user == null) {
+      return Future.succeededFuture(0);
+    }
+    return repository.revokeOlderPasswordVersions(user, passwordVersion, uuidOrNull(keepSessionId)).map(ids -> {
+      revocations.revokeSessions(ids, requestId);
+      LOG.info("[{}] password version {} of user {}: {} older session(s) revoked", requestId, passwordVersion, userId, ids.size());
+      return ids.size();
+    });
+  }
+
+  @Override
+  public Future<Integer> revokeAllOfUser(String userId, String reason, String requestId) {
+    UUID user = uuidOrNull(userId);
+    if (user == null) {
+      return Future.succeededFuture(0);
+    }
+    return repository.revokeUser(user, reason == null ? "revoked" : reason).map(revoked -> {
+      revocations.revokeSessions(revoked.sessionIds(), requestId);
+      revocations.raiseGenerationFloor(userId, revoked.generation(), requestId);
+      LOG.info("[{}] user {} ({}): {} session(s) revoked, tokens below generation {} refused", requestId, userId, reason,
+        revoked.sessionIds().size(), revoked.generation());
+      return revoked.sessionIds().size();
+    });
+  }
+
+  /**
+   * Raises the user's generation (every access token issued so far is refused from now on),
+   * then stores the user's current roles on their sessions. If the user service cannot be asked
+   * now, the sessions keep a roles generation below the user's, and their next refresh fetches
+   * the roles first.
+   */
+  @Override
+  public Future<Void> invalidateAccessTokens(String userId, String requestId) {
+    UUID user = uuidOrNull(userId);
+    if (user == null) {
+      return Future.succeededFuture();
+    }
+    return repository.raiseGeneration(user).compose(generation -> {
+      revocations.raiseGenerationFloor(userId, generation, requestId);
+      LOG.info("[{}] access tokens of user {} below generation {} refused", requestId, userId, generation);
+      return refreshRoles(user, generation, requestId).recover(err -> {
+        LOG.warn("[{}] roles of user {} not stored now ({}); the next refresh fetches them", requestId, userId, err.getMessage());
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  /** Reads the user's roles from the user service and stores them on their sessions as of {@code generation}. */
+  private Future<Void> refreshRoles(UUID userId, long generation, String requestId) {
+    return userService.request(BusAddresses.USER_CREDENTIALS, new JsonObject().put("userId", userId.toString()), requestId)
+      .map(Credentials::fromJson)
+      .compose(user -> repository.storeRoles(userId, user.username(), user.roles(), generation))
+      .<Void>mapEmpty()
+      .recover(err -> {
+        if (err instanceof ApiException api && api.status() == 404) {
+          // the user is gone: their sessions die with them
+          return revokeAllOfUser(userId.toString(), "user_deleted", requestId)
+            .compose(n -> Future.failedFuture(invalidRefreshToken()));
+        }
+        return Future.failedFuture(err);
+      });
+  }
+
+  private TokenPair pair(SessionRepository.LiveSession session, String refreshToken) {
+    String access = accessTokens.issue(session.userId(), session.id(), session.username(), session.roles(), session.generation(),
+      session.expiresAtEpochSecond());
+    long expiresIn = Math.max(0, Math.min(settings.accessTokenTtl().toSeconds(),
+      session.expiresAtEpochSecond() - System.currentTimeMillis() / 1000));
+    return new TokenPair(access, refreshToken, expiresIn, Math.max(0, session.refreshExpiresIn()), session.id());
+  }
+
+  static ApiException invalidRefreshToken() {
+    return new ApiException(401, ErrorCodes.INVALID_REFRESH_TOKEN, "The refresh token is unknown, expired or revoked.");
+  }
+
+  static ApiException sessionNotFound() {
+    return ApiException.notFound(ErrorCodes.SESSION_NOT_FOUND, "No such session.");
+  }
+
+  static UUID uuidOrNull(String value) {
+    if (value == null || value.length() != 36) {
+      return null;
+    }
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static String truncate(String value, int max) {
+    return value == null || value.length() <= max ? value : value.substring(0, max);
+  }
+}

@@ -1,0 +1,50 @@
+package io.latchkey.auth.token;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The verified claims of an access token.
+ *
+ * @param generation the user's token generation when the token was issued ({@code gen} claim):
+ *                   a roles change or a deletion raises the user's generation, and tokens of an
+ *                   older generation are no longer accepted. A counter, not a clock, so that no
+ *                   whole-second {@code iat} comparison (and no clock skew) decides.
+ */
+public record AccessClaims(String issuer, String audience, String userId, String sessionId, String tokenId,
+                           long issuedAt, long expiresAt, List<String> roles, String username, long generation) {
+
+  public boolean hasRole(String role) {
+    return roles.contains(role);
+  }
+
+  /** The validate-token answer of API.md for a valid token. */
+  public JsonObject toValidateJson() {
+    return new JsonObject()
+      .put("valid", true)
+      .put("userId", userId)
+      .put("sessionId", sessionId)
+      .put("username", username)
+      .put("roles", new JsonArray(roles))
+      .put("expiresAt", Instant.ofEpochSecond(expiresAt).toString());
+  }
+
+  /** The RFC 7662 introspection answer for an active token. */
+  public JsonObject toIntrospectionJson() {
+    return new JsonObject()
+      .put("active", true)
+      .put("sub", userId)
+      .put("sid", sessionId)
+      .put("username", username)
+      .put("roles", new JsonArray(roles))
+      .put("exp", expiresAt)
+      .put("iat", issuedAt)
+      .put("iss", issuer)
+      .put("aud", audience)
+      .put("jti", tokenId)
+      .put("token_type", "Bearer");
+  }
+}

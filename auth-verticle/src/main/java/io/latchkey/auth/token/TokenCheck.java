@@ -1,0 +1,48 @@
+package io.latchkey.auth.token;
+
+import io.vertx.core.json.JsonObject;
+
+/** The outcome of validating an access token: its claims, or why it is not valid. */
+public record TokenCheck(AccessClaims claims, Reason reason) {
+
+  /** The {@code reason} values of API.md's validate-token answer. */
+  public enum Reason {
+    MALFORMED("malformed"),
+    INVALID_SIGNATURE("invalid_signature"),
+    UNKNOWN_KEY("unknown_key"),
+    EXPIRED("expired"),
+    REVOKED("revoked");
+
+    private final String wire;
+
+    Reason(String wire) {
+      this.wire = wire;
+    }
+
+    public String wire() {
+      return wire;
+    }
+  }
+
+  public static TokenCheck valid(AccessClaims claims) {
+    return new TokenCheck(claims, null);
+  }
+
+  public static TokenCheck invalid(Reason reason) {
+    return new TokenCheck(null, reason);
+  }
+
+  public boolean valid() {
+    return claims != null;
+  }
+
+  /** API.md's validate-token body. */
+  public JsonObject toValidateJson() {
+    return valid() ? claims.toValidateJson() : new JsonObject().put("valid", false).put("reason", reason.wire());
+  }
+
+  /** RFC 7662's body: exactly {@code {"active": false}} when not valid. */
+  public JsonObject toIntrospectionJson() {
+    return valid() ? claims.toIntrospectionJson() : new JsonObject().put("active", false);
+  }
+}
