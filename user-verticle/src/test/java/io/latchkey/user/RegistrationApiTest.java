@@ -35,8 +35,12 @@ class RegistrationApiTest {
 
   @AfterAll
   static void stop() {
-    f.stop();
-    await(node.close());
+    if (f != null) {
+      f.stop();
+    }
+    if (node != null) {
+      await(node.close());
+    }
   }
 
   private static HttpResponse<Buffer> post(JsonObject body) {
