@@ -121,27 +121,19 @@ public final class AuthModule {
       startup.openApi());
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     List<AuthVerticle> verticles = Collections.synchronizedList(new ArrayList<>());
-    AuthVerticle first = new AuthVerticle(shared, config.httpPort());
+    // with port 0 (tests) a free port is chosen first, so that every instance shares it
+    int port = config.httpPort() == 0 ? freePort(config.httpHost()) : config.httpPort();
     Future<AuthModule> started = revocations.start(pool)
       .compose(v -> login.start())
-      .compose(v -> vertx.deployVerticle(first)).onSuccess(deployed::add)
-      .compose(id -> {
-        verticles.add(first);
-        // with port 0 (tests) the first instance picked the port; the others share that one
-        int port = first.actualPort();
-        if (instances == 1) {
-          return Future.succeededFuture(port);
-        }
-        return vertx.deployVerticle(() -> {
-            AuthVerticle next = new AuthVerticle(shared, port);
-            verticles.add(next);
-            return next;
-          }, new DeploymentOptions().setInstances(instances - 1))
-          .onSuccess(deployed::add).map(port);
-      })
-      .map(port -> {
+      .compose(v -> vertx.deployVerticle(() -> {
+        AuthVerticle next = new AuthVerticle(shared, port);
+        verticles.add(next);
+        return next;
+      }, new DeploymentOptions().setInstances(instances)))
+      .onSuccess(deployed::add)
+      .map(deploymentId -> {
         cleanup.start();
-        vertx.setTimer(RELOAD_REVOCATIONS_AFTER_MS, id -> revocations.load(pool)
+        vertx.setTimer(RELOAD_REVOCATIONS_AFTER_MS, timer -> revocations.load(pool)
           .onFailure(err -> LOG.warn("reloading revocations failed: {}", err.toString())));
         LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
@@ -194,6 +186,14 @@ public final class AuthModule {
 
   Parts parts() {
     return parts;
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("no free port on " + host, e);
+    }
   }
 
   /** "METHOD /path" of every route of the router (OpenAPI style {param}), for the coverage test. */

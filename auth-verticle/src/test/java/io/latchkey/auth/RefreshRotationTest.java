@@ -1,0 +1,214 @@
+package io.latchkey.auth;
+
+import io.latchkey.auth.session.TokenPair;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static io.latchkey.auth.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** POST /auth/refresh: rotation, the retry grace, reuse detection, expiry, concurrency. */
+@ExtendWith(VertxExtension.class)
+class RefreshRotationTest {
+
+  static AuthFixture auth;
+  static Credentials alice;
+
+  @BeforeAll
+  static void start() {
+    auth = AuthFixture.start(1);
+    alice = auth.users.add("alice", "correct horse battery");
+  }
+
+  @AfterAll
+  static void stop() {
+    auth.close();
+  }
+
+  static TokenPair login() {
+    return await(auth.module(0).sessions().open(alice, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
+  }
+
+  static HttpResponse<Buffer> refresh(String refreshToken) {
+    return auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
+  }
+
+  static boolean sessionRevoked(String sessionId) {
+    return auth.query("SELECT revoked_at IS NOT NULL AS revoked FROM auth.sessions WHERE id = $1::uuid",
+      rows -> rows.iterator().next().getBoolean("revoked"), sessionId);
+  }
+
+  static String validate(String accessToken) {
+    JsonObject body = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", accessToken), "X-API-Key",
+      AuthFixture.FULL_KEY).bodyAsJsonObject();
+    return body.getBoolean("valid") ? "valid" : body.getString("reason");
+  }
+
+  @Test
+  void aRefreshReturnsANewPairAndRetiresThePresentedToken() {
+    TokenPair first = login();
+
+    HttpResponse<Buffer> response = refresh(first.refreshToken());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
+    JsonObject pair = response.bodyAsJsonObject();
+    assertThat(pair.fieldNames()).containsExactlyInAnyOrder("accessToken", "refreshToken", "tokenType", "expiresIn",
+      "refreshExpiresIn", "sessionId");
+    assertThat(pair.getString("tokenType")).isEqualTo("Bearer");
+    assertThat(pair.getString("sessionId")).isEqualTo(first.sessionId());
+    assertThat(pair.getString("refreshToken")).isNotEqualTo(first.refreshToken()).hasSize(43);
+    assertThat(pair.getString("accessToken")).isNotEqualTo(first.accessToken());
+    assertThat(pair.getLong("expiresIn")).isBetween(890L, 900L);
+    assertThat(pair.getLong("refreshExpiresIn")).isBetween(30L * 86400 - 10, 30L * 86400);
+    assertThat(validate(pair.getString("accessToken"))).isEqualTo("valid");
+    // only hashes are stored: neither token appears in the database
+    long clear = auth.query("SELECT count(*) AS n FROM auth.sessions WHERE encode(current_hash, 'escape') LIKE '%' || $1 || '%'",
+      rows -> rows.iterator().next().getLong("n"), pair.getString("refreshToken"));
+    assertThat(clear).isZero();
+    long retired = auth.query("SELECT count(*) AS n FROM auth.retired_refresh_tokens WHERE session_id = $1::uuid",
+      rows -> rows.iterator().next().getLong("n"), first.sessionId());
+    assertThat(retired).isEqualTo(1);
+  }
+
+  @Test
+  void tenConcurrentRefreshesWithOneTokenProduceOneSuccessorThatAllOfThemGet() {
+    TokenPair first = login();
+    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inFlight.add(auth.request(0, HttpMethod.POST, "/auth/refresh")
+        .sendJsonObject(new JsonObject().put("refreshToken", first.refreshToken())));
+    }
+    await(Future.join(inFlight));
+
+    Set<String> successors = new HashSet<>();
+    for (Future<HttpResponse<Buffer>> f : inFlight) {
+      assertThat(f.result().statusCode()).as(f.result().bodyAsString()).isEqualTo(200);
+      successors.add(f.result().bodyAsJsonObject().getString("refreshToken"));
+    }
+    assertThat(successors).hasSize(1);
+    long retired = auth.query("SELECT count(*) AS n FROM auth.retired_refresh_tokens WHERE session_id = $1::uuid",
+      rows -> rows.iterator().next().getLong("n"), first.sessionId());
+    assertThat(retired).as("exactly one rotation happened").isEqualTo(1);
+    assertThat(sessionRevoked(first.sessionId())).isFalse();
+    // and the successor is the one that works next
+    assertThat(refresh(successors.iterator().next()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aRetryInsideTheGraceGetsTheSameSuccessor() {
+    TokenPair first = login();
+    String successor = refresh(first.refreshToken()).bodyAsJsonObject().getString("refreshToken");
+
+    HttpResponse<Buffer> retry = refresh(first.refreshToken());
+
+    assertThat(retry.statusCode()).isEqualTo(200);
+    assertThat(retry.bodyAsJsonObject().getString("refreshToken")).isEqualTo(successor);
+    assertThat(validate(retry.bodyAsJsonObject().getString("accessToken"))).isEqualTo("valid");
+    assertThat(sessionRevoked(first.sessionId())).isFalse();
+  }
+
+  @Test
+  void theJustRotatedTokenAfterTheGraceIsReuseAndRevokesTheSession() {
+    TokenPair first = login();
+    JsonObject second = refresh(first.refreshToken()).bodyAsJsonObject();
+    // the grace (10 s) has passed for this token
+    auth.query("UPDATE auth.retired_refresh_tokens SET retired_at = retired_at - interval '11 seconds' WHERE session_id = $1::uuid",
+      rows -> rows.rowCount(), first.sessionId());
+
+    HttpResponse<Buffer> reuse = refresh(first.refreshToken());
+
+    assertThat(reuse.statusCode()).isEqualTo(401);
+    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    assertThat(reuse.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(sessionRevoked(first.sessionId())).isTrue();
+    assertThat(validate(second.getString("accessToken"))).as("the session's access tokens die with it").isEqualTo("revoked");
+    assertThat(validate(first.accessToken())).isEqualTo("revoked");
+    HttpResponse<Buffer> legitimate = refresh(second.getString("refreshToken"));
+    assertThat(legitimate.statusCode()).isEqualTo(401);
+    assertThat(legitimate.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+  }
+
+  @Test
+  void anOlderTokenOfTheSessionIsReuseEvenInsideTheGrace() {
+    TokenPair first = login();
+    String second = refresh(first.refreshToken()).bodyAsJsonObject().getString("refreshToken");
+    String third = refresh(second).bodyAsJsonObject().getString("refreshToken");
+
+    HttpResponse<Buffer> reuse = refresh(first.refreshToken());
+
+    assertThat(reuse.statusCode()).isEqualTo(401);
+    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    assertThat(sessionRevoked(first.sessionId())).isTrue();
+    assertThat(refresh(third).bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+  }
+
+  @Test
+  void unknownMalformedAndMissingRefreshTokens() {
+    HttpResponse<Buffer> unknown = refresh("A".repeat(43));
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    assertThat(refresh("not a token").bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+
+    HttpResponse<Buffer> missing = auth.postJson(0, "/auth/refresh", new JsonObject());
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    HttpResponse<Buffer> extra = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", "x").put("userId", "y"));
+    assertThat(extra.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    HttpResponse<Buffer> wrongType = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", 42));
+    assertThat(wrongType.statusCode()).isEqualTo(400);
+    assertThat(wrongType.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
+    HttpResponse<Buffer> notJson = await(auth.request(0, HttpMethod.POST, "/auth/refresh").sendBuffer(Buffer.buffer("{nope")));
+    assertThat(notJson.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
+  }
+
+  @Test
+  void anExpiredRefreshTokenOrSessionIsInvalid() {
+    TokenPair slidingOver = login();
+    auth.query("UPDATE auth.sessions SET refresh_expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+      rows -> rows.rowCount(), slidingOver.sessionId());
+    assertThat(refresh(slidingOver.refreshToken()).bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+
+    TokenPair absoluteOver = login();
+    auth.query("UPDATE auth.sessions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+      rows -> rows.rowCount(), absoluteOver.sessionId());
+    assertThat(refresh(absoluteOver.refreshToken()).bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+  }
+
+  @Test
+  void theSlidingLifetimeNeverPassesTheAbsoluteOne() {
+    TokenPair pair = login();
+    auth.query("UPDATE auth.sessions SET expires_at = now() + interval '1 hour' WHERE id = $1::uuid",
+      rows -> rows.rowCount(), pair.sessionId());
+    JsonObject next = refresh(pair.refreshToken()).bodyAsJsonObject();
+    assertThat(next.getLong("refreshExpiresIn")).isBetween(3590L, 3600L);
+  }
+
+  @Test
+  void aRefreshNeedsNoUserService() {
+    TokenPair pair = login();
+    await(auth.users.stop());
+    try {
+      HttpResponse<Buffer> response = refresh(pair.refreshToken());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(validate(response.bodyAsJsonObject().getString("accessToken"))).isEqualTo("valid");
+    } finally {
+      await(auth.users.start());
+    }
+  }
+}
