@@ -1,0 +1,58 @@
+package io.latchkey.auth.cache;
+
+import io.latchkey.common.bus.Credentials;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The oldest state of a user the cache may still hold: the highest password version a sync
+ * announced (or "deleted"), and the newest {@code updatedAt} a user-updated sync has seen.
+ * Credentials older than the floor are never installed and never answered from the cache, so
+ * a slow fill racing a sync cannot bring an old hash, email or role set back.
+ */
+public record VersionFloor(long passwordVersion, Instant updatedAt) {
+
+  public static final VersionFloor NONE = new VersionFloor(0, Instant.EPOCH);
+  public static final long DELETED = Long.MAX_VALUE;
+
+  public static VersionFloor password(long version) {
+    return new VersionFloor(version, Instant.EPOCH);
+  }
+
+  public static VersionFloor deleted() {
+    return new VersionFloor(DELETED, Instant.EPOCH);
+  }
+
+  public static VersionFloor updatedAt(Instant at) {
+    return new VersionFloor(0, at);
+  }
+
+  public boolean deletedUser() {
+    return passwordVersion == DELETED;
+  }
+
+  /** True when these credentials are older than the floor. */
+  public boolean rejects(Credentials c) {
+    return deletedUser() || c.passwordVersion() < passwordVersion || c.updatedAt().isBefore(updatedAt);
+  }
+
+  public VersionFloor max(VersionFloor other) {
+    return new VersionFloor(Math.max(passwordVersion, other.passwordVersion),
+      updatedAt.isAfter(other.updatedAt) ? updatedAt : other.updatedAt);
+  }
+
+  /** Plain string form for the Hazelcast map (built-in serialization, comparable for CAS). */
+  String encode() {
+    return passwordVersion + "|" + ChronoUnit.MICROS.between(Instant.EPOCH, updatedAt);
+  }
+
+  static VersionFloor decode(String text) {
+    if (text == null) {
+      return NONE;
+    }
+    int bar = text.indexOf('|');
+    long micros = Long.parseLong(text.substring(bar + 1));
+    return new VersionFloor(Long.parseLong(text.substring(0, bar)), Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+  }
+}

@@ -1,0 +1,73 @@
+package io.latchkey.auth.login;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.JsonBodies;
+import io.latchkey.common.RequestIds;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** {@code POST /auth/login} {@code {"login", "password"}}: 200 token pair. */
+public final class LoginRoutes {
+
+  /** Longer than any username (32) or email (254) can be. */
+  static final int MAX_LOGIN_LENGTH = 320;
+  private static final int MAX_USER_AGENT_LENGTH = 512;
+
+  private final LoginService logins;
+  private final TrustedProxies proxies;
+
+  public LoginRoutes(LoginService logins, TrustedProxies proxies) {
+    this.logins = logins;
+    this.proxies = proxies;
+  }
+
+  public void mount(Router router) {
+    router.post("/auth/login").handler(this::login);
+  }
+
+  private void login(RoutingContext ctx) {
+    LoginService.Attempt attempt;
+    try {
+      attempt = parse(ctx);
+    } catch (ApiException e) {
+      ctx.fail(e);
+      return;
+    }
+    logins.login(attempt)
+      .onSuccess(pair -> ctx.response().setStatusCode(200)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("Pragma", "no-cache")
+        .end(pair.toJson().encode()))
+      .onFailure(ctx::fail);
+  }
+
+  private LoginService.Attempt parse(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    JsonBodies.onlyFields(body, Set.of("login", "password"));
+    String login = JsonBodies.string(body, "login");
+    String password = JsonBodies.string(body, "password");
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    if (login == null || login.isBlank()) {
+      errors.add(new ApiException.FieldError("login", "Required: a username or an email."));
+    } else if (login.length() > MAX_LOGIN_LENGTH) {
+      errors.add(new ApiException.FieldError("login", "At most " + MAX_LOGIN_LENGTH + " characters."));
+    }
+    if (password == null || password.isEmpty()) {
+      errors.add(new ApiException.FieldError("password", "Required."));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    String userAgent = ctx.request().getHeader("User-Agent");
+    if (userAgent != null && userAgent.length() > MAX_USER_AGENT_LENGTH) {
+      userAgent = userAgent.substring(0, MAX_USER_AGENT_LENGTH);
+    }
+    return new LoginService.Attempt(login, password, proxies.clientIp(ctx), userAgent, RequestIds.of(ctx));
+  }
+}

@@ -1,0 +1,189 @@
+package io.latchkey.auth.login;
+
+import io.latchkey.auth.cache.CachedCredentials;
+import io.latchkey.auth.cache.PasswordCache;
+import io.latchkey.auth.cache.PasswordCache.InstallResult;
+import io.latchkey.auth.login.LoginThrottle.Counter;
+import io.latchkey.auth.session.Sessions;
+import io.latchkey.auth.session.TokenPair;
+import io.latchkey.common.ApiException;
+import io.latchkey.common.BcryptPool;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+
+/**
+ * The rules of {@code POST /auth/login}: find the user (password cache, else the user service),
+ * count the attempt, check the password with bcrypt on the bounded pool, open a session.
+ *
+ * <ul>
+ *   <li>An unknown login costs the same bcrypt work and gets the same 401 as a wrong password.</li>
+ *   <li>While the user service cannot be reached, a login the cache can prove right succeeds;
+ *       every other login answers 503 {@code user_service_unavailable}, so an outage reveals
+ *       nothing about who exists or which password is wrong.</li>
+ *   <li>A wrong password against a cached hash is re-checked once against the user service
+ *       (the cache may be behind) before the answer is 401.</li>
+ * </ul>
+ */
+public final class LoginService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LoginService.class);
+
+  /** bcrypt reads at most 72 bytes; a longer password can never be the one that was set. */
+  static final int BCRYPT_MAX_BYTES = 72;
+
+  public record Attempt(String login, String password, String clientIp, String userAgent, String requestId) {
+  }
+
+  private enum Source { CACHE, USER_SERVICE, UNKNOWN, UNAVAILABLE }
+
+  private record Candidate(Source source, Credentials credentials) {
+  }
+
+  private enum Verdict { SUCCESS, FAILURE, UNAVAILABLE }
+
+  private record Outcome(Verdict verdict, Credentials credentials) {
+  }
+
+  private final PasswordCache cache;
+  private final UserDirectory users;
+  private final LoginThrottle throttle;
+  private final BcryptPool bcrypt;
+  private final Sessions sessions;
+
+  public LoginService(PasswordCache cache, UserDirectory users, LoginThrottle throttle, BcryptPool bcrypt, Sessions sessions) {
+    this.cache = cache;
+    this.users = users;
+    this.throttle = throttle;
+    this.bcrypt = bcrypt;
+    this.sessions = sessions;
+  }
+
+  /** Unicode NFKC, as the user service normalizes passwords before hashing them. */
+  static String normalize(String password) {
+    return Normalizer.normalize(password, Normalizer.Form.NFKC);
+  }
+
+  public Future<TokenPair> login(Attempt attempt) {
+    String password = normalize(attempt.password());
+    String rid = attempt.requestId();
+    Counter ip = throttle.ip(attempt.clientIp());
+    return throttle.reserve(ip, rid)
+      .compose(v -> find(attempt)
+        .recover(err -> giveBack(err, ip, null))
+        .compose(candidate -> {
+          if (candidate.source() == Source.UNAVAILABLE) {
+            // the same bcrypt work as any other answer, then "try again": nothing is revealed
+            return bcrypt.verifyDummy(password)
+              .transform(ar -> giveBack(UserDirectory.unavailable(), ip, null));
+          }
+          Counter account = candidate.credentials() == null
+            ? throttle.unknownLogin(attempt.login())
+            : throttle.user(candidate.credentials().userId());
+          return throttle.reserve(account, rid)
+            .recover(err -> giveBack(err, ip, null))
+            .compose(r -> check(candidate, password, rid).recover(err -> giveBack(err, ip, account)))
+            .compose(outcome -> settle(outcome, attempt, ip, account));
+        }));
+  }
+
+  private Future<Candidate> find(Attempt attempt) {
+    return cache.findByLogin(attempt.login()).compose(cached -> cached != null
+      ? Future.succeededFuture(new Candidate(Source.CACHE, cached.credentials()))
+      : fromUserService(attempt, true));
+  }
+
+  private Future<Candidate> fromUserService(Attempt attempt, boolean mayRetry) {
+    return users.byLogin(attempt.login(), attempt.requestId()).compose(lookup -> switch (lookup.status()) {
+      case NOT_FOUND -> Future.succeededFuture(new Candidate(Source.UNKNOWN, null));
+      case UNAVAILABLE -> Future.succeededFuture(new Candidate(Source.UNAVAILABLE, null));
+      case FOUND -> cache.install(lookup.credentials()).compose(result -> switch (result) {
+        case INSTALLED -> Future.succeededFuture(new Candidate(Source.USER_SERVICE, lookup.credentials()));
+        case DELETED -> Future.succeededFuture(new Candidate(Source.UNKNOWN, null));
+        // a sync announced a newer state than this answer: ask once more, then give up ("try again")
+        case STALE -> mayRetry ? fromUserService(attempt, false) : staleAnswer(attempt.requestId(), lookup.credentials());
+      });
+    });
+  }
+
+  private Future<Candidate> staleAnswer(String rid, Credentials credentials) {
+    LOG.warn("[{}] the user service still answers an older state of user {} than a sync announced", rid, credentials.userId());
+    return Future.succeededFuture(new Candidate(Source.UNAVAILABLE, null));
+  }
+
+  private Future<Outcome> check(Candidate candidate, String password, String rid) {
+    if (candidate.credentials() == null) {
+      return bcrypt.verifyDummy(password).map(x -> new Outcome(Verdict.FAILURE, null));
+    }
+    Credentials credentials = candidate.credentials();
+    return verify(password, credentials).compose(ok -> {
+      if (ok) {
+        return Future.succeededFuture(new Outcome(Verdict.SUCCESS, credentials));
+      }
+      return candidate.source() == Source.CACHE
+        ? recheck(credentials, password, rid)
+        : Future.succeededFuture(new Outcome(Verdict.FAILURE, credentials));
+    });
+  }
+
+  /** The cached hash did not match: the cache may be behind the user service; ask it once. */
+  private Future<Outcome> recheck(Credentials cached, String password, String rid) {
+    return users.byUserId(cached.userId(), rid).compose(lookup -> switch (lookup.status()) {
+      case UNAVAILABLE -> Future.succeededFuture(new Outcome(Verdict.UNAVAILABLE, cached));
+      case NOT_FOUND -> cache.evict(cached.userId()).map(x -> new Outcome(Verdict.FAILURE, cached));
+      case FOUND -> {
+        Credentials fresh = lookup.credentials();
+        if (fresh.passwordHash().equals(cached.passwordHash()) && fresh.passwordVersion() == cached.passwordVersion()) {
+          yield Future.succeededFuture(new Outcome(Verdict.FAILURE, cached));
+        }
+        yield cache.install(fresh).compose(result -> switch (result) {
+          case DELETED -> Future.succeededFuture(new Outcome(Verdict.FAILURE, cached));
+          case STALE -> Future.succeededFuture(new Outcome(Verdict.UNAVAILABLE, cached));
+          case INSTALLED -> verify(password, fresh).map(ok -> new Outcome(ok ? Verdict.SUCCESS : Verdict.FAILURE, fresh));
+        });
+      }
+    });
+  }
+
+  private Future<Boolean> verify(String password, Credentials credentials) {
+    if (password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_BYTES) {
+      return bcrypt.verifyDummy(password); // can never match; same work as a wrong password
+    }
+    return bcrypt.verify(password, credentials.passwordHash());
+  }
+
+  private Future<TokenPair> settle(Outcome outcome, Attempt attempt, Counter ip, Counter account) {
+    String rid = attempt.requestId();
+    return switch (outcome.verdict()) {
+      case SUCCESS -> throttle.reset(account)
+        .compose(v -> throttle.release(ip))
+        .compose(v -> sessions.open(outcome.credentials(), attempt.userAgent(), attempt.clientIp(), rid))
+        .onSuccess(pair -> LOG.info("[{}] login of user {} succeeded: session {}", rid, outcome.credentials().userId(), pair.sessionId()));
+      case FAILURE -> throttle.failed(account, rid)
+        .compose(v -> throttle.failed(ip, rid))
+        .compose(v -> {
+          LOG.info("[{}] login failed ({})", rid, outcome.credentials() == null ? "unknown login"
+            : "wrong password for user " + outcome.credentials().userId());
+          return Future.failedFuture(invalidCredentials());
+        });
+      case UNAVAILABLE -> giveBack(UserDirectory.unavailable(), ip, account);
+    };
+  }
+
+  /** The attempt neither failed nor succeeded (refused, outage, overload): give the reserved counts back. */
+  private <T> Future<T> giveBack(Throwable failure, Counter ip, Counter account) {
+    Future<Void> released = account == null
+      ? throttle.release(ip)
+      : throttle.release(account).compose(v -> throttle.release(ip));
+    return released.transform(ar -> Future.failedFuture(failure));
+  }
+
+  static ApiException invalidCredentials() {
+    return new ApiException(401, ErrorCodes.INVALID_CREDENTIALS, "The login or the password is wrong.");
+  }
+}

@@ -1,0 +1,223 @@
+package io.latchkey.auth.login;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BcryptPool;
+import io.latchkey.common.BusClient;
+import io.latchkey.common.Database;
+import io.latchkey.common.DbConfig;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.HttpServers;
+import io.latchkey.common.Settings;
+import io.latchkey.common.testing.TestNodes;
+import io.latchkey.common.testing.TestPostgres;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The login side under test, without the sessions side: clustered Vert.x nodes of a private
+ * test cluster, a fresh PostgreSQL database migrated with schema auth, the user service stood
+ * in for on node 0, and on every node a real {@link LoginComponent} mounted on its own router
+ * and HTTP server, with {@link RecordingSessions} and {@link HeaderRequestGuard} as the seams.
+ */
+public final class LoginCluster implements AutoCloseable {
+
+  public static final String FULL_KEY = "test-full-key";
+
+  public final ApiKeys keys = new ApiKeys(List.of(FULL_KEY), List.of(), null);
+  public final List<Vertx> nodes = new ArrayList<>();
+  public final List<LoginComponent> components = new ArrayList<>();
+  public final List<RecordingSessions> sessions = new ArrayList<>();
+  public final List<WebClient> clients = new ArrayList<>();
+  private final List<Pool> pools = new ArrayList<>();
+  private final List<BcryptPool> bcrypts = new ArrayList<>();
+  private final List<HttpServer> servers = new ArrayList<>();
+  public final DbConfig database = TestPostgres.freshDatabase();
+  public final String cacheKey;
+  public UserServiceStandIn users;
+  private final TestNodes cluster = new TestNodes();
+  private Pool sql;
+
+  private LoginCluster() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    cacheKey = Base64.getEncoder().encodeToString(key);
+  }
+
+  /**
+   * Starts one node per settings map (one after another); each map overrides the environment of
+   * {@link LoginConfig#from} on that node (for example TRUSTED_PROXIES or throttling limits).
+   */
+  @SafeVarargs
+  public static LoginCluster start(Map<String, String>... perNode) {
+    LoginCluster c = new LoginCluster();
+    for (int i = 0; i < perNode.length; i++) {
+      c.nodes.add(await(c.cluster.start(), 60));
+    }
+    await(Database.migrate(c.nodes.get(0), c.database, "auth"), 60);
+    c.users = new UserServiceStandIn(c.nodes.get(0), c.keys);
+    await(c.users.start());
+    for (int i = 0; i < perNode.length; i++) {
+      c.deploy(i, perNode[i]);
+    }
+    return c;
+  }
+
+  public LoginConfig config(Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PASSWORD_CACHE_KEY", cacheKey);
+    env.put("BCRYPT_COST", "4");
+    env.put("BCRYPT_THREADS", "2");
+    env.putAll(overrides);
+    return LoginConfig.from(new Settings(new JsonObject(), env));
+  }
+
+  private void deploy(int i, Map<String, String> overrides) {
+    Vertx vertx = nodes.get(i);
+    LoginConfig config = config(overrides);
+    Pool pool = Database.pool(vertx, database);
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost());
+    BusClient userService = new BusClient(vertx.eventBus(), keys, 700, ErrorCodes.USER_SERVICE_UNAVAILABLE, "user service");
+    RecordingSessions recording = new RecordingSessions();
+    LoginComponent component = new LoginComponent(vertx, hazelcast(vertx), config, bcrypt, userService, recording, pool, keys,
+      new HeaderRequestGuard(keys));
+    await(component.start());
+    Router router = HttpServers.baseRouter(vertx);
+    component.mount(router);
+    HttpServer server = await(vertx.createHttpServer(HttpServers.options("127.0.0.1", 0)).requestHandler(router).listen());
+    pools.add(pool);
+    bcrypts.add(bcrypt);
+    servers.add(server);
+    components.add(component);
+    sessions.add(recording);
+    clients.add(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.actualPort())));
+  }
+
+  public static HazelcastInstance hazelcast(Vertx vertx) {
+    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
+  }
+
+  public HttpRequest<Buffer> request(int node, HttpMethod method, String path) {
+    return clients.get(node).request(method, path);
+  }
+
+  public HttpResponse<Buffer> login(int node, String login, String password) {
+    return await(request(node, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("login", login).put("password", password)));
+  }
+
+  public HttpResponse<Buffer> loginFrom(int node, String forwardedFor, String login, String password) {
+    return await(request(node, HttpMethod.POST, "/auth/login").putHeader("X-Forwarded-For", forwardedFor)
+      .sendJsonObject(new JsonObject().put("login", login).put("password", password)));
+  }
+
+  public HttpResponse<Buffer> postWithKey(int node, String path, JsonObject body) {
+    return await(request(node, HttpMethod.POST, path).putHeader("X-API-Key", FULL_KEY).sendJsonObject(body));
+  }
+
+  public Pool sql() {
+    if (sql == null) {
+      sql = Database.pool(nodes.get(0), database);
+    }
+    return sql;
+  }
+
+  public <T> T query(String statement, Function<RowSet<Row>, T> read, Object... params) {
+    return await(sql().preparedQuery(statement).execute(Tuple.from(params)).map(read));
+  }
+
+  public static <T> T await(Future<T> future) {
+    return await(future, 30);
+  }
+
+  public static <T> T await(Future<T> future, int seconds) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("the future failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("the future did not complete within " + seconds + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The failure of a future that must fail. */
+  public static Throwable failure(Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException | InterruptedException e) {
+      throw new AssertionError("the future did not complete", e);
+    }
+    throw new AssertionError("the future succeeded but was expected to fail");
+  }
+
+  /** Polls {@code condition} through a Vert.x timer (never sleeping) until it holds or {@code boundMs} passes. */
+  public boolean until(Supplier<Future<Boolean>> condition, long boundMs) {
+    long deadline = System.currentTimeMillis() + boundMs;
+    while (true) {
+      if (Boolean.TRUE.equals(await(condition.get()))) {
+        return true;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        return false;
+      }
+      await(nodes.get(0).timer(20));
+    }
+  }
+
+  @Override
+  public void close() {
+    for (HttpServer server : servers) {
+      await(server.close().otherwiseEmpty());
+    }
+    for (LoginComponent component : components) {
+      await(component.stop().otherwiseEmpty());
+    }
+    if (users != null) {
+      await(users.stop().otherwiseEmpty());
+    }
+    for (BcryptPool bcrypt : bcrypts) {
+      bcrypt.close();
+    }
+    if (sql != null) {
+      await(sql.close().otherwiseEmpty());
+    }
+    for (Pool pool : pools) {
+      await(pool.close().otherwiseEmpty());
+    }
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      await(nodes.get(i).close().otherwiseEmpty(), 30);
+    }
+  }
+}

@@ -1,0 +1,456 @@
+package io.latchkey.auth.login;
+
+import io.latchkey.auth.cache.CachedCredentials;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.latchkey.auth.login.LoginCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * POST /auth/login on two clustered nodes sharing the password cache and the throttle
+ * counters, with the user service stood in for on node 0. Node 0 trusts 127.0.0.1 as a proxy
+ * (its tests name the client in X-Forwarded-For); node 1 trusts no proxy.
+ */
+@Timeout(120)
+class LoginFlowTest {
+
+  static LoginCluster cluster;
+  static final AtomicInteger nextIp = new AtomicInteger(1);
+
+  @BeforeAll
+  static void start() {
+    cluster = LoginCluster.start(
+      Map.of("TRUSTED_PROXIES", "127.0.0.1", "LOGIN_ACCOUNT_MAX_FAILURES", "5", "LOGIN_IP_MAX_FAILURES", "12"),
+      Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "5", "LOGIN_IP_MAX_FAILURES", "1000"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** A client IP of its own for each call on node 0, so tests never share an IP counter there. */
+  static String freshIp() {
+    int n = nextIp.getAndIncrement();
+    return "198.51." + (n / 250) + "." + (n % 250 + 1);
+  }
+
+  static HttpResponse<Buffer> login(int node, String login, String password) {
+    return node == 0 ? cluster.loginFrom(0, freshIp(), login, password) : cluster.login(node, login, password);
+  }
+
+  static JsonObject problem(HttpResponse<Buffer> response) {
+    assertThat(response.getHeader("Content-Type")).startsWith("application/problem+json");
+    return response.bodyAsJsonObject();
+  }
+
+  static CachedCredentials cached(String userId) {
+    return await(cluster.components.get(0).cache().peek(userId));
+  }
+
+  @Test
+  void rightPasswordGetsATokenPairAndLeavesTheUserInTheCache() {
+    Credentials user = cluster.users.add("alice", "correct horse 1");
+
+    HttpResponse<Buffer> response = login(1, user.username(), "correct horse 1");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject body = response.bodyAsJsonObject();
+    assertThat(body.fieldNames()).contains("accessToken", "refreshToken", "tokenType", "expiresIn", "refreshExpiresIn", "sessionId");
+    assertThat(body.getString("tokenType")).isEqualTo("Bearer");
+    assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
+    assertThat(cluster.sessions.get(1).openedFor(user.userId())).hasSize(1);
+    assertThat(cluster.sessions.get(1).openedFor(user.userId()).get(0).pair().sessionId()).isEqualTo(body.getString("sessionId"));
+    CachedCredentials entry = cached(user.userId());
+    assertThat(entry).isNotNull();
+    assertThat(entry.passwordVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void emailWorksAsLoginWithoutRegardToCase() {
+    Credentials user = cluster.users.add("bob", "correct horse 2");
+
+    assertThat(login(0, user.email().toUpperCase(), "correct horse 2").statusCode()).isEqualTo(200);
+    // and once more, now answered from the cache
+    assertThat(login(1, user.email().toUpperCase(), "correct horse 2").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void unknownLoginAndWrongPasswordGetTheSame401() {
+    Credentials user = cluster.users.add("carol", "correct horse 3");
+
+    HttpResponse<Buffer> wrong = login(1, user.username(), "not the password");
+    HttpResponse<Buffer> unknown = login(1, "nobody-" + UUID.randomUUID(), "not the password");
+
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    JsonObject a = problem(wrong);
+    JsonObject b = problem(unknown);
+    assertThat(a.getString("code")).isEqualTo("invalid_credentials");
+    a.remove("requestId");
+    b.remove("requestId");
+    assertThat(a).isEqualTo(b);
+    assertThat(wrong.getHeader("WWW-Authenticate")).isNull();
+    assertThat(cluster.sessions.get(1).openedFor(user.userId())).isEmpty();
+  }
+
+  @Test
+  void badBodiesAre400() {
+    HttpResponse<Buffer> noLogin = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("password", "x")));
+    assertThat(noLogin.statusCode()).isEqualTo(400);
+    assertThat(problem(noLogin).getString("code")).isEqualTo("validation_failed");
+    assertThat(problem(noLogin).getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("login");
+
+    HttpResponse<Buffer> emptyPassword = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("login", "someone").put("password", "")));
+    assertThat(problem(emptyPassword).getString("code")).isEqualTo("validation_failed");
+    assertThat(problem(emptyPassword).getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("password");
+
+    HttpResponse<Buffer> extraField = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("login", "someone").put("password", "x").put("remember", true)));
+    assertThat(extraField.statusCode()).isEqualTo(400);
+    assertThat(problem(extraField).getString("code")).isEqualTo("validation_failed");
+
+    HttpResponse<Buffer> wrongType = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("login", 42).put("password", "x")));
+    assertThat(wrongType.statusCode()).isEqualTo(400);
+    assertThat(problem(wrongType).getString("code")).isEqualTo("malformed_request");
+
+    HttpResponse<Buffer> notJson = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"login\":")));
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(problem(notJson).getString("code")).isEqualTo("malformed_request");
+
+    HttpResponse<Buffer> array = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[]")));
+    assertThat(problem(array).getString("code")).isEqualTo("malformed_request");
+  }
+
+  @Test
+  void aPasswordOver72BytesNeverMatchesEvenWhereBcryptWouldTruncate() {
+    String seventyTwo = "a".repeat(72);
+    Credentials user = cluster.users.add("dave", seventyTwo);
+
+    assertThat(login(1, user.username(), seventyTwo + "b").statusCode()).isEqualTo(401);
+    assertThat(login(1, user.username(), seventyTwo).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void passwordsAreComparedAfterNfkcNormalization() {
+    Credentials user = cluster.users.add("erin", "fisherman 12"); // the user service stored the NFKC form
+
+    assertThat(login(1, user.username(), "\uFB01sherman 12").statusCode()).isEqualTo(200); // "ﬁ" ligature
+  }
+
+  @Test
+  void aMissAsksTheUserServiceThenEveryNodeAnswersFromTheCache() {
+    Credentials user = cluster.users.add("frank", "correct horse 4");
+    JsonObject before0 = health(0);
+    JsonObject before1 = health(1);
+    int asked = cluster.users.credentialRequests();
+
+    assertThat(login(0, user.username(), "correct horse 4").statusCode()).isEqualTo(200);
+    assertThat(cluster.users.credentialRequests()).isEqualTo(asked + 1);
+    assertThat(health(0).getLong("misses")).isEqualTo(before0.getLong("misses") + 1);
+
+    assertThat(login(0, user.username(), "correct horse 4").statusCode()).isEqualTo(200);
+    assertThat(login(1, user.email(), "correct horse 4").statusCode()).isEqualTo(200);
+
+    assertThat(cluster.users.credentialRequests()).isEqualTo(asked + 1);
+    JsonObject after0 = health(0);
+    JsonObject after1 = health(1);
+    assertThat(after0.getLong("hits")).isEqualTo(before0.getLong("hits") + 1);
+    assertThat(after1.getLong("hits")).isEqualTo(before1.getLong("hits") + 1);
+    assertThat(after0.getInteger("size")).isGreaterThanOrEqualTo(1).isEqualTo(after1.getInteger("size"));
+    assertThat(after0.getDouble("hitRatio")).isBetween(0.0, 1.0);
+    assertThat(after0.fieldNames()).containsExactlyInAnyOrder("size", "hits", "misses", "hitRatio", "evictions");
+  }
+
+  static JsonObject health(int node) {
+    HttpResponse<Buffer> response = await(cluster.request(node, HttpMethod.GET, "/health/cache").send());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.bodyAsJsonObject();
+  }
+
+  @Test
+  void afterAPasswordSyncTheOldPasswordIsRefusedOnEveryNode() {
+    Credentials user = cluster.users.add("grace", "old password 1");
+    assertThat(login(0, user.username(), "old password 1").statusCode()).isEqualTo(200);
+    cluster.users.changePassword(user.userId(), "new password 1");
+
+    HttpResponse<Buffer> sync = cluster.postWithKey(1, "/auth/sync/password",
+      new JsonObject().put("userId", user.userId()).put("passwordVersion", 2));
+
+    assertThat(sync.statusCode()).isEqualTo(204);
+    assertThat(cached(user.userId())).isNull();
+    assertThat(login(0, user.username(), "old password 1").statusCode()).isEqualTo(401);
+    assertThat(login(1, user.username(), "old password 1").statusCode()).isEqualTo(401);
+    assertThat(login(1, user.username(), "new password 1").statusCode()).isEqualTo(200);
+    assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
+    assertThat(cluster.sessions.get(1).passwordRevocations)
+      .contains(new RecordingSessions.PasswordRevocation(user.userId(), 2, null));
+    long stored = cluster.query("SELECT password_version FROM auth.user_sync_state WHERE user_id = $1",
+      rows -> rows.iterator().next().getLong(0), UUID.fromString(user.userId()));
+    assertThat(stored).isEqualTo(2);
+  }
+
+  @Test
+  void aCachedHashThatNoLongerMatchesIsCheckedAgainstTheUserServiceOnce() {
+    Credentials user = cluster.users.add("heidi", "old password 2");
+    assertThat(login(1, user.username(), "old password 2").statusCode()).isEqualTo(200);
+    // changed at the user service, the notice not (yet) here
+    cluster.users.changePassword(user.userId(), "new password 2");
+
+    assertThat(login(1, user.username(), "new password 2").statusCode()).isEqualTo(200);
+    assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
+    assertThat(login(0, user.username(), "old password 2").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aNoticeOverTheBusIsAppliedOnceAndADuplicateIsHarmless() {
+    Credentials user = cluster.users.add("ivan", "old password 3");
+    assertThat(login(1, user.username(), "old password 3").statusCode()).isEqualTo(200);
+    cluster.users.changePassword(user.userId(), "new password 3");
+    String keep = UUID.randomUUID().toString();
+    long eventId = System.nanoTime();
+    JsonObject notice = new io.latchkey.common.bus.UserNotice(eventId, io.latchkey.common.bus.UserNotice.Type.PASSWORD_CHANGED,
+      user.userId(), 2L, keep, java.time.Instant.now()).toJson();
+    io.latchkey.common.BusClient bus = new io.latchkey.common.BusClient(cluster.nodes.get(0).eventBus(), cluster.keys, 3000,
+      "auth_service_unavailable", "auth service");
+
+    JsonObject first = await(bus.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid-notice-1"));
+    JsonObject second = await(bus.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid-notice-2"));
+
+    assertThat(first).isEqualTo(new JsonObject().put("applied", true));
+    assertThat(second).isEqualTo(new JsonObject().put("applied", true));
+    long revocations = cluster.sessions.stream().flatMap(s -> s.passwordRevocations.stream())
+      .filter(r -> r.userId().equals(user.userId())).count();
+    assertThat(revocations).isEqualTo(1);
+    assertThat(cluster.sessions.stream().flatMap(s -> s.passwordRevocations.stream())
+      .filter(r -> r.userId().equals(user.userId())).findFirst().orElseThrow().keepSessionId()).isEqualTo(keep);
+    long applied = cluster.query("SELECT count(*) FROM auth.applied_user_notices WHERE event_id = $1",
+      rows -> rows.iterator().next().getLong(0), eventId);
+    assertThat(applied).isEqualTo(1);
+    assertThat(login(0, user.username(), "old password 3").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aNoticeWithoutAValidKeyIsRefused() {
+    io.latchkey.common.BusClient wrongKey = new io.latchkey.common.BusClient(cluster.nodes.get(1).eventBus(),
+      new io.latchkey.common.ApiKeys(List.of("not-the-key"), List.of(), null), 3000, "auth_service_unavailable", "auth service");
+    JsonObject notice = new io.latchkey.common.bus.UserNotice(1, io.latchkey.common.bus.UserNotice.Type.USER_DELETED,
+      UUID.randomUUID().toString(), null, null, java.time.Instant.now()).toJson();
+
+    Throwable failure = LoginCluster.failure(wrongKey.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid"));
+
+    assertThat(failure).isInstanceOf(io.latchkey.common.ApiException.class);
+    assertThat(((io.latchkey.common.ApiException) failure).code()).isEqualTo("invalid_api_key");
+  }
+
+  @Test
+  void aDeletedUserCannotLogInAndIsNeverCachedAgain() {
+    Credentials user = cluster.users.add("judy", "password 5");
+    assertThat(login(0, user.username(), "password 5").statusCode()).isEqualTo(200);
+    cluster.users.delete(user.userId());
+
+    assertThat(cluster.postWithKey(0, "/auth/sync/user-deleted", new JsonObject().put("userId", user.userId())).statusCode())
+      .isEqualTo(204);
+
+    assertThat(cached(user.userId())).isNull();
+    assertThat(login(1, user.username(), "password 5").statusCode()).isEqualTo(401);
+    assertThat(cluster.sessions.get(0).revokedAllOf).contains(user.userId());
+    boolean deleted = cluster.query("SELECT deleted FROM auth.user_sync_state WHERE user_id = $1",
+      rows -> rows.iterator().next().getBoolean(0), UUID.fromString(user.userId()));
+    assertThat(deleted).isTrue();
+    // a slow fill still carrying the user cannot bring them back
+    assertThat(await(cluster.components.get(1).cache().install(user)))
+      .isEqualTo(io.latchkey.auth.cache.PasswordCache.InstallResult.DELETED);
+    assertThat(cached(user.userId())).isNull();
+  }
+
+  @Test
+  void aChangedEmailStopsWorkingAsALoginAfterUserUpdated() {
+    Credentials user = cluster.users.add("ken", "password 6");
+    String oldEmail = user.email();
+    assertThat(login(1, oldEmail, "password 6").statusCode()).isEqualTo(200);
+    cluster.users.changeEmail(user.userId(), "ken.new-" + UUID.randomUUID() + "@example.com");
+
+    assertThat(cluster.postWithKey(1, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
+      .isEqualTo(204);
+
+    assertThat(cached(user.userId()).credentials().email()).isEqualTo(cluster.users.get(user.userId()).email());
+    assertThat(login(0, oldEmail, "password 6").statusCode()).isEqualTo(401);
+    assertThat(login(1, cluster.users.get(user.userId()).email(), "password 6").statusCode()).isEqualTo(200);
+    // the roles did not change: the user's access tokens stay good
+    assertThat(cluster.sessions.get(1).invalidatedAccessTokensOf).doesNotContain(user.userId());
+  }
+
+  @Test
+  void aRolesChangeRefreshesTheEntryAndInvalidatesAccessTokens() {
+    Credentials user = cluster.users.add("lena", "password 7");
+    assertThat(login(1, user.username(), "password 7").statusCode()).isEqualTo(200);
+    cluster.users.changeRoles(user.userId(), List.of("user", "admin"));
+
+    assertThat(cluster.postWithKey(0, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
+      .isEqualTo(204);
+
+    assertThat(cluster.sessions.get(0).invalidatedAccessTokensOf).contains(user.userId());
+    assertThat(cached(user.userId()).credentials().roles()).containsExactly("user", "admin");
+    assertThat(login(1, user.username(), "password 7").statusCode()).isEqualTo(200);
+    List<RecordingSessions.Opened> opened = cluster.sessions.get(1).openedFor(user.userId());
+    assertThat(opened.get(opened.size() - 1).user().roles()).containsExactly("user", "admin");
+  }
+
+  @Test
+  void whileTheUserServiceIsDownOnlyLoginsTheCacheCanProveSucceed() {
+    Credentials cachedUser = cluster.users.add("mallory", "password 8");
+    Credentials uncachedUser = cluster.users.add("nina", "password 9");
+    assertThat(login(0, cachedUser.username(), "password 8").statusCode()).isEqualTo(200);
+    await(cluster.users.stop());
+    try {
+      assertThat(login(1, cachedUser.username(), "password 8").statusCode()).isEqualTo(200);
+      assertThat(login(0, cachedUser.email(), "password 8").statusCode()).isEqualTo(200);
+
+      for (HttpResponse<Buffer> refused : List.of(
+        login(1, cachedUser.username(), "wrong password"),
+        login(1, uncachedUser.username(), "password 9"),
+        login(0, uncachedUser.username(), "wrong password"),
+        login(1, "nobody-" + UUID.randomUUID(), "password 9"))) {
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(problem(refused).getString("code")).isEqualTo("user_service_unavailable");
+        assertThat(refused.getHeader("Retry-After")).isNotNull();
+      }
+    } finally {
+      await(cluster.users.start());
+    }
+    // nothing was counted as a failure during the outage
+    for (int i = 0; i < 4; i++) {
+      assertThat(login(1, cachedUser.username(), "wrong password").statusCode()).isEqualTo(401);
+    }
+    assertThat(login(1, cachedUser.username(), "password 8").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void parallelGuessesOnBothNodesAreCountedExactly() {
+    Credentials user = cluster.users.add("oscar", "password 10");
+    List<Future<HttpResponse<Buffer>>> guesses = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      int node = i % 2;
+      var request = cluster.request(node, HttpMethod.POST, "/auth/login");
+      if (node == 0) {
+        request.putHeader("X-Forwarded-For", freshIp());
+      }
+      guesses.add(request.sendJsonObject(new JsonObject().put("login", user.username()).put("password", "guess " + i)));
+    }
+    await(Future.join(guesses), 60);
+
+    long unauthorized = guesses.stream().filter(f -> f.result().statusCode() == 401).count();
+    long throttled = guesses.stream().filter(f -> f.result().statusCode() == 429).count();
+    assertThat(unauthorized).isEqualTo(5);
+    assertThat(throttled).isEqualTo(15);
+    guesses.stream().filter(f -> f.result().statusCode() == 429).forEach(f -> {
+      assertThat(problem(f.result()).getString("code")).isEqualTo("too_many_attempts");
+      assertThat(Long.parseLong(f.result().getHeader("Retry-After"))).isBetween(1L, 60L);
+    });
+
+    // locked: refused even with the right password, on either node
+    HttpResponse<Buffer> right = login(1, user.username(), "password 10");
+    assertThat(right.statusCode()).isEqualTo(429);
+    assertThat(login(0, user.email(), "password 10").statusCode()).isEqualTo(429);
+    assertThat(cluster.sessions.get(1).openedFor(user.userId())).isEmpty();
+  }
+
+  @Test
+  void aSuccessResetsTheAccountCount() {
+    Credentials user = cluster.users.add("peggy", "password 11");
+    for (int i = 0; i < 4; i++) {
+      assertThat(login(i % 2, user.username(), "wrong " + i).statusCode()).isEqualTo(401);
+    }
+    assertThat(login(1, user.username(), "password 11").statusCode()).isEqualTo(200);
+    for (int i = 0; i < 4; i++) {
+      assertThat(login(i % 2, user.username(), "wrong again " + i).statusCode()).isEqualTo(401);
+    }
+    assertThat(login(0, user.username(), "password 11").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void guessingAnUnknownLoginIsThrottledLikeAnAccount() {
+    String unknown = "nobody-" + UUID.randomUUID();
+    for (int i = 0; i < 5; i++) {
+      assertThat(login(i % 2, unknown, "guess " + i).statusCode()).isEqualTo(401);
+    }
+    HttpResponse<Buffer> sixth = login(1, unknown.toUpperCase(), "guess 6");
+    assertThat(sixth.statusCode()).isEqualTo(429);
+    assertThat(sixth.getHeader("Retry-After")).isNotNull();
+  }
+
+  @Test
+  void oneClientIpIsLockedAfterItsLimitAcrossAccounts() {
+    String ip = freshIp();
+    // 12 failures from one IP, spread over accounts that each stay under their own limit
+    for (int i = 0; i < 12; i++) {
+      String login = "ip-spray-" + (i % 4) + "-" + ip;
+      assertThat(cluster.loginFrom(0, ip, login, "guess").statusCode()).isEqualTo(401);
+    }
+    Credentials user = cluster.users.add("quentin", "password 12");
+
+    HttpResponse<Buffer> fromLockedIp = cluster.loginFrom(0, ip, user.username(), "password 12");
+    assertThat(fromLockedIp.statusCode()).isEqualTo(429);
+    assertThat(problem(fromLockedIp).getString("code")).isEqualTo("too_many_attempts");
+    // the account itself is fine from elsewhere
+    assertThat(cluster.loginFrom(0, freshIp(), user.username(), "password 12").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void xForwardedForCountsOnlyFromATrustedProxy() {
+    Credentials user = cluster.users.add("rita", "password 13");
+
+    assertThat(cluster.loginFrom(0, "203.0.113.9, 127.0.0.1", user.username(), "password 13").statusCode()).isEqualTo(200);
+    assertThat(cluster.loginFrom(1, "203.0.113.9", user.username(), "password 13").statusCode()).isEqualTo(200);
+
+    assertThat(cluster.sessions.get(0).openedFor(user.userId()).get(0).clientIp()).isEqualTo("203.0.113.9");
+    assertThat(cluster.sessions.get(1).openedFor(user.userId()).get(0).clientIp()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aFillRacingAPasswordSyncNeverBringsTheOldPasswordBack() {
+    Credentials user = cluster.users.add("sybil", "old password 14");
+    Future<UserServiceStandIn.HeldAnswer> held = cluster.users.holdNextAnswer();
+    // a login with the old password starts: a miss, the user service reads version 1 ...
+    Future<HttpResponse<Buffer>> slowLogin = cluster.request(1, HttpMethod.POST, "/auth/login")
+      .sendJsonObject(new JsonObject().put("login", user.username()).put("password", "old password 14"));
+    UserServiceStandIn.HeldAnswer answer = await(held);
+    assertThat(answer.answer().passwordVersion()).isEqualTo(1);
+    // ... meanwhile the password changes and the sync is applied ...
+    cluster.users.changePassword(user.userId(), "new password 14");
+    assertThat(cluster.postWithKey(0, "/auth/sync/password",
+      new JsonObject().put("userId", user.userId()).put("passwordVersion", 2)).statusCode()).isEqualTo(204);
+    // ... and only then does the old answer arrive
+    answer.release().complete();
+
+    assertThat(await(slowLogin).statusCode()).isEqualTo(401);
+    CachedCredentials entry = cached(user.userId());
+    assertThat(entry == null || entry.passwordVersion() >= 2).isTrue();
+    assertThat(login(0, user.username(), "old password 14").statusCode()).isEqualTo(401);
+    assertThat(login(0, user.username(), "new password 14").statusCode()).isEqualTo(200);
+    assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
+  }
+}
