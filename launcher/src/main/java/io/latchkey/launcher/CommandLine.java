@@ -1,0 +1,132 @@
+package io.latchkey.launcher;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Parses the launcher's command line and its own environment variables. Everything invalid
+ * becomes a {@link UsageException} whose message names the argument or variable at fault.
+ * Command-line values win over the environment.
+ */
+public final class CommandLine {
+
+  public static final String USAGE = String.join("\n",
+    "usage: java -jar latchkey.jar run [--role user|auth|all] [--instances N]",
+    "       java -jar latchkey.jar keygen <dir>",
+    "  run     start a node of the cluster (role also from LATCHKEY_ROLE, instances from",
+    "          LATCHKEY_INSTANCES, default: the number of cores); configuration from",
+    "          $LATCHKEY_CONF_DIR/<service>.json (default conf/) with environment overrides",
+    "  keygen  write development JWT signing keys (PEM) into <dir>");
+
+  static final int MAX_INSTANCES = 512;
+
+  private CommandLine() {
+  }
+
+  public static LaunchCommand parse(String[] args, Map<String, String> env, int cores) {
+    if (args.length == 0) {
+      throw new UsageException("no command given (expected run, keygen or help)");
+    }
+    List<String> rest = Arrays.asList(args).subList(1, args.length);
+    return switch (args[0]) {
+      case "run" -> new LaunchCommand.Run(parseRun(rest, env, cores));
+      case "keygen" -> parseKeygen(rest);
+      case "help", "--help", "-h" -> new LaunchCommand.Help();
+      default -> throw new UsageException("unknown command " + args[0] + " (expected run, keygen or help)");
+    };
+  }
+
+  private static LaunchCommand.Keygen parseKeygen(List<String> rest) {
+    if (rest.size() != 1 || rest.get(0).startsWith("-") || rest.get(0).isBlank()) {
+      throw new UsageException("keygen takes exactly one argument: the folder to write the keys into");
+    }
+    return new LaunchCommand.Keygen(Path.of(rest.get(0)));
+  }
+
+  private static RunOptions parseRun(List<String> rest, Map<String, String> env, int cores) {
+    String role = null;
+    String roleSource = null;
+    String instances = null;
+    String instancesSource = null;
+    for (int i = 0; i < rest.size(); i++) {
+      String arg = rest.get(i);
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      switch (name) {
+        case "--role", "--instances" -> {
+          if (value == null) {
+            if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--")) {
+              throw new UsageException(name + " needs a value");
+            }
+            value = rest.get(++i);
+          }
+          if (name.equals("--role")) {
+            role = value;
+            roleSource = "--role";
+          } else {
+            instances = value;
+            instancesSource = "--instances";
+          }
+        }
+        default -> throw new UsageException("unknown argument " + arg + " for run (expected --role or --instances)");
+      }
+    }
+    if (role == null && present(env, "LATCHKEY_ROLE")) {
+      role = env.get("LATCHKEY_ROLE");
+      roleSource = "LATCHKEY_ROLE";
+    }
+    if (role == null) {
+      throw new UsageException("no role: pass --role user|auth|all or set LATCHKEY_ROLE");
+    }
+    if (instances == null && present(env, "LATCHKEY_INSTANCES")) {
+      instances = env.get("LATCHKEY_INSTANCES");
+      instancesSource = "LATCHKEY_INSTANCES";
+    }
+    return new RunOptions(
+      Role.parse(role, roleSource),
+      instances == null ? Math.max(1, cores) : integer(instancesSource, instances, 1, MAX_INSTANCES),
+      Path.of(present(env, "LATCHKEY_CONF_DIR") ? env.get("LATCHKEY_CONF_DIR").trim() : "conf"),
+      production(env),
+      present(env, "LATCHKEY_DRAIN_SECONDS") ? integer("LATCHKEY_DRAIN_SECONDS", env.get("LATCHKEY_DRAIN_SECONDS"), 0, 300) : 2,
+      present(env, "LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS")
+        ? integer("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", env.get("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS"), 1, 600) : 30);
+  }
+
+  /** LATCHKEY_PROFILE: {@code development} (default) or {@code production}; a typo is refused, not taken as development. */
+  static boolean production(Map<String, String> env) {
+    if (!present(env, "LATCHKEY_PROFILE")) {
+      return false;
+    }
+    return switch (env.get("LATCHKEY_PROFILE").trim().toLowerCase(Locale.ROOT)) {
+      case "production" -> true;
+      case "development" -> false;
+      default -> throw new UsageException("invalid LATCHKEY_PROFILE=" + env.get("LATCHKEY_PROFILE")
+        + " (expected development or production)");
+    };
+  }
+
+  private static int integer(String source, String raw, int min, int max) {
+    try {
+      int value = Integer.parseInt(raw.trim());
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new UsageException("invalid " + source + "=" + raw + " (expected an integer from " + min + " to " + max + ")");
+  }
+
+  private static boolean present(Map<String, String> env, String name) {
+    String value = env.get(name);
+    return value != null && !value.isBlank();
+  }
+}

@@ -1,0 +1,168 @@
+package io.latchkey.launcher;
+
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.ClusterSettings;
+import io.latchkey.common.HealthRoutes;
+import io.latchkey.common.NodeState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One process of the cluster: a clustered Vert.x on our Hazelcast configuration, the services
+ * of its role deployed on it, and readiness once a bus round trip works. {@link #stop} is the
+ * graceful way out: readiness DOWN, a pause for the balancer, services undeployed (in-flight
+ * requests finish), Vert.x closed so that the node leaves the cluster instead of vanishing.
+ */
+public final class LatchkeyNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LatchkeyNode.class);
+
+  /** How long readiness may take to prove an event-bus round trip through the cluster. */
+  static final long BUS_ROUND_TRIP_DEADLINE_MS = 15_000;
+
+  private final LaunchConfiguration config;
+  private final List<ServicePlan.RunningService> running = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicReference<Future<Void>> stopping = new AtomicReference<>();
+  private volatile Vertx vertx;
+  private volatile HazelcastClusterManager clusterManager;
+  private volatile NodeState state;
+
+  public LatchkeyNode(LaunchConfiguration config) {
+    this.config = config;
+  }
+
+  /** Joins the cluster, deploys the services one after another, proves a bus round trip. */
+  public Future<LatchkeyNode> start() {
+    ClusterSettings cluster = config.cluster();
+    HazelcastClusterManager manager = cluster.clusterManager();
+    this.clusterManager = manager;
+    return Vertx.builder()
+      .with(new VertxOptions())
+      .withClusterManager(manager)
+      .buildClustered()
+      .recover(e -> Future.failedFuture(new StartupException("cannot join the Hazelcast cluster " + cluster.clusterName()
+        + " on " + cluster.bindInterface() + ":" + cluster.port() + "+", e)))
+      .compose(started -> {
+        this.vertx = started;
+        this.state = new NodeState(manager.getNodeId());
+        return deployAll(config.services(), 0);
+      })
+      .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
+        .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
+          + BUS_ROUND_TRIP_DEADLINE_MS / 1000 + " s", e))))
+      .map(this);
+  }
+
+  private Future<Void> deployAll(List<ServicePlan> plans, int index) {
+    if (index == plans.size()) {
+      return Future.succeededFuture();
+    }
+    ServicePlan plan = plans.get(index);
+    return plan.deployer().deploy(vertx, config.keys(), state, config.options().instances())
+      .recover(e -> Future.failedFuture(new StartupException(plan, e)))
+      .compose(deployed -> {
+        running.add(new ServicePlan.RunningService(plan, deployed.httpPort(), deployed.undeploy()));
+        return deployAll(plans, index + 1);
+      });
+  }
+
+  /**
+   * The graceful stop; idempotent (every call returns the same future). Readiness goes DOWN at
+   * once, then after {@code drainMs} the services are undeployed (last deployed first) and
+   * Vert.x is closed, which makes the node leave the cluster.
+   */
+  public Future<Void> stop(long drainMs) {
+    Future<Void> existing = stopping.get();
+    if (existing != null) {
+      return existing;
+    }
+    Vertx current = vertx;
+    if (current == null) {
+      Future<Void> none = Future.succeededFuture();
+      return stopping.compareAndSet(null, none) ? none : stopping.get();
+    }
+    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
+    if (!stopping.compareAndSet(null, promise.future())) {
+      return stopping.get();
+    }
+    if (state != null) {
+      state.startDraining();
+    }
+    Future<Void> drained = drainMs > 0 ? current.timer(drainMs) : Future.succeededFuture();
+    // close() is listened to directly into a context-less promise: a future chained on an
+    // event-loop context could not be completed once close() has shut the event loops down
+    drained
+      .transform(v -> undeployAll())
+      .onComplete(v -> current.close().onComplete(promise));
+    return promise.future();
+  }
+
+  private Future<Void> undeployAll() {
+    List<ServicePlan.RunningService> services;
+    synchronized (running) {
+      services = new ArrayList<>(running);
+    }
+    Collections.reverse(services);
+    Future<Void> chain = Future.succeededFuture();
+    for (ServicePlan.RunningService service : services) {
+      chain = chain.transform(v -> service.undeploy().get()
+        .onSuccess(x -> LOG.info("{} stopped", service.plan().name()))
+        .onFailure(e -> LOG.warn("{} did not stop cleanly: {}", service.plan().name(), e.toString()))
+        .otherwiseEmpty());
+    }
+    return chain;
+  }
+
+  public List<ServicePlan.RunningService> services() {
+    synchronized (running) {
+      return List.copyOf(running);
+    }
+  }
+
+  public String nodeId() {
+    return state == null ? "(not joined)" : state.nodeId();
+  }
+
+  public NodeState state() {
+    return state;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Members of the cluster as this node sees them, -1 before it joined. */
+  public int clusterSize() {
+    HazelcastClusterManager manager = clusterManager;
+    return manager == null || !manager.isActive() ? -1 : manager.getNodes().size();
+  }
+
+  public LaunchConfiguration config() {
+    return config;
+  }
+
+  /** The one line logged when the node is ready: URLs, node id, cluster size, key fingerprint (never the key). */
+  public String readyLine() {
+    StringBuilder line = new StringBuilder("ready:");
+    for (ServicePlan.RunningService service : services()) {
+      line.append(' ').append(service.plan().name()).append(" on http://").append(service.plan().urlHost()).append(':')
+        .append(service.httpPort()).append(',');
+    }
+    ApiKeys keys = config.keys();
+    line.append(" node ").append(nodeId())
+      .append(", cluster ").append(config.cluster().clusterName()).append(" with ").append(clusterSize()).append(" member(s)")
+      .append(", ").append(config.options().instances()).append(" instance(s) per service")
+      .append(", API key ").append(ApiKeys.fingerprint(keys.outgoing()))
+      .append(keys.usesDevelopmentKey() ? " (the development key)" : "");
+    return line.toString();
+  }
+}

@@ -1,0 +1,59 @@
+package io.latchkey.launcher;
+
+import io.latchkey.auth.AuthConfig;
+import io.latchkey.auth.AuthModule;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.ClusterSettings;
+import io.latchkey.common.Settings;
+import io.latchkey.user.UserConfig;
+import io.latchkey.user.UserModule;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a node needs, read and checked before it touches the network, so that an invalid
+ * setting fails the start at once with a message naming it: the API keys, the Hazelcast
+ * settings, and one {@link ServicePlan} per service of the role (from
+ * {@code <confDir>/user.json} and {@code <confDir>/auth.json}, each value overridable by the
+ * environment).
+ */
+public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSettings cluster, List<ServicePlan> services) {
+
+  public static LaunchConfiguration load(RunOptions options, Map<String, String> env) {
+    ApiKeys keys = ApiKeys.fromEnvironment(env, options.production());
+    ClusterSettings cluster = ClusterSettings.fromEnvironment(env);
+    List<ServicePlan> services = new ArrayList<>();
+    if (options.role().runsUser()) {
+      services.add(userService(Settings.load(options.confDir(), "user", env)));
+    }
+    if (options.role().runsAuth()) {
+      services.add(authService(Settings.load(options.confDir(), "auth", env)));
+    }
+    if (services.size() == 2 && services.get(0).configuredPort() == services.get(1).configuredPort()
+      && services.get(0).configuredPort() != 0) {
+      throw new IllegalArgumentException("the user and auth services are both configured on port "
+        + services.get(0).configuredPort() + " (USER_HTTP_PORT, AUTH_HTTP_PORT)");
+    }
+    return new LaunchConfiguration(options, keys, cluster, List.copyOf(services));
+  }
+
+  static ServicePlan userService(Settings settings) {
+    UserConfig config = UserConfig.from(settings);
+    return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(),
+      (vertx, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances)
+        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy)));
+  }
+
+  static ServicePlan authService(Settings settings) {
+    AuthConfig config = AuthConfig.from(settings);
+    return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(),
+      (vertx, keys, state, instances) -> AuthModule.deploy(vertx, config, keys, state, instances)
+        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy)));
+  }
+
+  public String serviceNames() {
+    return String.join(" and ", services.stream().map(ServicePlan::name).toList());
+  }
+}

@@ -1,0 +1,36 @@
+package io.latchkey.launcher;
+
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.DbConfig;
+import io.latchkey.common.NodeState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.function.Supplier;
+
+/**
+ * One service this process will run, with its configuration already read and checked: its
+ * name for messages, where its database is and which port it takes (to name them when the
+ * start fails), and how to deploy it on the clustered Vert.x.
+ */
+public record ServicePlan(String name, DbConfig database, String httpHost, int configuredPort, Deployer deployer) {
+
+  @FunctionalInterface
+  public interface Deployer {
+    Future<Deployed> deploy(Vertx vertx, ApiKeys keys, NodeState state, int instances);
+  }
+
+  /** What a deployed module gives back: the port it listens on and how to undeploy it. */
+  public record Deployed(int httpPort, Supplier<Future<Void>> undeploy) {
+  }
+
+  /** A deployed service of this node. */
+  public record RunningService(ServicePlan plan, int httpPort, Supplier<Future<Void>> undeploy) {
+  }
+
+  /** The host to print in URLs: the bound address, or loopback when bound to every interface. */
+  public String urlHost() {
+    return httpHost == null || httpHost.isBlank() || "0.0.0.0".equals(httpHost) || "::".equals(httpHost)
+      ? "127.0.0.1" : httpHost;
+  }
+}

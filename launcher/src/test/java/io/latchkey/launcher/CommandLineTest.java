@@ -1,0 +1,92 @@
+package io.latchkey.launcher;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CommandLineTest {
+
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  private static RunOptions run(Map<String, String> env, String... args) {
+    LaunchCommand command = CommandLine.parse(args, env, 4);
+    assertThat(command).isInstanceOf(LaunchCommand.Run.class);
+    return ((LaunchCommand.Run) command).options();
+  }
+
+  @Test
+  void runWithRoleUsesTheDefaultsOfTheLauncher() {
+    RunOptions options = run(NO_ENV, "run", "--role", "user");
+    assertThat(options.role()).isEqualTo(Role.USER);
+    assertThat(options.instances()).as("default instances = cores").isEqualTo(4);
+    assertThat(options.confDir()).isEqualTo(Path.of("conf"));
+    assertThat(options.production()).isFalse();
+    assertThat(options.drainSeconds()).isEqualTo(2);
+    assertThat(options.shutdownTimeoutSeconds()).isEqualTo(30);
+  }
+
+  @Test
+  void roleAndInstancesComeFromTheEnvironmentWhenNotGiven() {
+    RunOptions options = run(Map.of("LATCHKEY_ROLE", "AUTH", "LATCHKEY_INSTANCES", "3",
+      "LATCHKEY_CONF_DIR", "/etc/latchkey", "LATCHKEY_PROFILE", "production", "LATCHKEY_DRAIN_SECONDS", "0"), "run");
+    assertThat(options.role()).isEqualTo(Role.AUTH);
+    assertThat(options.instances()).isEqualTo(3);
+    assertThat(options.confDir()).isEqualTo(Path.of("/etc/latchkey"));
+    assertThat(options.production()).isTrue();
+    assertThat(options.drainSeconds()).isZero();
+  }
+
+  @Test
+  void theCommandLineWinsOverTheEnvironment() {
+    RunOptions options = run(Map.of("LATCHKEY_ROLE", "auth", "LATCHKEY_INSTANCES", "3"), "run", "--role=all", "--instances=7");
+    assertThat(options.role()).isEqualTo(Role.ALL);
+    assertThat(options.role().runsUser()).isTrue();
+    assertThat(options.role().runsAuth()).isTrue();
+    assertThat(options.instances()).isEqualTo(7);
+  }
+
+  @Test
+  void keygenTakesExactlyOneFolder() {
+    assertThat(CommandLine.parse(new String[]{"keygen", ".run/keys"}, NO_ENV, 2))
+      .isEqualTo(new LaunchCommand.Keygen(Path.of(".run/keys")));
+    assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen"}, NO_ENV, 2))
+      .isInstanceOf(UsageException.class).hasMessageContaining("keygen takes exactly one argument");
+    assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen", "a", "b"}, NO_ENV, 2))
+      .isInstanceOf(UsageException.class).hasMessageContaining("keygen takes exactly one argument");
+  }
+
+  @Test
+  void helpIsACommand() {
+    assertThat(CommandLine.parse(new String[]{"--help"}, NO_ENV, 2)).isInstanceOf(LaunchCommand.Help.class);
+  }
+
+  @Test
+  void badInputIsRefusedWithAMessageNamingIt() {
+    assertUsage(NO_ENV, "no command given", new String[0]);
+    assertUsage(NO_ENV, "unknown command start", "start");
+    assertUsage(NO_ENV, "no role: pass --role user|auth|all or set LATCHKEY_ROLE", "run");
+    assertUsage(NO_ENV, "invalid role --role=users (expected user, auth or all)", "run", "--role", "users");
+    assertUsage(Map.of("LATCHKEY_ROLE", "both"), "invalid role LATCHKEY_ROLE=both", "run");
+    assertUsage(NO_ENV, "--role needs a value", "run", "--role");
+    assertUsage(NO_ENV, "--instances needs a value", "run", "--role", "user", "--instances");
+    assertUsage(NO_ENV, "invalid --instances=0 (expected an integer from 1 to 512)", "run", "--role", "user", "--instances", "0");
+    assertUsage(NO_ENV, "invalid --instances=many", "run", "--role", "user", "--instances=many");
+    assertUsage(Map.of("LATCHKEY_INSTANCES", "-1"), "invalid LATCHKEY_INSTANCES=-1", "run", "--role", "user");
+    assertUsage(NO_ENV, "unknown argument --port for run", "run", "--role", "user", "--port", "1");
+    assertUsage(Map.of("LATCHKEY_PROFILE", "prod"), "invalid LATCHKEY_PROFILE=prod (expected development or production)",
+      "run", "--role", "user");
+    assertUsage(Map.of("LATCHKEY_DRAIN_SECONDS", "2s"), "invalid LATCHKEY_DRAIN_SECONDS=2s", "run", "--role", "user");
+    assertUsage(Map.of("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", "0"), "invalid LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS=0",
+      "run", "--role", "user");
+  }
+
+  private static void assertUsage(Map<String, String> env, String expected, String... args) {
+    assertThatThrownBy(() -> CommandLine.parse(args, env, 2))
+      .isInstanceOf(UsageException.class)
+      .hasMessageContaining(expected);
+  }
+}
