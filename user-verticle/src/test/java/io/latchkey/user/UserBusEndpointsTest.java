@@ -1,0 +1,133 @@
+package io.latchkey.user;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusClient;
+import io.latchkey.common.BusHeaders;
+import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.testing.TestNodes;
+import io.latchkey.user.testing.UserServiceFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+
+import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.user.testing.Await.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** USER_CREDENTIALS and USER_GET, asked from another clustered node the way the auth service asks. */
+class UserBusEndpointsTest {
+
+  private static Vertx userNode;
+  private static Vertx authNode;
+  private static UserServiceFixture f;
+  private static BusClient client;
+  private static JsonObject user;
+
+  @BeforeAll
+  static void start() {
+    TestNodes cluster = new TestNodes();
+    userNode = await(cluster.start(), 60);
+    authNode = await(cluster.start(), 60);
+    f = UserServiceFixture.start(userNode);
+    client = new BusClient(authNode.eventBus(), UserServiceFixture.KEYS, 3000, "user_service_unavailable", "user service");
+    user = f.register("Bus_User", "Bus.User@example.com", "a sturdy passphrase");
+    f.send(HttpMethod.PUT, "/users/" + user.getString("id") + "/roles",
+      new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("user").add("admin")), UserServiceFixture.key());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.stop();
+    }
+    if (authNode != null) {
+      await(authNode.close());
+    }
+    if (userNode != null) {
+      await(userNode.close());
+    }
+  }
+
+  private static JsonObject ask(String address, JsonObject body) {
+    return await(client.request(address, body, "bus-test-" + UUID.randomUUID()));
+  }
+
+  @Test
+  void credentialsByUsernameOrEmailInAnyCaseOrByUserId() {
+    String id = user.getString("id");
+    for (JsonObject request : List.of(new JsonObject().put("login", "bus_user"), new JsonObject().put("login", "BUS.USER@EXAMPLE.COM"),
+      new JsonObject().put("userId", id))) {
+      Credentials credentials = Credentials.fromJson(ask(BusAddresses.USER_CREDENTIALS, request));
+      assertThat(credentials.userId()).as(request.encode()).isEqualTo(id);
+      assertThat(credentials.username()).isEqualTo("Bus_User");
+      assertThat(credentials.email()).isEqualTo("bus.user@example.com");
+      assertThat(credentials.roles()).containsExactly("user", "admin");
+      assertThat(credentials.passwordHash()).isEqualTo(f.userRow(id).get("password_hash")).startsWith("$2a$");
+      assertThat(credentials.passwordVersion()).isEqualTo(1L);
+      assertThat(credentials.updatedAt()).isNotNull();
+    }
+  }
+
+  @Test
+  void userGetAnswersThePublicRepresentation() {
+    JsonObject found = ask(BusAddresses.USER_GET, new JsonObject().put("userId", user.getString("id")));
+    assertThat(found.getString("id")).isEqualTo(user.getString("id"));
+    assertThat(found.fieldNames()).containsExactlyInAnyOrder("id", "username", "email", "displayName", "roles", "createdAt", "updatedAt");
+    assertThat(found.getJsonArray("roles")).containsExactly("user", "admin");
+  }
+
+  @Test
+  void unknownUsersAreUserNotFound() {
+    for (JsonObject request : List.of(new JsonObject().put("login", "nobody"), new JsonObject().put("userId", UUID.randomUUID().toString()),
+      new JsonObject().put("userId", "not-a-uuid"))) {
+      Throwable err = failure(client.request(BusAddresses.USER_CREDENTIALS, request, "bus-test"));
+      assertThat(err).isInstanceOf(ApiException.class);
+      assertThat(((ApiException) err).status()).isEqualTo(404);
+      assertThat(((ApiException) err).code()).isEqualTo("user_not_found");
+    }
+    ApiException missing = (ApiException) failure(client.request(BusAddresses.USER_GET,
+      new JsonObject().put("userId", "nope"), "bus-test"));
+    assertThat(missing.code()).isEqualTo("user_not_found");
+    ApiException empty = (ApiException) failure(client.request(BusAddresses.USER_CREDENTIALS, new JsonObject(), "bus-test"));
+    assertThat(empty.status()).isEqualTo(400);
+  }
+
+  @Test
+  void aMissingOrWrongApiKeyIsRefusedOnTheBus() {
+    JsonObject body = new JsonObject().put("login", "bus_user");
+
+    ReplyException noKey = (ReplyException) failure(authNode.eventBus().request(BusAddresses.USER_CREDENTIALS, body,
+      new DeliveryOptions().setSendTimeout(3000)));
+    assertThat(noKey.failureCode()).isEqualTo(401);
+    assertThat(noKey.getMessage()).contains("invalid_api_key").doesNotContain("$2a$");
+
+    ReplyException wrongKey = (ReplyException) failure(authNode.eventBus().request(BusAddresses.USER_GET,
+      new JsonObject().put("userId", user.getString("id")),
+      new DeliveryOptions().setSendTimeout(3000).addHeader(BusHeaders.API_KEY, "wrong-key")));
+    assertThat(wrongKey.failureCode()).isEqualTo(401);
+
+    ApiKeys validateOnly = new ApiKeys(List.of(UserServiceFixture.VALIDATE_KEY), List.of(), UserServiceFixture.VALIDATE_KEY);
+    ApiException refused = (ApiException) failure(new BusClient(authNode.eventBus(), validateOnly, 3000, "user_service_unavailable",
+      "user service").request(BusAddresses.USER_CREDENTIALS, body, "bus-test"));
+    assertThat(refused.code()).isEqualTo("invalid_api_key");
+  }
+
+  @Test
+  void repliesCarryTheUserServicesKeyAndAClientWithOtherKeysDoesNotTrustThem() {
+    ApiKeys otherCluster = new ApiKeys(List.of("other-cluster-key"), List.of(), UserServiceFixture.FULL_KEY);
+    ApiException untrusted = (ApiException) failure(new BusClient(authNode.eventBus(), otherCluster, 3000, "user_service_unavailable",
+      "user service").request(BusAddresses.USER_GET, new JsonObject().put("userId", user.getString("id")), "bus-test"));
+    assertThat(untrusted.status()).isEqualTo(503);
+    assertThat(untrusted.code()).isEqualTo("user_service_unavailable");
+  }
+}
