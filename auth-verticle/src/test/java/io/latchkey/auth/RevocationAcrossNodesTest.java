@@ -1,0 +1,170 @@
+package io.latchkey.auth;
+
+import io.latchkey.auth.session.TokenPair;
+import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusHeaders;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static io.latchkey.auth.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two auth nodes of one cluster on one database: a revocation made on one node is in force
+ * there at once and on the other within milliseconds, and survives a restart of the service.
+ */
+@ExtendWith(VertxExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RevocationAcrossNodesTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RevocationAcrossNodesTest.class);
+  /** Generous for a loaded CI machine; measured figures are logged. */
+  private static final long PROPAGATION_BOUND_MS = 2000;
+  static AuthFixture auth;
+  static Credentials gina;
+  static TokenPair loggedOutBeforeRestart;
+  static TokenPair invalidatedBeforeRestart;
+  static TokenPair aliveBeforeRestart;
+
+  @BeforeAll
+  static void start() {
+    auth = AuthFixture.start(2);
+    gina = auth.users.add("gina", "ginas long password");
+  }
+
+  @AfterAll
+  static void stop() {
+    auth.close();
+  }
+
+  static TokenPair login(int node, Credentials user) {
+    return await(auth.module(node).sessions().open(user, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
+  }
+
+  static Future<String> validation(int node, String token) {
+    return auth.request(node, HttpMethod.POST, "/auth/validate-token").putHeader("X-API-Key", AuthFixture.FULL_KEY)
+      .sendJsonObject(new JsonObject().put("token", token))
+      .map(r -> r.bodyAsJsonObject().getBoolean("valid") ? "valid" : r.bodyAsJsonObject().getString("reason"));
+  }
+
+  /** Polls node {@code node} until the token is revoked there; the milliseconds it took. */
+  static long millisUntilRevokedOn(int node, String token, long sinceNanos) {
+    boolean revoked = Await.until(auth.nodes.get(node), () -> validation(node, token).map("revoked"::equals), PROPAGATION_BOUND_MS);
+    long ms = (System.nanoTime() - sinceNanos) / 1_000_000;
+    assertThat(revoked).as("revoked on node " + node + " within " + PROPAGATION_BOUND_MS + " ms").isTrue();
+    return ms;
+  }
+
+  @Test
+  @Order(1)
+  void aLogoutOnOneNodeIsSeenOnTheOtherWithinMilliseconds() {
+    TokenPair pair = login(0, gina);
+    assertThat(await(validation(1, pair.accessToken()))).as("valid on node 1 first (and remembered there)").isEqualTo("valid");
+
+    assertThat(auth.bearer(0, HttpMethod.POST, "/auth/logout", pair.accessToken()).statusCode()).isEqualTo(204);
+    long after = System.nanoTime();
+
+    assertThat(await(validation(0, pair.accessToken()))).as("at once on the node that revoked").isEqualTo("revoked");
+    long ms = millisUntilRevokedOn(1, pair.accessToken(), after);
+    LOG.info("logout on node 0 seen on node 1 after {} ms", ms);
+    assertThat(auth.bearer(1, HttpMethod.GET, "/auth/sessions", pair.accessToken()).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @Order(2)
+  void theBusValidatorOfTheOtherNodeAgreesAsTheUserServiceWouldAsk() {
+    TokenPair pair = login(1, gina);
+    DeliveryOptions key = new DeliveryOptions().addHeader(BusHeaders.API_KEY, AuthFixture.FULL_KEY);
+    assertThat(auth.bearer(1, HttpMethod.DELETE, "/auth/sessions/" + pair.sessionId(), pair.accessToken()).statusCode()).isEqualTo(204);
+    long after = System.nanoTime();
+    // the bus consumers of both nodes answer round-robin: every answer must say revoked
+    boolean allRevoked = Await.until(auth.nodes.get(0), () -> Future.all(List.of(
+        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
+        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
+        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
+        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key)))
+      .map(all -> all.list().stream().allMatch(m -> "revoked".equals(((io.vertx.core.eventbus.Message<JsonObject>) m).body()
+        .getString("reason")))), PROPAGATION_BOUND_MS);
+    assertThat(allRevoked).isTrue();
+    LOG.info("session delete on node 1 seen by every bus validator after {} ms", (System.nanoTime() - after) / 1_000_000);
+  }
+
+  @Test
+  @Order(3)
+  void aRolesChangeInvalidatesAccessTokensEverywhereAndTheNextRefreshCarriesTheNewRoles() {
+    Credentials hal = auth.users.add("hal", "hals long password");
+    TokenPair pair = login(0, hal);
+    assertThat(await(validation(1, pair.accessToken()))).isEqualTo("valid");
+    auth.users.put(new Credentials(hal.userId(), hal.username(), hal.email(), List.of("user", "admin"), hal.passwordHash(),
+      hal.passwordVersion(), Instant.now()));
+
+    await(auth.module(0).sessions().invalidateAccessTokens(hal.userId(), "roles-test"));
+    long after = System.nanoTime();
+
+    assertThat(await(validation(0, pair.accessToken()))).isEqualTo("revoked");
+    LOG.info("roles change on node 0 seen on node 1 after {} ms", millisUntilRevokedOn(1, pair.accessToken(), after));
+    JsonObject refreshed = auth.postJson(1, "/auth/refresh", new JsonObject().put("refreshToken", pair.refreshToken())).bodyAsJsonObject();
+    assertThat(refreshed.getString("sessionId")).as("the session stays").isEqualTo(pair.sessionId());
+    JsonObject validated = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", refreshed.getString("accessToken")),
+      "X-API-Key", AuthFixture.FULL_KEY).bodyAsJsonObject();
+    assertThat(validated.getBoolean("valid")).isTrue();
+    assertThat(validated.getJsonArray("roles")).isEqualTo(new JsonArray().add("user").add("admin"));
+    invalidatedBeforeRestart = pair;
+  }
+
+  @Test
+  @Order(4)
+  void revocationsSurviveAFullRestartOfTheService() {
+    loggedOutBeforeRestart = login(0, gina);
+    aliveBeforeRestart = login(1, gina);
+    assertThat(auth.bearer(1, HttpMethod.POST, "/auth/logout", loggedOutBeforeRestart.accessToken()).statusCode()).isEqualTo(204);
+
+    for (int node = 0; node < 2; node++) {
+      await(auth.module(node).undeploy());
+    }
+    auth.deploy(0);
+    auth.deploy(1);
+
+    for (int node = 0; node < 2; node++) {
+      assertThat(await(validation(node, loggedOutBeforeRestart.accessToken()))).as("logged out, node " + node).isEqualTo("revoked");
+      assertThat(await(validation(node, invalidatedBeforeRestart.accessToken()))).as("roles changed, node " + node).isEqualTo("revoked");
+      assertThat(await(validation(node, aliveBeforeRestart.accessToken()))).as("untouched session, node " + node).isEqualTo("valid");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aUserDeletionRevokesEverySessionOnEveryNode() {
+    Credentials ivan = auth.users.add("ivan", "ivans long password");
+    TokenPair a = login(0, ivan);
+    TokenPair b = login(1, ivan);
+
+    int revoked = await(auth.module(1).sessions().revokeAllOfUser(ivan.userId(), "user_deleted", "delete-test"));
+    long after = System.nanoTime();
+
+    assertThat(revoked).isEqualTo(2);
+    assertThat(await(validation(1, a.accessToken()))).isEqualTo("revoked");
+    millisUntilRevokedOn(0, a.accessToken(), after);
+    millisUntilRevokedOn(0, b.accessToken(), after);
+    assertThat(auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", a.refreshToken())).statusCode()).isEqualTo(401);
+    assertThat(await(auth.module(0).sessions().revokeAllOfUser(ivan.userId(), "user_deleted", "again"))).as("idempotent").isZero();
+  }
+}
