@@ -34,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -91,19 +92,14 @@ public final class UserModule {
     Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), startup.openApi()).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
-    UserHttpVerticle first = new UserHttpVerticle(routers, config.httpHost(), config.httpPort());
+    // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
+    int listenPort = config.httpPort() == 0 ? -1 : config.httpPort();
+    AtomicInteger actualPort = new AtomicInteger(-1);
     Future<UserModule> started = vertx.deployVerticle(new UserBusVerticle(service, keys)).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
-      .compose(id -> vertx.deployVerticle(first)).onSuccess(deployed::add)
-      .compose(id -> {
-        // with port 0 (tests) the first instance picked the port; the others share that one
-        int port = first.actualPort();
-        if (instances == 1) {
-          return Future.succeededFuture(port);
-        }
-        return vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), port),
-          new DeploymentOptions().setInstances(instances - 1)).onSuccess(deployed::add).map(port);
-      })
+      .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
+        new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
+      .map(id -> actualPort.get())
       .map(port -> {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {})",
           config.httpHost(), port, instances, config.bcryptCost(), bcrypt.threads(), startup.common().size(),

@@ -104,6 +104,7 @@ class PasswordApiTest {
     f.register("euro_ok", "euro.ok@example.com", "€".repeat(24));
     assertThat(verify("euro_ok", "€".repeat(24)).statusCode()).isEqualTo(200);
     assertProblem(verify("euro_ok", "€".repeat(23) + "xx"), 401, "invalid_credentials");
+    assertProblem(verify("euro_ok", "€".repeat(24) + "x"), 401, "invalid_credentials");
   }
 
   // ---- change-password

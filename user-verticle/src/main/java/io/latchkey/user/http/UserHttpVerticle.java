@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /** One HTTP server instance of the user service: build the router, listen. Deployed N times. */
 public final class UserHttpVerticle extends VerticleBase {
@@ -18,12 +19,18 @@ public final class UserHttpVerticle extends VerticleBase {
   private final Function<io.vertx.core.Vertx, Router> routerFactory;
   private final String host;
   private final int port;
+  private final IntConsumer onListening;
   private HttpServer server;
 
-  public UserHttpVerticle(Function<io.vertx.core.Vertx, Router> routerFactory, String host, int port) {
+  /**
+   * @param port        the port; a negative one is a random port shared by every server given the same value
+   * @param onListening told the actual port once this instance listens
+   */
+  public UserHttpVerticle(Function<io.vertx.core.Vertx, Router> routerFactory, String host, int port, IntConsumer onListening) {
     this.routerFactory = routerFactory;
     this.host = host;
     this.port = port;
+    this.onListening = onListening;
   }
 
   @Override
@@ -34,12 +41,9 @@ public final class UserHttpVerticle extends VerticleBase {
       .listen()
       .onSuccess(s -> {
         server = s;
+        onListening.accept(s.actualPort());
         LOG.debug("user HTTP server instance listening on {}:{}", host, s.actualPort());
       });
-  }
-
-  public int actualPort() {
-    return server == null ? -1 : server.actualPort();
   }
 
   @Override

@@ -17,7 +17,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
   private final OutboxRelay relay;
   private final long sweepMs;
   private long timerId = -1;
-  private boolean sweeping;
+  private Future<?> sweep;
 
   public OutboxRelayVerticle(OutboxRelay relay, long sweepMs) {
     this.relay = relay;
@@ -32,18 +32,23 @@ public final class OutboxRelayVerticle extends VerticleBase {
   }
 
   private void sweepOnce() {
-    if (sweeping) {
+    if (sweep != null) {
       return;
     }
-    sweeping = true;
-    relay.sweep()
+    Future<Integer> running = relay.sweep()
       .onSuccess(users -> {
         if (users > 0) {
           LOG.debug("outbox sweep handled {} user(s) with due notices", users);
         }
       })
-      .onFailure(err -> LOG.warn("outbox sweep failed: {}", err.toString()))
-      .onComplete(ar -> sweeping = false);
+      .onFailure(err -> LOG.warn("outbox sweep failed: {}", err.toString()));
+    sweep = running;
+    // a sweep that completed at once has already run this; the check keeps a later sweep's mark
+    running.onComplete(ar -> {
+      if (sweep == running) {
+        sweep = null;
+      }
+    });
   }
 
   @Override
@@ -51,6 +56,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
     }
-    return Future.succeededFuture();
+    // let a running sweep finish before the pool it uses is closed
+    return sweep == null ? Future.succeededFuture() : sweep.otherwiseEmpty();
   }
 }
