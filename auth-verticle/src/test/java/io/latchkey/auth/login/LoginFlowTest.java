@@ -453,4 +453,55 @@ class LoginFlowTest {
     assertThat(login(0, user.username(), "new password 14").statusCode()).isEqualTo(200);
     assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
   }
+
+  @Test
+  void concurrentFillsAndSyncsNeverLeaveAnEntryBelowTheAnnouncedVersion() {
+    io.latchkey.auth.cache.PasswordCache filling = cluster.components.get(1).cache();
+    io.latchkey.auth.cache.PasswordCache syncing = cluster.components.get(0).cache();
+    com.hazelcast.map.IMap<String, byte[]> raw = LoginCluster.hazelcast(cluster.nodes.get(0))
+      .getMap(io.latchkey.auth.cache.PasswordCache.ENTRIES_MAP);
+    for (int i = 0; i < 25; i++) {
+      Credentials v1 = cluster.users.add("race" + i, "password race");
+      Future<io.latchkey.auth.cache.PasswordCache.InstallResult> fill = filling.install(v1);
+      Future<Boolean> sync = syncing.announce(v1.userId(), io.latchkey.auth.cache.VersionFloor.password(2));
+      await(Future.join(fill, sync));
+
+      assertThat(fill.succeeded() && sync.succeeded()).isTrue();
+      // whichever came first, the version-1 entry is not in the map (not merely hidden from reads)
+      assertThat(raw.get(v1.userId())).as("round %d: %s", i, fill.result()).isNull();
+      assertThat(await(filling.peek(v1.userId()))).isNull();
+      assertThat(await(filling.install(v1))).isEqualTo(io.latchkey.auth.cache.PasswordCache.InstallResult.STALE);
+    }
+  }
+
+  @Test
+  void lockoutsGrowWithEachRepeatedLockout() {
+    LoginConfig config = cluster.config(Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2", "LOGIN_LOCKOUT_BASE_SECONDS", "1",
+      "LOGIN_LOCKOUT_MAX_SECONDS", "900"));
+    LoginThrottle throttle = new LoginThrottle(cluster.nodes.get(0), LoginCluster.hazelcast(cluster.nodes.get(0)), config,
+      new io.latchkey.auth.cache.CacheCipher(config.cacheKey()));
+    await(throttle.start());
+    LoginThrottle.Counter account = throttle.user(UUID.randomUUID().toString());
+
+    failOnce(throttle, account);
+    failOnce(throttle, account);
+    assertThat(retryAfter(throttle, account)).isEqualTo(1);
+
+    // once the lock is over, the next attempt is checked again (and counted)
+    assertThat(cluster.until(() -> throttle.reserve(account, "rid").map(true).otherwise(false), 5_000)).isTrue();
+    await(throttle.failed(account, "rid"));
+    failOnce(throttle, account);
+    assertThat(retryAfter(throttle, account)).isEqualTo(2);
+  }
+
+  private static void failOnce(LoginThrottle throttle, LoginThrottle.Counter account) {
+    await(throttle.reserve(account, "rid"));
+    await(throttle.failed(account, "rid"));
+  }
+
+  private static long retryAfter(LoginThrottle throttle, LoginThrottle.Counter account) {
+    Throwable refused = LoginCluster.failure(throttle.reserve(account, "rid"));
+    assertThat(((io.latchkey.common.ApiException) refused).code()).isEqualTo("too_many_attempts");
+    return Long.parseLong(((io.latchkey.common.ApiException) refused).headers().get("Retry-After"));
+  }
 }
