@@ -1,0 +1,82 @@
+package io.latchkey.auth;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static io.latchkey.auth.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * GET /openapi.json documents exactly the routes the router serves: a route without a documented
+ * operation, or a documented operation without a route, fails this test.
+ */
+@ExtendWith(VertxExtension.class)
+class OpenApiCoverageTest {
+
+  static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
+  static AuthFixture auth;
+
+  @BeforeAll
+  static void start() {
+    auth = AuthFixture.start(1);
+  }
+
+  @AfterAll
+  static void stop() {
+    auth.close();
+  }
+
+  @Test
+  void everyRouteIsDocumentedAndEveryDocumentedOperationIsRouted() {
+    HttpResponse<Buffer> response = await(auth.request(0, HttpMethod.GET, "/openapi.json").send());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
+    JsonObject document = response.bodyAsJsonObject();
+    assertThat(document.getString("openapi")).startsWith("3.");
+
+    Set<String> documented = new TreeSet<>();
+    Set<String> operationIds = new HashSet<>();
+    JsonObject paths = document.getJsonObject("paths");
+    for (String path : paths.fieldNames()) {
+      JsonObject item = paths.getJsonObject(path);
+      for (String method : item.fieldNames()) {
+        if (!METHODS.contains(method)) {
+          continue;
+        }
+        JsonObject operation = item.getJsonObject(method);
+        documented.add(method.toUpperCase() + " " + path);
+        assertThat(operation.getJsonObject("responses")).as(method + " " + path + " responses").isNotNull().isNotEmpty();
+        String id = operation.getString("operationId");
+        if (id != null) {
+          assertThat(operationIds.add(id)).as("operationId " + id + " is unique").isTrue();
+        }
+      }
+    }
+    Set<String> routed = auth.module(0).routeTable();
+
+    assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);
+    assertThat(documented).as("documented operations without a route").isSubsetOf(routed);
+    assertThat(routed).contains("POST /auth/refresh", "POST /auth/login", "DELETE /auth/sessions/{id}", "GET /.well-known/jwks.json");
+  }
+
+  @Test
+  void everyReferencedSchemaExists() {
+    JsonObject document = await(auth.request(0, HttpMethod.GET, "/openapi.json").send()).bodyAsJsonObject();
+    JsonObject schemas = document.getJsonObject("components").getJsonObject("schemas");
+    java.util.regex.Matcher refs = java.util.regex.Pattern.compile("\"#/components/schemas/([A-Za-z0-9_]+)\"").matcher(document.encode());
+    while (refs.find()) {
+      assertThat(schemas.containsKey(refs.group(1))).as("schema " + refs.group(1)).isTrue();
+    }
+  }
+}
