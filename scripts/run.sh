@@ -60,8 +60,8 @@ needs_build() {
 
 if needs_build; then
   command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: apt-get install maven)"
-  log "building launcher/target/latchkey.jar (mvn -q -B -DskipTests package)"
-  mvn -q -B -DskipTests package || die "the build failed; see the output above"
+  log "building launcher/target/latchkey.jar (mvn -q -B -Dstyle.color=never -DskipTests package)"
+  mvn -q -B -Dstyle.color=never -DskipTests package || die "the build failed; see the output above"
 fi
 
 pids=()

@@ -42,7 +42,7 @@ LATCHKEY_TEST_PG_URL="$("$here/scripts/pg.sh" url)"
 log "LATCHKEY_TEST_PG_URL=$LATCHKEY_TEST_PG_URL"
 
 set +e
-mvn -B -ntp verify "$@"
+mvn -B -ntp -Dstyle.color=never verify "$@"
 status=$?
 set -e
 if [ "$status" -eq 0 ]; then log "build and tests passed"; else log "build or tests FAILED (status $status)"; fi
