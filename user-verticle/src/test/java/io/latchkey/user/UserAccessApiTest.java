@@ -144,6 +144,23 @@ class UserAccessApiTest {
     assertThat(f.send(HttpMethod.GET, "/users/" + id(fay), null, bearer(token(fay))).statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void anAuthServiceThatDoesNotAnswerInTimeIsServiceUnavailable() {
+    JsonObject gus = f.userWithToken("gus_get");
+    await(f.auth.stopValidator());
+    var silent = node.eventBus().<JsonObject>consumer(io.latchkey.common.BusAddresses.AUTH_VALIDATE, message -> {
+      // never answers: the bus request times out (BUS_TIMEOUT_MS)
+    });
+    await(silent.completion());
+    try {
+      HttpResponse<Buffer> response = f.send(HttpMethod.GET, "/users/" + id(gus), null, bearer(token(gus)));
+      assertProblem(response, 503, "auth_service_unavailable");
+    } finally {
+      await(silent.unregister());
+      await(f.auth.startValidator());
+    }
+  }
+
   // ---- PUT /users/{id}
 
   @Test

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -171,7 +172,7 @@ public final class UserService {
           String email = change.emailPresent() ? UserFields.normalizeEmail(change.email()) : current.email();
           String displayName = change.displayNamePresent() ? change.displayName() : current.displayName();
           boolean emailChanged = !email.equals(current.email());
-          if (!emailChanged && java.util.Objects.equals(displayName, current.displayName())) {
+          if (!emailChanged && Objects.equals(displayName, current.displayName())) {
             return Future.succeededFuture(new Changed(current, null));
           }
           return users.updateProfile(conn, id, email, displayName).compose(updated -> emailChanged

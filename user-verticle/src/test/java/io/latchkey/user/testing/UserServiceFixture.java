@@ -7,8 +7,6 @@ import io.latchkey.common.Settings;
 import io.latchkey.common.testing.TestPostgres;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
-import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -170,15 +168,5 @@ public final class UserServiceFixture {
 
   public List<Map<String, Object>> outboxRows(String userId) {
     return rows("SELECT * FROM users.outbox WHERE user_id = ?::uuid ORDER BY id", userId);
-  }
-
-  public static Future<Void> none() {
-    return Future.succeededFuture();
-  }
-
-  public static MultiMap headers(Map<String, String> map) {
-    MultiMap m = MultiMap.caseInsensitiveMultiMap();
-    map.forEach(m::add);
-    return m;
   }
 }
