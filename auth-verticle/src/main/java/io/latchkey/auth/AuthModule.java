@@ -133,8 +133,7 @@ public final class AuthModule {
       .onSuccess(deployed::add)
       .map(deploymentId -> {
         cleanup.start();
-        vertx.setTimer(RELOAD_REVOCATIONS_AFTER_MS, timer -> revocations.load(pool)
-          .onFailure(err -> LOG.warn("reloading revocations failed: {}", err.toString())));
+        revocations.reloadOnceAfter(pool, RELOAD_REVOCATIONS_AFTER_MS);
         LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
           startup.bcrypt().threads(), ApiKeys.fingerprint(keys.outgoing()));

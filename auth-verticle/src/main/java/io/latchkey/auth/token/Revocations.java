@@ -50,6 +50,7 @@ public final class Revocations {
   private final ConcurrentHashMap<String, Floor> floors = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private long sweepTimer = -1;
+  private long reloadTimer = -1;
 
   public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl) {
     this.vertx = vertx;
@@ -67,6 +68,9 @@ public final class Revocations {
   public Future<Void> stop() {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
+    }
+    if (reloadTimer >= 0) {
+      vertx.cancelTimer(reloadTimer);
     }
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
@@ -95,6 +99,16 @@ public final class Revocations {
       });
     return Future.all(sessions, users).onSuccess(all -> LOG.info("loaded {} revoked session(s) and {} user floor(s) from PostgreSQL",
       sessions.result(), users.result())).mapEmpty();
+  }
+
+  /**
+   * Loads once more after {@code delayMs}: a revocation published by another node while this
+   * node's subscription was not yet known cluster-wide, and committed after the first load,
+   * is picked up then.
+   */
+  public void reloadOnceAfter(Pool pool, long delayMs) {
+    reloadTimer = vertx.setTimer(delayMs, id -> load(pool)
+      .onFailure(err -> LOG.warn("reloading revocations failed: {}", err.toString())));
   }
 
   /** True when the token's session or generation is revoked. Local memory only. */
