@@ -39,6 +39,11 @@ public final class StartupFailures {
       return prefix + "database unreachable at " + service.database().describe() + " (" + message(root)
         + "); is PostgreSQL running? (scripts/pg.sh start)";
     }
+    java.net.BindException bind = find(chain, java.net.BindException.class);
+    if (bind != null) {
+      String what = service == null ? (step == null ? "" : step.getMessage() + ": ") : prefix;
+      return what + "cannot bind (" + message(bind) + "); is the configured host or HAZELCAST_INTERFACE an address of this machine?";
+    }
     IllegalArgumentException invalid = find(chain, IllegalArgumentException.class);
     if (invalid != null) {
       return prefix + "invalid configuration: " + invalid.getMessage();
@@ -55,7 +60,7 @@ public final class StartupFailures {
 
   static boolean isPortTaken(Throwable t) {
     String text = t.getMessage() == null ? "" : t.getMessage();
-    return t instanceof java.net.BindException || text.contains("Address already in use");
+    return text.contains("Address already in use") || text.contains("address already in use");
   }
 
   private static boolean isDatabaseUnreachable(List<Throwable> chain, String sqlState) {

@@ -83,6 +83,22 @@ class StartupFailuresTest {
   }
 
   @Test
+  void anAddressThatIsNotThisMachinesIsNamedAsSuch() throws Exception {
+    Exception failure;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      // TEST-NET-1 (RFC 5737): never an address of this machine
+      socket.bind(new java.net.InetSocketAddress("192.0.2.1", 0));
+      throw new AssertionError("binding 192.0.2.1 should have failed");
+    } catch (java.net.BindException e) {
+      failure = e;
+    }
+    assertThat(StartupFailures.describe(new StartupException("cannot join the Hazelcast cluster latchkey on 192.0.2.1:5701+", failure)))
+      .isEqualTo("cannot join the Hazelcast cluster latchkey on 192.0.2.1:5701+: cannot bind (" + failure.getMessage()
+        + "); is the configured host or HAZELCAST_INTERFACE an address of this machine?")
+      .doesNotContain("already in use");
+  }
+
+  @Test
   void anInvalidSettingIsReportedAsInvalidConfiguration() {
     IllegalArgumentException invalid = new IllegalArgumentException("invalid setting USER_HTTP_PORT=abc (expected an integer from 0 to 65535)");
     assertThat(StartupFailures.describe(invalid))

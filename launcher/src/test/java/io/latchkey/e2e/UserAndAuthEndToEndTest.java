@@ -1,0 +1,554 @@
+package io.latchkey.e2e;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.sqlclient.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import static io.latchkey.e2e.BothServices.AUTH_NODES;
+import static io.latchkey.e2e.BothServices.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The user service and the auth service together, through their real modules on one clustered
+ * test bus and one database (see {@link BothServices}): every change the user service makes to
+ * a user, seen by every auth node and by the user service's own bearer checks, as API.md says.
+ *
+ * <p>Where API.md says "at once" (the auth node that revoked; anything the user service waited
+ * for an acknowledgement of) the test checks at once. Where it says "on every other auth node
+ * and in the user service within milliseconds" (revocations travel as a publish between auth
+ * nodes) the test polls, bounded by {@link #WITHIN_MILLISECONDS}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(90)
+class UserAndAuthEndToEndTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserAndAuthEndToEndTest.class);
+  private static final String PASSWORD = "a long passphrase 42";
+  private static final String NEW_PASSWORD = "another long passphrase 43";
+  /** "within milliseconds" of API.md, with room for a loaded 2-core test machine. */
+  private static final long WITHIN_MILLISECONDS = 250;
+
+  private static BothServices services;
+
+  @BeforeAll
+  static void start() {
+    services = BothServices.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (services != null) {
+      services.close();
+    }
+  }
+
+  // ---- 1
+
+  @Test
+  @Order(1)
+  void aRegisteredUserLogsInAndTheUserServiceAcceptsTheTokenFromEitherAuthNode() {
+    String name = uniqueName("reg");
+    JsonObject user = register(name, PASSWORD);
+    String id = user.getString("id");
+    assertThat(user.getJsonArray("roles")).containsExactly("user");
+    String otherId = register(uniqueName("other"), PASSWORD).getString("id");
+
+    for (int node = 0; node < AUTH_NODES; node++) {
+      JsonObject pair = loginOk(node, node == 0 ? name : name.toUpperCase() + "@EXAMPLE.COM", PASSWORD);
+      String token = pair.getString("accessToken");
+
+      HttpResponse<Buffer> own = userCall(HttpMethod.GET, "/users/" + id, bearer(token), null);
+      assertThat(own.statusCode()).as(own.bodyAsString()).isEqualTo(200);
+      JsonObject shown = own.bodyAsJsonObject();
+      assertThat(shown.getString("id")).isEqualTo(id);
+      assertThat(shown.getString("username")).isEqualTo(name);
+      assertThat(shown.getString("email")).isEqualTo(name.toLowerCase() + "@example.com");
+      assertThat(shown.getJsonArray("roles")).containsExactly("user");
+      assertThat(shown.fieldNames()).doesNotContain("password", "passwordHash");
+
+      // the identity the user service acts on is the one the auth service vouched for
+      assertProblem(userCall(HttpMethod.GET, "/users/" + otherId, bearer(token), null), 403, "forbidden");
+
+      JsonObject claims = validate(node, token);
+      assertThat(claims.getBoolean("valid")).isTrue();
+      assertThat(claims.getString("userId")).isEqualTo(id);
+      assertThat(claims.getString("sessionId")).isEqualTo(pair.getString("sessionId"));
+      assertThat(claims.getString("username")).isEqualTo(name);
+      assertThat(claims.getJsonArray("roles")).containsExactly("user");
+
+      // GET /auth/me on every auth node: the user as the user service shows it, plus the session
+      for (int meNode = 0; meNode < AUTH_NODES; meNode++) {
+        HttpResponse<Buffer> me = authCall(meNode, HttpMethod.GET, "/auth/me", bearer(token), null);
+        assertThat(me.statusCode()).as(me.bodyAsString()).isEqualTo(200);
+        JsonObject body = me.bodyAsJsonObject();
+        assertThat(body.getString("id")).isEqualTo(id);
+        assertThat(body.getString("username")).isEqualTo(name);
+        assertThat(body.getString("email")).isEqualTo(shown.getString("email"));
+        assertThat(body.getJsonArray("roles")).containsExactly("user");
+        assertThat(body.getString("sessionId")).isEqualTo(pair.getString("sessionId"));
+        assertThat(body.fieldNames()).doesNotContain("password", "passwordHash");
+      }
+    }
+  }
+
+  // ---- 2
+
+  @Test
+  @Order(2)
+  void aLogoutOnTheAuthServiceIsRefusedByTheUserService() {
+    String name = uniqueName("logout");
+    String id = register(name, PASSWORD).getString("id");
+    JsonObject pair = loginOk(0, name, PASSWORD);
+    String token = pair.getString("accessToken");
+    assertThat(userCall(HttpMethod.GET, "/users/" + id, bearer(token), null).statusCode()).isEqualTo(200);
+
+    HttpResponse<Buffer> logout = authCall(0, HttpMethod.POST, "/auth/logout", bearer(token), null);
+    assertThat(logout.statusCode()).as(logout.bodyAsString()).isEqualTo(204);
+
+    // the node that revoked refuses at once
+    assertRevoked(validate(0, token));
+    // the user service (which asks either auth node) and the other node within milliseconds
+    long seenMs = userServiceRefusesWithin(id, token, WITHIN_MILLISECONDS);
+    long otherNodeMs = await(revokedOnEveryNodeWithin(token, WITHIN_MILLISECONDS), 10);
+    LOG.info("logout: the user service refused the token after {} ms, every auth node after {} ms", seenMs, otherNodeMs);
+    assertRevoked(validate(1, token));
+    assertThat(sessionRevokedAt(pair.getString("sessionId"))).as("the session row is revoked in PostgreSQL").isTrue();
+  }
+
+  // ---- 3
+
+  @Test
+  @Order(3)
+  void ownPasswordChangeRefusesTheOldPasswordOnEveryAuthNodeAtOnceAndKeepsOnlyTheChangingSession() {
+    String name = uniqueName("pw");
+    String id = register(name, PASSWORD).getString("id");
+    // one session per auth node; both logins leave the old hash in the cluster-wide password cache
+    JsonObject changing = loginOk(0, name, PASSWORD);
+    JsonObject other = loginOk(1, name, PASSWORD);
+
+    long started = System.nanoTime();
+    HttpResponse<Buffer> changed = userCall(HttpMethod.POST, "/users/" + id + "/change-password",
+      bearer(changing.getString("accessToken")),
+      new JsonObject().put("currentPassword", PASSWORD).put("newPassword", NEW_PASSWORD));
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(changed.statusCode()).as(changed.bodyAsString()).isEqualTo(204);
+    LOG.info("own password change answered in {} ms", tookMs);
+    // answered after the auth service's acknowledgement, not after the bound
+    assertThat(outboxNotices(id)).containsExactly("password_changed:delivered");
+
+    // at once, on every auth node: the old password is refused, the new one works
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertProblem(login(node, name, PASSWORD), 401, "invalid_credentials");
+    }
+    for (int node = 0; node < AUTH_NODES; node++) {
+      loginOk(node, name, NEW_PASSWORD);
+    }
+
+    // the session that made the change stays, on every node and in the user service
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertThat(validate(node, changing.getString("accessToken")).getBoolean("valid")).isTrue();
+    }
+    for (int i = 0; i < 2 * AUTH_NODES; i++) {
+      HttpResponse<Buffer> kept = userCall(HttpMethod.GET, "/users/" + id, bearer(changing.getString("accessToken")), null);
+      assertThat(kept.statusCode()).as("the changing session stays: " + kept.bodyAsString()).isEqualTo(200);
+    }
+    // the other session is revoked everywhere, its refresh token too
+    await(revokedOnEveryNodeWithin(other.getString("accessToken"), WITHIN_MILLISECONDS), 10);
+    userServiceRefusesWithin(id, other.getString("accessToken"), WITHIN_MILLISECONDS);
+    assertProblem(refresh(1, other.getString("refreshToken")), 401, "invalid_refresh_token");
+    assertThat(sessionRevokedAt(changing.getString("sessionId"))).isFalse();
+    assertThat(sessionRevokedAt(other.getString("sessionId"))).isTrue();
+  }
+
+  // ---- 4
+
+  @Test
+  @Order(4)
+  void anAdminPasswordChangeRevokesEverySession() {
+    String name = uniqueName("adminpw");
+    String id = register(name, PASSWORD).getString("id");
+    List<JsonObject> sessions = List.of(loginOk(0, name, PASSWORD), loginOk(1, name, PASSWORD));
+
+    HttpResponse<Buffer> changed = userCall(HttpMethod.POST, "/users/" + id + "/change-password", apiKey(),
+      new JsonObject().put("newPassword", NEW_PASSWORD));
+    assertThat(changed.statusCode()).as(changed.bodyAsString()).isEqualTo(204);
+    assertThat(outboxNotices(id)).containsExactly("password_changed:delivered");
+
+    for (JsonObject session : sessions) {
+      await(revokedOnEveryNodeWithin(session.getString("accessToken"), WITHIN_MILLISECONDS), 10);
+      userServiceRefusesWithin(id, session.getString("accessToken"), WITHIN_MILLISECONDS);
+      assertThat(sessionRevokedAt(session.getString("sessionId"))).isTrue();
+    }
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertProblem(login(node, name, PASSWORD), 401, "invalid_credentials");
+      loginOk(node, name, NEW_PASSWORD);
+    }
+  }
+
+  // ---- 5
+
+  @Test
+  @Order(5)
+  void aDeletedUserLosesEveryTokenAndTheLoginAndTheNameIsFreeAgain() {
+    String name = uniqueName("del");
+    String email = name.toLowerCase() + "@example.com";
+    String id = register(name, PASSWORD).getString("id");
+    List<JsonObject> sessions = List.of(loginOk(0, name, PASSWORD), loginOk(1, email, PASSWORD));
+
+    HttpResponse<Buffer> deleted = userCall(HttpMethod.DELETE, "/users/" + id,
+      bearer(sessions.get(0).getString("accessToken")), null);
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(204);
+    assertThat(outboxNotices(id)).containsExactly("user_deleted:delivered");
+
+    for (JsonObject session : sessions) {
+      await(revokedOnEveryNodeWithin(session.getString("accessToken"), WITHIN_MILLISECONDS), 10);
+      userServiceRefusesWithin(id, session.getString("accessToken"), WITHIN_MILLISECONDS);
+      assertProblem(refresh(0, session.getString("refreshToken")), 401, "invalid_refresh_token");
+    }
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertProblem(login(node, name, PASSWORD), 401, "invalid_credentials");
+      assertProblem(login(node, email, PASSWORD), 401, "invalid_credentials");
+    }
+    assertProblem(userCall(HttpMethod.GET, "/users/" + id, apiKey(), null), 404, "user_not_found");
+
+    // the username and the email are free again: a new user, whose login works on every node
+    JsonObject again = register(name, NEW_PASSWORD);
+    assertThat(again.getString("id")).isNotEqualTo(id);
+    for (int node = 0; node < AUTH_NODES; node++) {
+      JsonObject pair = loginOk(node, name, NEW_PASSWORD);
+      assertThat(validate(node, pair.getString("accessToken")).getString("userId")).isEqualTo(again.getString("id"));
+      assertProblem(login(node, email, PASSWORD), 401, "invalid_credentials");
+    }
+    // and the old user's tokens stay dead
+    for (JsonObject session : sessions) {
+      assertRevoked(validate(1, session.getString("accessToken")));
+    }
+  }
+
+  // ---- 6
+
+  @Test
+  @Order(6)
+  void anEmailChangeMovesTheLoginFromTheOldAddressToTheNewOne() {
+    String name = uniqueName("mail");
+    String oldEmail = name.toLowerCase() + "@example.com";
+    String newEmail = name.toLowerCase() + "@example.org";
+    String id = register(name, PASSWORD).getString("id");
+    // a login by the old email puts the entry, findable by that email, in the password cache
+    JsonObject pair = loginOk(0, oldEmail, PASSWORD);
+
+    HttpResponse<Buffer> updated = userCall(HttpMethod.PUT, "/users/" + id, bearer(pair.getString("accessToken")),
+      new JsonObject().put("email", newEmail.toUpperCase()));
+    assertThat(updated.statusCode()).as(updated.bodyAsString()).isEqualTo(200);
+    assertThat(updated.bodyAsJsonObject().getString("email")).isEqualTo(newEmail);
+    assertThat(outboxNotices(id)).containsExactly("email_changed:delivered");
+
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertProblem(login(node, oldEmail, PASSWORD), 401, "invalid_credentials");
+      JsonObject fresh = loginOk(node, newEmail, PASSWORD);
+      assertThat(validate(node, fresh.getString("accessToken")).getString("userId")).isEqualTo(id);
+    }
+    // an email change leaves the roles, hence the existing tokens, alone
+    HttpResponse<Buffer> stillValid = userCall(HttpMethod.GET, "/users/" + id, bearer(pair.getString("accessToken")), null);
+    assertThat(stillValid.statusCode()).as(stillValid.bodyAsString()).isEqualTo(200);
+    assertThat(stillValid.bodyAsJsonObject().getString("email")).isEqualTo(newEmail);
+  }
+
+  // ---- 7
+
+  @Test
+  @Order(7)
+  void aRolesChangeRefusesTheOldAccessTokenWhileTheSessionRefreshesIntoTheNewRoles() {
+    String name = uniqueName("roles");
+    String id = register(name, PASSWORD).getString("id");
+    JsonObject pair = loginOk(0, name, PASSWORD);
+    assertProblem(userCall(HttpMethod.GET, "/users?limit=5", bearer(pair.getString("accessToken")), null), 403, "forbidden");
+
+    HttpResponse<Buffer> promoted = userCall(HttpMethod.PUT, "/users/" + id + "/roles", apiKey(),
+      new JsonObject().put("roles", new JsonArray().add("user").add("admin")));
+    assertThat(promoted.statusCode()).as(promoted.bodyAsString()).isEqualTo(200);
+    assertThat(promoted.bodyAsJsonObject().getJsonArray("roles")).containsExactlyInAnyOrder("user", "admin");
+    assertThat(outboxNotices(id)).containsExactly("roles_changed:delivered");
+
+    // the access token that carries the old roles is no longer accepted anywhere
+    await(revokedOnEveryNodeWithin(pair.getString("accessToken"), WITHIN_MILLISECONDS), 10);
+    userServiceRefusesWithin(id, pair.getString("accessToken"), WITHIN_MILLISECONDS);
+    assertThat(sessionRevokedAt(pair.getString("sessionId"))).as("the session stays").isFalse();
+
+    // the session stays: a refresh (at once, within the same second) carries the new roles
+    HttpResponse<Buffer> refreshed = refresh(1, pair.getString("refreshToken"));
+    assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
+    JsonObject next = refreshed.bodyAsJsonObject();
+    assertThat(next.getString("sessionId")).isEqualTo(pair.getString("sessionId"));
+    String adminToken = next.getString("accessToken");
+    assertThat(jwtClaims(adminToken).getJsonArray("roles")).containsExactlyInAnyOrder("user", "admin");
+    for (int node = 0; node < AUTH_NODES; node++) {
+      JsonObject claims = validate(node, adminToken);
+      assertThat(claims.getBoolean("valid")).as(claims.encode()).isTrue();
+      assertThat(claims.getJsonArray("roles")).containsExactlyInAnyOrder("user", "admin");
+    }
+
+    // the new token is an admin's on the user service's admin endpoints
+    HttpResponse<Buffer> listed = userCall(HttpMethod.GET, "/users?search=" + name + "&limit=10", bearer(adminToken), null);
+    assertThat(listed.statusCode()).as(listed.bodyAsString()).isEqualTo(200);
+    assertThat(listed.bodyAsJsonObject().getJsonArray("items").stream().map(u -> ((JsonObject) u).getString("id")))
+      .containsExactly(id);
+    HttpResponse<Buffer> byName = userCall(HttpMethod.GET, "/users/by-username/" + name, bearer(adminToken), null);
+    assertThat(byName.statusCode()).as(byName.bodyAsString()).isEqualTo(200);
+
+    // and the session is still listed as the caller's current one
+    HttpResponse<Buffer> sessions = authCall(0, HttpMethod.GET, "/auth/sessions", bearer(adminToken), null);
+    assertThat(sessions.statusCode()).as(sessions.bodyAsString()).isEqualTo(200);
+    JsonArray items = sessions.bodyAsJsonObject().getJsonArray("items");
+    assertThat(items).hasSize(1);
+    assertThat(items.getJsonObject(0).getString("id")).isEqualTo(pair.getString("sessionId"));
+    assertThat(items.getJsonObject(0).getBoolean("current")).isTrue();
+  }
+
+  // ---- 8
+
+  @Test
+  @Order(8)
+  void whileTheAuthServiceIsAbsentBearerCallsAre503AndAPasswordChangeIsDeliveredWhenItReturns() {
+    String name = uniqueName("noauth");
+    String id = register(name, PASSWORD).getString("id");
+    // the login leaves the old hash in the password cache, which outlives the auth modules (Hazelcast)
+    JsonObject pair = loginOk(0, name, PASSWORD);
+    try {
+      for (int node = 0; node < AUTH_NODES; node++) {
+        services.undeployAuthService(node);
+      }
+
+      // bearer calls: the user service cannot ask, so 503, never 401
+      assertProblem(userCall(HttpMethod.GET, "/users/" + id, bearer(pair.getString("accessToken")), null),
+        503, "auth_service_unavailable");
+
+      long started = System.nanoTime();
+      HttpResponse<Buffer> changed = userCall(HttpMethod.POST, "/users/" + id + "/change-password", apiKey(),
+        new JsonObject().put("newPassword", NEW_PASSWORD));
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertThat(changed.statusCode()).as(changed.bodyAsString()).isEqualTo(204);
+      LOG.info("password change without an auth service answered after {} ms", tookMs);
+      assertThat(tookMs).as("answered after the ~2 s acknowledgement bound").isBetween(1_500L, 8_000L);
+      assertThat(outboxNotices(id)).containsExactly("password_changed:pending");
+
+      // an auth service comes back: the relay delivers the notice
+      services.deployAuthService(0);
+      long deliveredMs = await(Polls.until(services.userNode, 15_000, 50,
+        () -> outboxNoticesAsync(id).map(List.of("password_changed:delivered")::equals)), 30);
+      LOG.info("the pending notice was delivered {} ms after the auth service was back", deliveredMs);
+      services.deployAuthService(1);
+
+      for (int node = 0; node < AUTH_NODES; node++) {
+        assertProblem(login(node, name, PASSWORD), 401, "invalid_credentials");
+        loginOk(node, name, NEW_PASSWORD);
+        assertRevoked(validate(node, pair.getString("accessToken")));
+      }
+      assertProblem(userCall(HttpMethod.GET, "/users/" + id, bearer(pair.getString("accessToken")), null),
+        401, "invalid_token");
+    } finally {
+      for (int node = 0; node < AUTH_NODES; node++) {
+        if (!services.authServiceDeployed(node)) {
+          services.deployAuthService(node);
+        }
+      }
+    }
+  }
+
+  // ---- 9
+
+  @Test
+  @Order(9)
+  void whileTheUserServiceIsAbsentOnlyACachedUserWithTheRightPasswordLogsIn() {
+    String cachedName = uniqueName("cached");
+    String uncachedName = uniqueName("uncached");
+    register(cachedName, PASSWORD);
+    register(uncachedName, PASSWORD);
+    JsonObject cachedPair = loginOk(0, cachedName, PASSWORD);
+    try {
+      services.undeployUserService();
+
+      for (int node = 0; node < AUTH_NODES; node++) {
+        loginOk(node, cachedName, PASSWORD);
+        // nothing about who exists or which password is wrong is revealed during the outage
+        assertProblem(login(node, cachedName, NEW_PASSWORD), 503, "user_service_unavailable");
+        assertProblem(login(node, uncachedName, PASSWORD), 503, "user_service_unavailable");
+        assertProblem(login(node, uniqueName("nobody"), PASSWORD), 503, "user_service_unavailable");
+        assertProblem(authCall(node, HttpMethod.GET, "/auth/me", bearer(cachedPair.getString("accessToken")), null),
+          503, "user_service_unavailable");
+      }
+      // tokens and refreshes never need the user service
+      assertThat(validate(1, cachedPair.getString("accessToken")).getBoolean("valid")).isTrue();
+      HttpResponse<Buffer> refreshed = refresh(1, cachedPair.getString("refreshToken"));
+      assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
+
+      services.deployUserService();
+      for (int node = 0; node < AUTH_NODES; node++) {
+        loginOk(node, uncachedName, PASSWORD);
+      }
+    } finally {
+      if (!services.userServiceDeployed()) {
+        services.deployUserService();
+      }
+    }
+  }
+
+  // ---- steps
+
+  private static String uniqueName(String prefix) {
+    return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  }
+
+  private static JsonObject register(String username, String password) {
+    HttpResponse<Buffer> response = userCall(HttpMethod.POST, "/users", Map.of(), new JsonObject()
+      .put("username", username).put("email", username.toLowerCase() + "@example.com").put("password", password));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
+    JsonObject user = response.bodyAsJsonObject();
+    assertThat(response.getHeader("Location")).isEqualTo("/users/" + user.getString("id"));
+    return user;
+  }
+
+  private static HttpResponse<Buffer> login(int node, String login, String password) {
+    return authCall(node, HttpMethod.POST, "/auth/login", Map.of(), new JsonObject().put("login", login).put("password", password));
+  }
+
+  /** A successful login on auth node {@code node}: the token pair, its shape checked. */
+  private static JsonObject loginOk(int node, String login, String password) {
+    HttpResponse<Buffer> response = login(node, login, password);
+    assertThat(response.statusCode()).as("login of " + login + " on auth node " + node + ": " + response.bodyAsString())
+      .isEqualTo(200);
+    JsonObject pair = response.bodyAsJsonObject();
+    assertThat(pair.getString("tokenType")).isEqualTo("Bearer");
+    assertThat(pair.getString("accessToken")).isNotBlank();
+    assertThat(pair.getString("refreshToken")).isNotBlank();
+    assertThat(pair.getLong("expiresIn")).isPositive();
+    assertThat(pair.getLong("refreshExpiresIn")).isPositive();
+    assertThat(UUID.fromString(pair.getString("sessionId"))).isNotNull();
+    return pair;
+  }
+
+  private static HttpResponse<Buffer> refresh(int node, String refreshToken) {
+    return authCall(node, HttpMethod.POST, "/auth/refresh", Map.of(), new JsonObject().put("refreshToken", refreshToken));
+  }
+
+  /** POST /auth/validate-token with a validate-only key, as a relying service would. */
+  private static JsonObject validate(int node, String token) {
+    HttpResponse<Buffer> response = await(validateAsync(node, token), 30);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    return response.bodyAsJsonObject();
+  }
+
+  private static Future<HttpResponse<Buffer>> validateAsync(int node, String token) {
+    return services.send(services.authPort(node), HttpMethod.POST, "/auth/validate-token",
+      Map.of("X-API-Key", BothServices.VALIDATE_KEY), new JsonObject().put("token", token));
+  }
+
+  private static void assertRevoked(JsonObject validation) {
+    assertThat(validation.getBoolean("valid")).as(validation.encode()).isFalse();
+    assertThat(validation.getString("reason")).as(validation.encode()).isEqualTo("revoked");
+  }
+
+  /** Every auth node says valid:false, reason revoked, within {@code boundMs}; the milliseconds it took. */
+  private static Future<Long> revokedOnEveryNodeWithin(String token, long boundMs) {
+    return Polls.until(services.userNode, boundMs, 5, () -> {
+      List<Future<HttpResponse<Buffer>>> answers = new ArrayList<>();
+      IntStream.range(0, AUTH_NODES).forEach(node -> answers.add(validateAsync(node, token)));
+      return Future.all(answers).map(all -> answers.stream().map(Future::result).allMatch(r -> r.statusCode() == 200
+        && Boolean.FALSE.equals(r.bodyAsJsonObject().getBoolean("valid"))
+        && "revoked".equals(r.bodyAsJsonObject().getString("reason"))));
+    }).recover(err -> Future.failedFuture(new AssertionError("the token was not revoked on every auth node within "
+      + boundMs + " ms")));
+  }
+
+  /**
+   * The user service answers 401 invalid_token for the token within {@code boundMs}, and then
+   * keeps doing so for as many calls as there are auth nodes to ask (the bus spreads them).
+   */
+  private static long userServiceRefusesWithin(String id, String token, long boundMs) {
+    long ms = await(Polls.until(services.userNode, boundMs, 5,
+      () -> services.send(services.userPort(), HttpMethod.GET, "/users/" + id, bearer(token), null)
+        .map(r -> r.statusCode() == 401)).recover(err -> Future.failedFuture(new AssertionError(
+      "the user service did not refuse the token within " + boundMs + " ms"))), 10);
+    for (int i = 0; i < 2 * AUTH_NODES; i++) {
+      HttpResponse<Buffer> response = userCall(HttpMethod.GET, "/users/" + id, bearer(token), null);
+      assertProblem(response, 401, "invalid_token");
+      assertThat(response.getHeader("WWW-Authenticate")).startsWith("Bearer");
+    }
+    return ms;
+  }
+
+  /** The user's outbox notices in order, as "type:delivered" or "type:pending". */
+  private static List<String> outboxNotices(String userId) {
+    return await(outboxNoticesAsync(userId), 30);
+  }
+
+  private static Future<List<String>> outboxNoticesAsync(String userId) {
+    return services.queryAsync("SELECT type, delivered_at IS NOT NULL AS delivered FROM users.outbox WHERE user_id = $1 ORDER BY id",
+      rows -> {
+        List<String> out = new ArrayList<>();
+        for (Row row : rows) {
+          out.add(row.getString("type") + ":" + (row.getBoolean("delivered") ? "delivered" : "pending"));
+        }
+        return out;
+      }, UUID.fromString(userId));
+  }
+
+  /** Whether the session row in schema auth is revoked. */
+  private static boolean sessionRevokedAt(String sessionId) {
+    return services.query("SELECT revoked_at IS NOT NULL AS revoked FROM auth.sessions WHERE id = $1",
+      rows -> {
+        assertThat(rows.size()).as("session row " + sessionId).isEqualTo(1);
+        return rows.iterator().next().getBoolean("revoked");
+      }, UUID.fromString(sessionId));
+  }
+
+  private static JsonObject jwtClaims(String token) {
+    String[] parts = token.split("\\.");
+    assertThat(parts).hasSize(3);
+    return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+  }
+
+  private static HttpResponse<Buffer> userCall(HttpMethod method, String path, Map<String, String> headers, JsonObject body) {
+    return services.call(services.userPort(), method, path, headers, body);
+  }
+
+  private static HttpResponse<Buffer> authCall(int node, HttpMethod method, String path, Map<String, String> headers,
+                                               JsonObject body) {
+    return services.call(services.authPort(node), method, path, headers, body);
+  }
+
+  private static Map<String, String> bearer(String token) {
+    return Map.of("Authorization", "Bearer " + token);
+  }
+
+  private static Map<String, String> apiKey() {
+    return Map.of("X-API-Key", BothServices.FULL_KEY);
+  }
+
+  private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
+    assertThat(response.getHeader("Content-Type")).startsWith("application/problem+json");
+    assertThat(response.bodyAsJsonObject().getString("code")).as(response.bodyAsString()).isEqualTo(code);
+  }
+}
