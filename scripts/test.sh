@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: a throwaway PostgreSQL of its own (port 54339, data under .pg/test, fsync
 # off), then `mvn -B verify` against it, then PostgreSQL stopped again. Exits with the build's
-# status. Extra arguments go to Maven (for example: ./scripts/test.sh -pl launcher).
+# status. Extra arguments go to Maven (for example: ./scripts/test.sh -pl launcher -am).
 #
 # A running development database (scripts/pg.sh start, port 54329) is left untouched.
 # Environment: TEST_PG_PORT (default 54339), TEST_PG_DATA (default .pg/test/data).
