@@ -1,0 +1,235 @@
+package io.latchkey.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns the raw records of one scripts/bench.sh run (one JSON object a line: {@code wrk} records
+ * printed by scripts/bench/common.lua, {@code bounds} from {@link CryptoBounds}, {@code process}
+ * and {@code run} records written by the script) into the result table: printed, written as
+ * {@code results.json} (an array of rows) and {@code results.md} in the output folder.
+ *
+ * <p>Every figure is checked: a wrk scenario with a non-2xx answer, a 2xx whose body was not the
+ * expected one, or a socket error or timeout reports {@code requestsPerSecond: null} and says
+ * what went wrong in {@code errors}, instead of a rate.
+ *
+ * <pre>java -cp latchkey-bench.jar io.latchkey.bench.BenchReport &lt;raw.jsonl&gt; &lt;output folder&gt;</pre>
+ */
+public final class BenchReport {
+
+  /** What a scenario is compared with, and the target for the ratio (or the figure). */
+  record Target(String ratioTo, double minRatio, String text) {
+  }
+
+  static final Map<String, Target> TARGETS = new LinkedHashMap<>();
+
+  static {
+    TARGETS.put("baseline", new Target("baseline", 0, "ceiling of this machine"));
+    TARGETS.put("validate-token", new Target("baseline", 0.5, ">= 50 % of baseline"));
+    TARGETS.put("introspect", new Target("baseline", 0.5, ">= 50 % of baseline"));
+    TARGETS.put("me", new Target("baseline", 0.1, ">= 10 % of baseline"));
+    TARGETS.put("refresh", new Target("rs256-sign-bound", 0.6, ">= 60 % of the RS256 signing bound"));
+    TARGETS.put("login", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
+    TARGETS.put("login-under-load", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
+    TARGETS.put("validate-under-login", new Target("baseline", 0, "p99 < 10 ms"));
+  }
+
+  static final double VALIDATION_P99_TARGET_MS = 10;
+  static final double RSS_TARGET_MB = 250;
+  static final double READY_TARGET_MS = 3000;
+
+  private BenchReport() {
+  }
+
+  public static void main(String[] args) throws IOException {
+    if (args.length != 2) {
+      System.err.println("usage: BenchReport <raw.jsonl> <output folder>");
+      System.exit(2);
+    }
+    List<JsonObject> raw = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        raw.add(new JsonObject(line.trim()));
+      }
+    }
+    JsonObject run = raw.stream().filter(r -> "run".equals(r.getString("kind"))).reduce(new JsonObject(), JsonObject::mergeIn);
+    JsonArray rows = rows(raw);
+    String markdown = markdown(run, rows);
+    Path out = Path.of(args[1]);
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("results.json"), rows.encodePrettily() + "\n", StandardCharsets.UTF_8);
+    Files.writeString(out.resolve("results.md"), markdown, StandardCharsets.UTF_8);
+    System.out.println(markdown);
+  }
+
+  /** The result rows: wrk scenarios with their ratios, then the bounds, memory and start times. */
+  static JsonArray rows(List<JsonObject> raw) {
+    JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind"))).findFirst().orElse(new JsonObject());
+    Map<Integer, Double> baseline = new LinkedHashMap<>();
+    for (JsonObject r : raw) {
+      if ("wrk".equals(r.getString("kind")) && "baseline".equals(r.getString("scenario")) && errors(r) == null) {
+        baseline.put(r.getInteger("connections"), rate(r));
+      }
+    }
+    JsonArray rows = new JsonArray();
+    for (JsonObject r : raw) {
+      if (!"wrk".equals(r.getString("kind"))) {
+        continue;
+      }
+      String scenario = r.getString("scenario");
+      int connections = r.getInteger("connections");
+      Target target = TARGETS.getOrDefault(scenario, new Target(null, 0, ""));
+      String errors = errors(r);
+      Double rps = errors == null ? round(rate(r), 1) : null;
+      Double reference = switch (target.ratioTo() == null ? "" : target.ratioTo()) {
+        case "baseline" -> baseline.get(connections);
+        case "bcrypt-bound" -> bounds.getDouble("bcryptBoundPerSecond");
+        case "rs256-sign-bound" -> bounds.getDouble("rs256SignBoundPerSecond");
+        default -> null;
+      };
+      Double ratio = rps == null || reference == null || reference == 0 ? null : round(rps / reference, 3);
+      double p99Ms = r.getLong("p99Us") / 1000.0;
+      Boolean met;
+      if (errors != null) {
+        met = false;
+      } else if (scenario.equals("validate-under-login")) {
+        met = p99Ms < VALIDATION_P99_TARGET_MS;
+      } else if (target.minRatio() > 0) {
+        met = ratio != null && ratio >= target.minRatio();
+      } else {
+        met = null;
+      }
+      rows.add(new JsonObject()
+        .put("scenario", scenario)
+        .put("connections", connections)
+        .put("requestsPerSecond", rps)
+        .put("p50Ms", round(r.getLong("p50Us") / 1000.0, 2))
+        .put("p99Ms", round(p99Ms, 2))
+        .put("non2xx", r.getLong("non2xx"))
+        .put("ratio", ratio)
+        .put("ratioTo", target.ratioTo())
+        .put("target", target.text())
+        .put("met", met)
+        .put("requests", r.getLong("requests"))
+        .put("durationS", round(r.getLong("durationUs") / 1e6, 2))
+        .put("statuses", r.getJsonObject("statuses"))
+        .put("errors", errors)
+        .put("loadBefore", r.getString("loadBefore")));
+    }
+    if (bounds.containsKey("bcryptBoundPerSecond")) {
+      rows.add(new JsonObject().put("scenario", "bcrypt-bound").put("connections", 0)
+        .put("requestsPerSecond", bounds.getDouble("bcryptBoundPerSecond"))
+        .put("p50Ms", bounds.getDouble("bcryptVerifyMedianMs")).put("p99Ms", null).put("non2xx", 0)
+        .put("ratio", null).put("ratioTo", null)
+        .put("target", bounds.getInteger("bcryptThreads") + " thread(s) / median verify at cost " + bounds.getInteger("bcryptCost")));
+      rows.add(new JsonObject().put("scenario", "rs256-sign-bound").put("connections", 0)
+        .put("requestsPerSecond", bounds.getDouble("rs256SignBoundPerSecond"))
+        .put("p50Ms", bounds.getDouble("rs256SignMedianMs")).put("p99Ms", null).put("non2xx", 0)
+        .put("ratio", null).put("ratioTo", null)
+        .put("target", bounds.getInteger("signingThreads") + " signing thread(s) / median RS256 sign"));
+    }
+    for (JsonObject p : raw) {
+      if (!"process".equals(p.getString("kind"))) {
+        continue;
+      }
+      String role = p.getString("role");
+      Long rssKb = p.getLong("rssKb");
+      Long readyMs = p.getLong("readyMs");
+      if (rssKb != null) {
+        double mb = round(rssKb / 1024.0, 1);
+        rows.add(new JsonObject().put("scenario", "rss-" + role).put("connections", 0).put("requestsPerSecond", null)
+          .put("p50Ms", null).put("p99Ms", null).put("non2xx", 0).put("ratio", round(mb / RSS_TARGET_MB, 3))
+          .put("ratioTo", "250 MB").put("rssMb", mb).put("target", "<= 250 MB after the load").put("met", mb <= RSS_TARGET_MB));
+      }
+      if (readyMs != null) {
+        rows.add(new JsonObject().put("scenario", "ready-" + role).put("connections", 0).put("requestsPerSecond", null)
+          .put("p50Ms", null).put("p99Ms", null).put("non2xx", 0).put("ratio", round(readyMs / READY_TARGET_MS, 3))
+          .put("ratioTo", "3 s").put("readyMs", readyMs).put("target", "<= 3 s from process start").put("met", readyMs <= READY_TARGET_MS));
+      }
+    }
+    return rows;
+  }
+
+  /** Why a wrk record's rate cannot be trusted, or null when every answer was the expected one. */
+  static String errors(JsonObject r) {
+    List<String> problems = new ArrayList<>();
+    long non2xx = r.getLong("non2xx", 0L);
+    long badBody = r.getLong("badBody", 0L);
+    long socket = r.getLong("connectErrors", 0L) + r.getLong("readErrors", 0L) + r.getLong("writeErrors", 0L);
+    long timeouts = r.getLong("timeouts", 0L);
+    if (non2xx > 0) {
+      problems.add(non2xx + " non-2xx " + r.getJsonObject("statuses", new JsonObject()).encode());
+    }
+    if (badBody > 0) {
+      problems.add(badBody + " 2xx with an unexpected body");
+    }
+    if (socket > 0) {
+      problems.add(socket + " socket errors");
+    }
+    if (timeouts > 0) {
+      problems.add(timeouts + " timeouts");
+    }
+    if (r.getLong("requests", 0L) == 0) {
+      problems.add("no request completed");
+    }
+    return problems.isEmpty() ? null : String.join(", ", problems);
+  }
+
+  static double rate(JsonObject r) {
+    return r.getLong("requests") / (r.getLong("durationUs") / 1e6);
+  }
+
+  static String markdown(JsonObject run, JsonArray rows) {
+    StringBuilder md = new StringBuilder();
+    md.append("Run ").append(run.getString("date", "?")).append(" on ").append(run.getString("hardware", "?"))
+      .append("; measured ").append(run.getValue("durationSeconds", "?")).append(" s per scenario; load average before: ")
+      .append(run.getString("loadBefore", "?")).append(", after: ").append(run.getString("loadAfter", "?")).append("\n\n");
+    md.append("| scenario | conns | requests/s | p50 ms | p99 ms | non-2xx | ratio | to | target | met |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+    for (Object o : rows) {
+      JsonObject row = (JsonObject) o;
+      String rps;
+      if (row.getString("errors") != null) {
+        rps = "ERRORS: " + row.getString("errors");
+      } else if (row.containsKey("rssMb")) {
+        rps = row.getDouble("rssMb") + " MB RSS";
+      } else if (row.containsKey("readyMs")) {
+        rps = "ready in " + row.getLong("readyMs") + " ms";
+      } else {
+        rps = format(row.getDouble("requestsPerSecond"), 1);
+      }
+      Boolean met = row.getBoolean("met");
+      md.append("| ").append(row.getString("scenario"))
+        .append(" | ").append(row.getInteger("connections") == 0 ? "" : row.getInteger("connections"))
+        .append(" | ").append(rps)
+        .append(" | ").append(format(row.getDouble("p50Ms"), 2))
+        .append(" | ").append(format(row.getDouble("p99Ms"), 2))
+        .append(" | ").append(row.getLong("non2xx", 0L))
+        .append(" | ").append(format(row.getDouble("ratio"), 3))
+        .append(" | ").append(java.util.Objects.toString(row.getString("ratioTo"), ""))
+        .append(" | ").append(row.getString("target", ""))
+        .append(" | ").append(met == null ? "" : met ? "yes" : "**no**")
+        .append(" |\n");
+    }
+    return md.toString();
+  }
+
+  private static String format(Double value, int decimals) {
+    return value == null ? "" : String.format(Locale.ROOT, "%." + decimals + "f", value);
+  }
+
+  private static double round(double value, int decimals) {
+    double scale = Math.pow(10, decimals);
+    return Math.round(value * scale) / scale;
+  }
+}

@@ -1,0 +1,118 @@
+package io.latchkey.bench;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.auth.token.TokenSettings;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The two bounds the bench compares against, measured alone (while the services are idle) in
+ * the same run: one thread timing single operations, reporting the median.
+ * <ul>
+ *   <li>bcrypt verify at the benchmark's cost, exactly the call {@code BcryptPool} makes
+ *       (at.favre.lib); login bound = bcrypt threads / median verify time;</li>
+ *   <li>an RS256 access-token signature made by the product's own {@link AccessTokens#issue}
+ *       (2048-bit key, the claims a refresh signs); refresh bound = signing threads (the auth
+ *       service's event-loop instances) / median sign time.</li>
+ * </ul>
+ * Prints one JSON object on stdout.
+ *
+ * <pre>java -cp latchkey-bench.jar io.latchkey.bench.CryptoBounds &lt;bcryptCost&gt; &lt;bcryptThreads&gt; &lt;signingThreads&gt;</pre>
+ */
+public final class CryptoBounds {
+
+  private CryptoBounds() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 3) {
+      System.err.println("usage: CryptoBounds <bcryptCost> <bcryptThreads> <signingThreads>");
+      System.exit(2);
+    }
+    int cost = Integer.parseInt(args[0]);
+    int bcryptThreads = Integer.parseInt(args[1]);
+    int signingThreads = Integer.parseInt(args[2]);
+
+    double verifyMs = medianBcryptVerifyMs(cost, 5, 41);
+    double signMs = medianRs256SignMs(1_000, 3_001);
+    JsonObject out = new JsonObject().put("kind", "bounds")
+      .put("bcryptCost", cost)
+      .put("bcryptVerifyMedianMs", round(verifyMs, 3))
+      .put("bcryptThreads", bcryptThreads)
+      .put("bcryptBoundPerSecond", round(bcryptThreads * 1000.0 / verifyMs, 1))
+      .put("rs256SignMedianMs", round(signMs, 4))
+      .put("signingThreads", signingThreads)
+      .put("rs256SignBoundPerSecond", round(signingThreads * 1000.0 / signMs, 1));
+    System.out.println(out.encode());
+  }
+
+  static double medianBcryptVerifyMs(int cost, int warmups, int samples) {
+    byte[] password = "correct horse battery staple 42".getBytes(StandardCharsets.UTF_8);
+    byte[] hash = BCrypt.withDefaults().hash(cost, password);
+    double[] ms = new double[samples];
+    for (int i = 0; i < warmups + samples; i++) {
+      long start = System.nanoTime();
+      boolean ok = BCrypt.verifyer().verify(password, hash).verified;
+      long took = System.nanoTime() - start;
+      if (!ok) {
+        throw new IllegalStateException("bcrypt verify of the right password failed");
+      }
+      if (i >= warmups) {
+        ms[i - warmups] = took / 1e6;
+      }
+    }
+    return median(ms);
+  }
+
+  static double medianRs256SignMs(int warmups, int samples) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(JwtKeys.MIN_RSA_BITS);
+    KeyPair pair = generator.generateKeyPair();
+    JwtKeys keys = new JwtKeys("bench", (RSAPrivateCrtKey) pair.getPrivate(), Map.of("bench", (RSAPublicKey) pair.getPublic()));
+    AccessTokens tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofMinutes(15),
+      Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
+    String userId = UUID.randomUUID().toString();
+    String sessionId = UUID.randomUUID().toString();
+    long notAfter = System.currentTimeMillis() / 1000 + 86_400;
+    double[] ms = new double[samples];
+    int sink = 0;
+    for (int i = 0; i < warmups + samples; i++) {
+      long start = System.nanoTime();
+      String token = tokens.issue(userId, sessionId, "bench-user", List.of("user"), 1, notAfter);
+      long took = System.nanoTime() - start;
+      sink += token.length();
+      if (i >= warmups) {
+        ms[i - warmups] = took / 1e6;
+      }
+    }
+    if (sink == 0) {
+      throw new IllegalStateException("no token was signed");
+    }
+    return median(ms);
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  static double round(double value, int decimals) {
+    double scale = Math.pow(10, decimals);
+    return Math.round(value * scale) / scale;
+  }
+}

@@ -1,0 +1,44 @@
+package io.latchkey.bench.jmh;
+
+import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.auth.token.TokenSettings;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The product's token classes on a fresh 2048-bit RSA key, as the auth service builds them. */
+final class TokenFixture {
+
+  final AccessTokens tokens;
+
+  TokenFixture() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(JwtKeys.MIN_RSA_BITS);
+      KeyPair pair = generator.generateKeyPair();
+      JwtKeys keys = new JwtKeys("bench", (RSAPrivateCrtKey) pair.getPrivate(), Map.of("bench", (RSAPublicKey) pair.getPublic()));
+      tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofHours(1),
+        Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code count} live tokens of distinct users and sessions. */
+  String[] liveTokens(int count) {
+    long notAfter = System.currentTimeMillis() / 1000 + 86_400;
+    String[] out = new String[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = tokens.issue(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "user" + i, List.of("user"), 1, notAfter);
+    }
+    return out;
+  }
+}

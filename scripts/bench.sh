@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# Benchmarks Latchkey on this machine (issue 5): a throwaway PostgreSQL (durable commits), the
+# user and auth services with a benchmark configuration, a bare Vert.x Web baseline server, and
+# wrk on loopback (2 threads) against each scenario; prints one table and writes
+# target/bench/results.json and target/bench/results.md. Stops everything it started on exit,
+# also on Ctrl-C. docs/BENCHMARKS.md says what each figure means.
+#
+#   ./scripts/bench.sh            the HTTP scenarios (about 5 minutes after the build)
+#   ./scripts/bench.sh --jmh [JMH args]   the JMH microbenchmarks instead (bench module)
+#
+# Environment (all optional):
+#   BENCH_DURATION   measured seconds per wrk run, default 15
+#   BENCH_WARMUP     warm-up seconds per scenario, default 5
+#   BENCH_QUICK=1    short runs while developing: 3 s measured, 1 s warm-up
+#   BENCH_THREADS    wrk threads, default 2
+#   BENCH_USERS      users seeded, default 50
+#   BENCH_JFR=1      record a JFR profile of each service into target/bench/<role>.jfr
+#   BENCH_HEAP       -Xmx of each service, default 256m (as scripts/run.sh)
+#   BENCH_PG_PORT    port of the benchmark's own PostgreSQL, default 54349 (data .pg/bench)
+#   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
+#   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+OUT="$here/target/bench"
+RAW="$OUT/raw.jsonl"
+LOGS="$OUT/logs"
+DATA="$OUT/data"
+LAUNCHER_JAR="$here/launcher/target/latchkey.jar"
+BENCH_JAR="$here/bench/target/latchkey-bench.jar"
+
+log() { echo "bench.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+needs_build() {
+  [ ! -f "$LAUNCHER_JAR" ] || [ ! -f "$BENCH_JAR" ] && return 0
+  local older="$LAUNCHER_JAR"
+  [ "$BENCH_JAR" -ot "$LAUNCHER_JAR" ] && older="$BENCH_JAR"
+  [ -n "$(find pom.xml ./*/pom.xml ./*/src -newer "$older" -type f -print -quit 2>/dev/null)" ]
+}
+
+build_if_needed() {
+  if needs_build; then
+    command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: apt-get install maven)"
+    log "building latchkey.jar and latchkey-bench.jar (mvn -q -B -DskipTests package -pl launcher,bench -am)"
+    mvn -q -B -Dstyle.color=never -DskipTests package -pl launcher,bench -am || die "the build failed; see the output above"
+  fi
+}
+
+command -v java >/dev/null || die "java not found: install a JDK 17"
+
+if [ "${1:-}" = "--jmh" ]; then
+  shift
+  build_if_needed
+  mkdir -p "$OUT"
+  log "JMH microbenchmarks (results also in target/bench/jmh.json); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  java -jar "$BENCH_JAR" -rf json -rff "$OUT/jmh.json" "$@"
+  log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
+
+DURATION="${BENCH_DURATION:-15}"
+WARMUP="${BENCH_WARMUP:-5}"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  DURATION="${BENCH_DURATION:-3}"
+  WARMUP="${BENCH_WARMUP:-1}"
+fi
+THREADS="${BENCH_THREADS:-2}"
+USERS="${BENCH_USERS:-50}"
+HEAP="${BENCH_HEAP:-256m}"
+PORT_BASE="${BENCH_PORT_BASE:-18080}"
+BASELINE_PORT="$PORT_BASE"
+USER_PORT=$((PORT_BASE + 1))
+AUTH_PORT=$((PORT_BASE + 2))
+HZ_PORT="${BENCH_HZ_PORT:-5771}"
+CORES="$(nproc)"
+
+export PG_PORT="${BENCH_PG_PORT:-54349}"
+export PG_DATA="$here/.pg/bench/data"
+export PG_DB="latchkey_bench"
+
+HZ_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+
+if ! command -v wrk >/dev/null; then
+  log "wrk not found; installing Debian's wrk package"
+  [ "$(id -u)" -eq 0 ] || die "need root to install wrk (run: sudo apt-get install -y wrk)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+    || die "could not install wrk"
+fi
+command -v curl >/dev/null || die "curl not found (Debian: apt-get install curl)"
+
+build_if_needed
+
+# ---- everything started below is stopped on exit
+
+pids=()
+names=()
+pg_started=0
+
+stop_all() {
+  trap '' INT TERM
+  local i pid waited
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid="${pids[$i]}"
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid="${pids[$i]}"
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "${names[$i]} (pid $pid) did not stop within 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+  if [ "$pg_started" = 1 ]; then
+    "$here/scripts/pg.sh" stop >/dev/null 2>&1 || true
+    pg_started=0
+  fi
+}
+trap 'log "interrupted; stopping everything this script started"; stop_all; exit 130' INT TERM
+trap 'stop_all' EXIT
+
+remember() { pids+=("$1"); names+=("$2"); }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT" "$LOGS" "$DATA"
+: >"$RAW"
+
+# ---- PostgreSQL: our own, fresh, durable commits (no --test)
+
+if "$here/scripts/pg.sh" status; then
+  die "something already answers on PostgreSQL port $PG_PORT; stop it or set BENCH_PG_PORT"
+fi
+rm -rf "$here/.pg/bench"
+"$here/scripts/pg.sh" start
+pg_started=1
+export DATABASE_URL="$("$here/scripts/pg.sh" url)"
+PSQL="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql"
+# every refresh is a durable commit: the benchmark runs with fsync and synchronous commits on
+DURABILITY="fsync=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW fsync'),synchronous_commit=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW synchronous_commit')"
+[ "$DURABILITY" = "fsync=on,synchronous_commit=on" ] || die "the benchmark PostgreSQL must commit durably ($DURABILITY)"
+
+# ---- the services, with the benchmark configuration
+
+API_KEY_VALUE="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export BENCH_API_KEY="$API_KEY_VALUE"
+export API_KEYS="$API_KEY_VALUE"
+export LATCHKEY_PROFILE=development
+export HAZELCAST_CLUSTER_NAME="latchkey-bench-$$"
+export HAZELCAST_PORT="$HZ_PORT"
+export HAZELCAST_MEMBERS="127.0.0.1:$HZ_PORT,127.0.0.1:$((HZ_PORT + 1)),127.0.0.1:$((HZ_PORT + 2))"
+export USER_HTTP_HOST=127.0.0.1 AUTH_HTTP_HOST=127.0.0.1
+export USER_HTTP_PORT="$USER_PORT" AUTH_HTTP_PORT="$AUTH_PORT"
+export BCRYPT_COST=10
+export ACCESS_TOKEN_TTL_SECONDS=3600
+export LOGIN_ACCOUNT_MAX_FAILURES=1000000 LOGIN_IP_MAX_FAILURES=1000000
+export JWT_KEYS_DIR="$OUT/keys"
+export LATCHKEY_LOG_LEVEL="${LATCHKEY_LOG_LEVEL:-WARN}"
+unset JWT_PRIVATE_KEY_FILE JWT_PUBLIC_KEY_FILES API_KEY API_KEYS_VALIDATE 2>/dev/null || true
+
+java -jar "$LAUNCHER_JAR" keygen "$JWT_KEYS_DIR" >/dev/null || die "could not generate JWT keys"
+
+ready_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1$2" 2>/dev/null || true; }
+
+# start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
+start_service() {
+  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms jfr=()
+  if [ "${BENCH_JFR:-0}" = 1 ]; then
+    jfr=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
+  fi
+  log "starting the $role service on 127.0.0.1:$port (heap $HEAP)"
+  started="$(now_ms)"
+  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "${jfr[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
+  pid=$!
+  remember "$pid" "$role service"
+  until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$logfile" >&2; die "the $role service exited during its start"; }
+    [ $(($(now_ms) - started)) -lt 120000 ] || { tail -n 20 "$logfile" >&2; die "the $role service was not ready within 120 s"; }
+    sleep 0.05
+  done
+  ready_ms=$(($(now_ms) - started))
+  log "the $role service is ready after $ready_ms ms"
+  eval "${role}_pid=$pid"
+  eval "${role}_ready_ms=$ready_ms"
+}
+
+start_service user "$USER_PORT"
+start_service auth "$AUTH_PORT"
+
+java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.BaselineServer "$BASELINE_PORT" "$CORES" >"$LOGS/baseline.log" 2>&1 &
+remember $! "baseline server"
+until [ "$(ready_code "$BASELINE_PORT" /health/ready)" = 200 ]; do sleep 0.05; done
+
+# ---- seeding through the real API: users, then sessions (each login a token pair)
+
+log "seeding $USERS users"
+PASSWORD="bench passphrase 4711"
+: >"$DATA/users.txt"
+seed_user() {
+  local name="bench$1"
+  local status
+  status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$USER_PORT/users" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"$PASSWORD\"}")"
+  [ "$status" = 201 ] || { echo "user $name: HTTP $status" >&2; return 1; }
+}
+export -f seed_user
+export USER_PORT PASSWORD
+seq 1 "$USERS" | xargs -P 4 -I{} bash -c 'seed_user {}' || die "seeding users failed"
+for i in $(seq 1 "$USERS"); do echo "bench$i $PASSWORD" >>"$DATA/users.txt"; done
+
+# login_many <count> <file prefix>: <prefix>.access and <prefix>.refresh, one token a line
+login_many() {
+  local count="$1" prefix="$2"
+  seq 1 "$count" | xargs -P 8 -I{} bash -c \
+    'curl -s -X POST "http://127.0.0.1:$AUTH_PORT/auth/login" -H "Content-Type: application/json" \
+       -d "{\"login\":\"bench$(( ({} - 1) % USERS + 1 ))\",\"password\":\"$PASSWORD\"}"; echo' >"$prefix.pairs"
+  grep -o '"accessToken":"[^"]*"' "$prefix.pairs" | cut -d'"' -f4 >"$prefix.access"
+  grep -o '"refreshToken":"[^"]*"' "$prefix.pairs" | cut -d'"' -f4 >"$prefix.refresh"
+  local got; got="$(wc -l <"$prefix.refresh")"
+  [ "$got" -eq "$count" ] || die "seeding sessions: $got of $count logins succeeded (see $prefix.pairs)"
+}
+export AUTH_PORT USERS
+
+# refresh chains: one pool per wrk run (a run ends with requests in flight, whose successors are
+# never seen), each of at least 1.5x the run's connections so that no connection waits for a token
+log "seeding sessions (logins at bcrypt cost 10)"
+login_many 200 "$DATA/tokens"             # access tokens of validate / introspect / me
+login_many 96 "$DATA/chains-warmup"
+login_many 32 "$DATA/chains-16"
+login_many 96 "$DATA/chains-64"
+
+# ---- the bounds, measured alone (the services idle)
+
+log "measuring the bcrypt and RS256 bounds alone"
+java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}" >>"$RAW"
+
+# ---- the scenarios
+
+export LUA_PATH="$here/scripts/bench/?.lua;;"
+
+# run_wrk <scenario> <connections> <seconds> <script> <url> <data file> [timeout]: appends its record
+run_wrk() {
+  local scenario="$1" conns="$2" seconds="$3" script="$4" url="$5" data="$6" timeout="${7:-5s}" load line
+  load="$(load_now)"
+  line="$(wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
+    -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
+  [ -n "$line" ] || die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns.txt)"
+  echo "${line/\{/\{\"loadBefore\":\"$load\",}" >>"$RAW"
+  log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load"
+}
+
+warm_up() {
+  local script="$1" url="$2" data="$3" conns="$4" timeout="${5:-5s}"
+  wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
+    -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns.txt" 2>&1 || true
+}
+
+LOAD_BEFORE="$(load_now)"
+BASE="http://127.0.0.1:$BASELINE_PORT"
+AUTH="http://127.0.0.1:$AUTH_PORT"
+
+warm_up baseline.lua "$BASE" "" 64
+run_wrk baseline 16 "$DURATION" baseline.lua "$BASE" ""
+run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
+
+warm_up validate.lua "$AUTH" "$DATA/tokens.access" 64
+run_wrk validate-token 16 "$DURATION" validate.lua "$AUTH" "$DATA/tokens.access"
+run_wrk validate-token 64 "$DURATION" validate.lua "$AUTH" "$DATA/tokens.access"
+
+warm_up introspect.lua "$AUTH" "$DATA/tokens.access" 64
+run_wrk introspect 16 "$DURATION" introspect.lua "$AUTH" "$DATA/tokens.access"
+run_wrk introspect 64 "$DURATION" introspect.lua "$AUTH" "$DATA/tokens.access"
+
+warm_up me.lua "$AUTH" "$DATA/tokens.access" 64
+run_wrk me 16 "$DURATION" me.lua "$AUTH" "$DATA/tokens.access"
+run_wrk me 64 "$DURATION" me.lua "$AUTH" "$DATA/tokens.access"
+
+warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64
+run_wrk refresh 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-16.refresh"
+run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-64.refresh"
+
+warm_up login.lua "$AUTH" "$DATA/users.txt" 16 30s
+run_wrk login 4 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+run_wrk login 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+
+# validation under login load: two wrk at once, the validation p99 from its own wrk
+log "validation under login load"
+run_wrk login-under-load 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
+login_wrk=$!
+sleep 1 # the login wrk saturates the bcrypt pool first
+run_wrk validate-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
+wait "$login_wrk" || die "the login wrk of the concurrent scenario failed"
+
+# ---- memory after the load, start times
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# shellcheck disable=SC2154 # set by start_service through eval
+{
+  printf '{"kind":"process","role":"user","rssKb":%s,"readyMs":%s}\n' "$(rss_kb "$user_pid")" "$user_ready_ms"
+  printf '{"kind":"process","role":"auth","rssKb":%s,"readyMs":%s}\n' "$(rss_kb "$auth_pid")" "$auth_ready_ms"
+} >>"$RAW"
+
+hardware="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s"}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" >>"$RAW"
+
+java -cp "$BENCH_JAR" io.latchkey.bench.BenchReport "$RAW" "$OUT"
+log "written: target/bench/results.json, target/bench/results.md (raw records: target/bench/raw.jsonl, logs: target/bench/logs)"

@@ -1,0 +1,105 @@
+-- Shared by every wrk script of scripts/bench.sh: status counting, this thread's slice of a data
+-- file, and done(), which prints one line "BENCH_JSON {...}" that bench.sh collects.
+--
+-- Script arguments (after wrk's "--"): <scenario> <connections> <threads> [data file] [output file]
+local common = {}
+
+local threads = {}
+local next_tid = 0
+
+function common.setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+-- per-thread state (globals of the thread's own Lua state)
+statuses = {}
+non2xx = 0
+bad_body = 0
+
+function common.parse_args(args)
+  scenario = args[1] or "unnamed"
+  connections = tonumber(args[2] or "0")
+  nthreads = tonumber(args[3] or "1")
+  data_file = args[4]
+  out_file = args[5]
+end
+
+-- the lines of the data file that belong to this thread (line i goes to thread (i-1) % nthreads)
+function common.my_lines()
+  local lines = {}
+  if not data_file then
+    return lines
+  end
+  local f = assert(io.open(data_file, "r"), "cannot open " .. data_file)
+  local i = 0
+  for line in f:lines() do
+    if line ~= "" then
+      if i % nthreads == tid then
+        table.insert(lines, line)
+      end
+      i = i + 1
+    end
+  end
+  f:close()
+  return lines
+end
+
+-- counts the status; a 2xx whose body fails `check` is counted as a bad body. Returns true when good.
+function common.count(status, body, check)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    return false
+  end
+  if check and not check(body) then
+    bad_body = bad_body + 1
+    return false
+  end
+  return true
+end
+
+function common.done(summary, latency, requests)
+  local total_non2xx, total_bad = 0, 0
+  local merged = {}
+  for _, t in ipairs(threads) do
+    total_non2xx = total_non2xx + (t:get("non2xx") or 0)
+    total_bad = total_bad + (t:get("bad_body") or 0)
+    local s = t:get("statuses") or {}
+    for k, v in pairs(s) do
+      merged[k] = (merged[k] or 0) + v
+    end
+  end
+  local parts = {}
+  for k, v in pairs(merged) do
+    table.insert(parts, string.format('"%s":%d', k, v))
+  end
+  local e = summary.errors
+  local name = threads[1] and threads[1]:get("scenario") or "unnamed"
+  local conns = threads[1] and threads[1]:get("connections") or 0
+  io.write(string.format(
+    'BENCH_JSON {"kind":"wrk","scenario":"%s","connections":%d,"threads":%d,"requests":%d,"durationUs":%d,'
+      .. '"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d,"non2xx":%d,"badBody":%d,'
+      .. '"connectErrors":%d,"readErrors":%d,"writeErrors":%d,"timeouts":%d,"statuses":{%s}}\n',
+    name, conns, #threads, summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    total_non2xx, total_bad, e.connect, e.read, e.write, e.timeout, table.concat(parts, ",")))
+end
+
+-- a request cycle over prebuilt requests (one per data line), for the static scenarios
+function common.cycle(build)
+  local reqs = {}
+  for _, line in ipairs(common.my_lines()) do
+    table.insert(reqs, build(line))
+  end
+  assert(#reqs > 0, "thread " .. tid .. " got no data lines from " .. tostring(data_file))
+  local i = 0
+  return function()
+    i = i % #reqs + 1
+    return reqs[i]
+  end
+end
+
+return common

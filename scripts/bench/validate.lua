@@ -1,0 +1,23 @@
+-- POST /auth/validate-token over a pool of live access tokens (data file: one token a line);
+-- a 200 that does not say "valid":true counts as a bad body
+local common = require "common"
+setup = common.setup
+done = common.done
+local next_request
+
+function init(args)
+  common.parse_args(args)
+  local key = os.getenv("BENCH_API_KEY")
+  next_request = common.cycle(function(token)
+    return wrk.format("POST", "/auth/validate-token",
+      { ["Content-Type"] = "application/json", ["X-API-Key"] = key }, '{"token":"' .. token .. '"}')
+  end)
+end
+
+function request()
+  return next_request()
+end
+
+function response(status, headers, body)
+  common.count(status, body, function(b) return b:find('"valid":true', 1, true) ~= nil end)
+end
