@@ -45,6 +45,12 @@ public final class AuthVerticle extends VerticleBase {
       .onSuccess(listening -> server = listening);
   }
 
+  @Override
+  public Future<?> stop() {
+    // in-flight requests finish; Vert.x would otherwise close the server at once on undeploy
+    return HttpServers.shutdown(server);
+  }
+
   private Router router() {
     Router r = HttpServers.baseRouter(vertx);
     new HealthRoutes(vertx, shared.state(), shared.pool()).mount(r);

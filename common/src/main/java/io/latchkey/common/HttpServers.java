@@ -9,6 +9,8 @@ public final class HttpServers {
 
   public static final long MAX_BODY_BYTES = 64 * 1024;
   public static final int MAX_HEADER_BYTES = 16 * 1024;
+  /** How long a stopping server lets in-flight requests finish before it closes their connections. */
+  public static final long SHUTDOWN_GRACE_SECONDS = 10;
 
   private HttpServers() {
   }
@@ -20,6 +22,15 @@ public final class HttpServers {
       .setMaxHeaderSize(MAX_HEADER_BYTES)
       .setCompressionSupported(false)
       .setIdleTimeout(60);
+  }
+
+  /**
+   * Stops a server gracefully: no new requests, in-flight ones may finish (Vert.x 5's
+   * {@code close()} would cut them off at once).
+   */
+  public static io.vertx.core.Future<Void> shutdown(io.vertx.core.http.HttpServer server) {
+    return server == null ? io.vertx.core.Future.succeededFuture()
+      : server.shutdown(SHUTDOWN_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** A router with request ids, a 64 KiB body limit and the problem handler installed. */

@@ -47,6 +47,23 @@ class ModuleLifecycleTest {
   }
 
   @Test
+  void undeployLetsARequestInFlightFinish(Vertx vertx) {
+    DbConfig db = TestPostgres.freshDatabase();
+    // cost 14 keeps the registration's hash busy for about a second, long enough to undeploy under it
+    UserModule module = await(UserModule.deploy(vertx, UserServiceFixture.config(db, Map.of("BCRYPT_COST", "14")),
+      UserServiceFixture.KEYS, new NodeState("drain"), 1), 60);
+    WebClient client = WebClient.create(vertx);
+    Future<HttpResponse<Buffer>> inFlight = client.post(module.httpPort(), "127.0.0.1", "/users").sendJsonObject(new JsonObject()
+      .put("username", "inflight").put("email", "inflight@example.com").put("password", "a sturdy passphrase"));
+    // undeploy once the request has reached the server (it is then waiting on bcrypt)
+    Future<Void> undeployed = vertx.timer(300).compose(t -> module.undeploy());
+    HttpResponse<Buffer> response = await(inFlight, 60);
+    await(undeployed, 60);
+    assertThat(response.statusCode()).as("a graceful stop answers the request it already took").isEqualTo(201);
+    assertThat(response.bodyAsJsonObject().getString("username")).isEqualTo("inflight");
+  }
+
+  @Test
   void aTakenPortFailsTheDeploymentAndLeavesNothingBehind(Vertx vertx) throws IOException {
     DbConfig db = TestPostgres.freshDatabase();
     int before = vertx.deploymentIDs().size();

@@ -48,6 +48,6 @@ public final class UserHttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return HttpServers.shutdown(server);
   }
 }
