@@ -1,5 +1,7 @@
 package io.latchkey.launcher;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.ClusterSettings;
 import io.latchkey.common.HealthRoutes;
@@ -46,7 +48,7 @@ public final class LatchkeyNode {
     HazelcastClusterManager manager = cluster.clusterManager();
     this.clusterManager = manager;
     return Vertx.builder()
-      .with(new VertxOptions())
+      .with(new VertxOptions().setEventBusOptions(EventBusTls.eventBusOptions(config.eventBusTls())))
       .withClusterManager(manager)
       .buildClustered()
       .recover(e -> Future.failedFuture(new StartupException("cannot join the Hazelcast cluster " + cluster.clusterName()
@@ -54,12 +56,31 @@ public final class LatchkeyNode {
       .compose(started -> {
         this.vertx = started;
         this.state = new NodeState(manager.getNodeId());
+        logMembershipChanges(manager);
         return deployAll(config.services(), 0);
       })
       .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
         .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
           + BUS_ROUND_TRIP_DEADLINE_MS / 1000 + " s", e))))
       .map(this);
+  }
+
+  /**
+   * One line per membership change, with the size as this node sees it: operators (and
+   * scripts/scale.sh status) read the cluster size of a node from its log.
+   */
+  private void logMembershipChanges(HazelcastClusterManager manager) {
+    manager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        LOG.info("cluster size {}: member {} joined", event.getMembers().size(), event.getMember().getAddress());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        LOG.info("cluster size {}: member {} left or was dropped", event.getMembers().size(), event.getMember().getAddress());
+      }
+    });
   }
 
   private Future<Void> deployAll(List<ServicePlan> plans, int index) {
@@ -160,6 +181,7 @@ public final class LatchkeyNode {
     ApiKeys keys = config.keys();
     line.append(" node ").append(nodeId())
       .append(", cluster ").append(config.cluster().clusterName()).append(" with ").append(clusterSize()).append(" member(s)")
+      .append(config.eventBusTls() == null ? ", event bus without TLS" : ", event bus over TLS (" + config.eventBusTls().describe() + ")")
       .append(", ").append(config.options().instances()).append(" instance(s) per service")
       .append(", API key ").append(ApiKeys.fingerprint(keys.outgoing()))
       .append(keys.usesDevelopmentKey() ? " (the development key)" : "");

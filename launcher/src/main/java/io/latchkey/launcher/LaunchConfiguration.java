@@ -17,13 +17,15 @@ import java.util.Map;
  * setting fails the start at once with a message naming it: the API keys, the Hazelcast
  * settings, and one {@link ServicePlan} per service of the role (from
  * {@code <confDir>/user.json} and {@code <confDir>/auth.json}, each value overridable by the
- * environment).
+ * environment), and the optional event-bus TLS ({@link EventBusTls}, null when off).
  */
-public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSettings cluster, List<ServicePlan> services) {
+public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSettings cluster, EventBusTls eventBusTls,
+                                  List<ServicePlan> services) {
 
   public static LaunchConfiguration load(RunOptions options, Map<String, String> env) {
     ApiKeys keys = ApiKeys.fromEnvironment(env, options.production());
     ClusterSettings cluster = ClusterSettings.fromEnvironment(env);
+    EventBusTls eventBusTls = EventBusTls.fromEnvironment(env);
     List<ServicePlan> services = new ArrayList<>();
     if (options.role().runsUser()) {
       services.add(userService(Settings.load(options.confDir(), "user", env)));
@@ -36,7 +38,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
       throw new IllegalArgumentException("the user and auth services are both configured on port "
         + services.get(0).configuredPort() + " (USER_HTTP_PORT, AUTH_HTTP_PORT)");
     }
-    return new LaunchConfiguration(options, keys, cluster, List.copyOf(services));
+    return new LaunchConfiguration(options, keys, cluster, eventBusTls, List.copyOf(services));
   }
 
   static ServicePlan userService(Settings settings) {
