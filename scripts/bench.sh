@@ -16,6 +16,9 @@
 #   BENCH_USERS      users seeded, default 50
 #   BENCH_JFR=1      record a JFR profile of each service into target/bench/<role>.jfr
 #   BENCH_HEAP       -Xmx of each service, default 256m (as scripts/run.sh)
+#   BENCH_JAVA_OPTS  extra JVM flags of both services (e.g. -XX:+UseSerialGC), recorded in the results
+#   BENCH_CDS=1      start the services from an AppCDS archive per role (made by one training start
+#                    each, target/bench-cds/<role>.jsa, kept while the jar is unchanged)
 #   BENCH_PG_PORT    port of the benchmark's own PostgreSQL, default 54349 (data .pg/bench)
 #   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
@@ -174,15 +177,46 @@ java -jar "$LAUNCHER_JAR" keygen "$JWT_KEYS_DIR" >/dev/null || die "could not ge
 
 ready_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1$2" 2>/dev/null || true; }
 
+read -r -a EXTRA_OPTS <<<"${BENCH_JAVA_OPTS:-}"
+CDS_DIR="$here/target/bench-cds"
+
+# cds_archive <role> <port>: one training start that writes the role's AppCDS archive at exit
+cds_archive() {
+  local role="$1" port="$2" archive="$CDS_DIR/$1.jsa" pid waited=0
+  if [ -f "$archive" ] && [ "$archive" -nt "$LAUNCHER_JAR" ]; then
+    return 0
+  fi
+  mkdir -p "$CDS_DIR"
+  rm -f "$archive"
+  log "training start of the $role service for its AppCDS archive"
+  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "-XX:ArchiveClassesAtExit=$archive" -jar "$LAUNCHER_JAR" run --role "$role" \
+    >"$LOGS/cds-$role.log" 2>&1 &
+  pid=$!
+  remember "$pid" "$role training start"
+  until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || die "the training start of the $role service failed (see $LOGS/cds-$role.log)"
+    [ "$waited" -lt 2400 ] || die "the training start of the $role service was not ready within 120 s"
+    sleep 0.05
+    waited=$((waited + 1))
+  done
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+  [ -f "$archive" ] || die "no AppCDS archive was written for the $role service (see $LOGS/cds-$role.log)"
+}
+
 # start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
 start_service() {
-  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms jfr=()
+  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms jfr=() cds=()
   if [ "${BENCH_JFR:-0}" = 1 ]; then
     jfr=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
   fi
-  log "starting the $role service on 127.0.0.1:$port (heap $HEAP)"
+  if [ "${BENCH_CDS:-0}" = 1 ]; then
+    cds_archive "$role" "$port"
+    cds=("-XX:SharedArchiveFile=$CDS_DIR/$role.jsa")
+  fi
+  log "starting the $role service on 127.0.0.1:$port (heap $HEAP${BENCH_JAVA_OPTS:+, $BENCH_JAVA_OPTS}${cds:+, AppCDS})"
   started="$(now_ms)"
-  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "${jfr[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
+  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "${EXTRA_OPTS[@]}" "${cds[@]}" "${jfr[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
   pid=$!
   remember "$pid" "$role service"
   until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
@@ -311,10 +345,18 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
   printf '{"kind":"process","role":"user","rssKb":%s,"readyMs":%s}\n' "$(rss_kb "$user_pid")" "$user_ready_ms"
   printf '{"kind":"process","role":"auth","rssKb":%s,"readyMs":%s}\n' "$(rss_kb "$auth_pid")" "$auth_ready_ms"
 } >>"$RAW"
+# where the memory is: heap after the load, and the native breakdown when BENCH_JAVA_OPTS has
+# -XX:NativeMemoryTracking=summary
+for role in user auth; do
+  pid_var="${role}_pid"
+  jcmd "${!pid_var}" GC.heap_info >"$LOGS/$role-heap.txt" 2>&1 || true
+  jcmd "${!pid_var}" VM.native_memory summary >"$LOGS/$role-native-memory.txt" 2>&1 || true
+done
 
 hardware="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s"}\n' \
-  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" >>"$RAW"
+printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"-Xmx%s %s%s"}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" \
+  "$HEAP" "${BENCH_JAVA_OPTS:-}" "$([ "${BENCH_CDS:-0}" = 1 ] && echo ' AppCDS')" >>"$RAW"
 
 java -cp "$BENCH_JAR" io.latchkey.bench.BenchReport "$RAW" "$OUT"
 log "written: target/bench/results.json, target/bench/results.md (raw records: target/bench/raw.jsonl, logs: target/bench/logs)"

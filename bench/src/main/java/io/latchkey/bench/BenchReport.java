@@ -193,7 +193,9 @@ public final class BenchReport {
     StringBuilder md = new StringBuilder();
     md.append("Run ").append(run.getString("date", "?")).append(" on ").append(run.getString("hardware", "?"))
       .append("; measured ").append(run.getValue("durationSeconds", "?")).append(" s per scenario; load average before: ")
-      .append(run.getString("loadBefore", "?")).append(", after: ").append(run.getString("loadAfter", "?")).append("\n\n");
+      .append(run.getString("loadBefore", "?")).append(", after: ").append(run.getString("loadAfter", "?"))
+      .append("; services: ").append(run.getString("javaOpts", "?").trim())
+      .append("; PostgreSQL: ").append(run.getString("postgres", "?")).append("\n\n");
     md.append("| scenario | conns | requests/s | p50 ms | p99 ms | non-2xx | ratio | to | target | met |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
     for (Object o : rows) {
