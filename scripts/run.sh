@@ -3,7 +3,9 @@
 # one cluster, in the foreground. Ctrl-C or SIGTERM stops everything this script started: the
 # services gracefully (readiness DOWN, drain, leave the cluster), then PostgreSQL.
 #
-#   ./scripts/run.sh
+#   ./scripts/run.sh            the two services on 8081 and 8082
+#   ./scripts/run.sh --nginx    and nginx in front of them (user 127.0.0.1:8091, auth :8092),
+#                               the balancer scripts/scale.sh also feeds (docs/OPERATING.md)
 #
 # Builds the jar first when it is missing or older than the sources. Logs: .run/logs/<role>.log.
 # Environment (all optional):
@@ -19,6 +21,19 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+LK_ROOT="$here"
+LK_NAME="run.sh"
+LK_RUN="${LATCHKEY_RUN_DIR:-$here/.run}"
+# shellcheck source=lib/latchkey.sh
+. "$here/scripts/lib/latchkey.sh"
+
+with_nginx=0
+for arg in "$@"; do
+  case "$arg" in
+    --nginx) with_nginx=1 ;;
+    *) echo "usage: $0 [--nginx]" >&2; exit 2 ;;
+  esac
+done
 
 JAR="$here/launcher/target/latchkey.jar"
 LOG_DIR="$here/.run/logs"
@@ -67,10 +82,16 @@ fi
 pids=()
 roles=()
 pg_started=0
+nginx_started=0
 
 stop_all() {
   trap '' INT TERM
   local i pid waited
+  rm -f "$(lk_pidfile user "$USER_HTTP_PORT")" "$(lk_pidfile auth "$AUTH_HTTP_PORT")"
+  if [ "$nginx_started" = 1 ]; then
+    lk_nginx_stop || true
+    nginx_started=0
+  fi
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     pid="${pids[$i]}"
     if kill -0 "$pid" 2>/dev/null; then
@@ -126,6 +147,9 @@ start_service() {
   pid=$!
   pids+=("$pid")
   roles+=("$role")
+  # a pid file like scale.sh's: `scripts/scale.sh status` lists the node, nginx's upstream list includes it
+  mkdir -p "$LK_RUN/nodes"
+  echo "$pid" >"$(lk_pidfile "$role" "$port")"
   until http_ok "$port" /health/ready; do
     if ! kill -0 "$pid" 2>/dev/null; then
       log "the $role service exited during its start; the end of $logfile:"
@@ -147,6 +171,14 @@ start_service() {
 start_service user "$USER_HTTP_PORT"
 start_service auth "$AUTH_HTTP_PORT"
 
+nginx_line=""
+if [ "$with_nginx" = 1 ]; then
+  # an nginx that scale.sh started before is reloaded and left running on exit
+  lk_nginx_pid >/dev/null || nginx_started=1
+  lk_nginx_start
+  nginx_line="  balancer       user http://127.0.0.1:${NGINX_USER_PORT:-8091}, auth http://127.0.0.1:${NGINX_AUTH_PORT:-8092} (nginx, .run/nginx)"
+fi
+
 if [ -n "${API_KEYS:-}" ]; then
   key_line="API_KEYS from the environment"
 else
@@ -159,6 +191,7 @@ Latchkey is running. Ctrl-C stops it.
   auth service   http://127.0.0.1:$AUTH_HTTP_PORT    log .run/logs/auth.log
   PostgreSQL     $DATABASE_URL
   internal key   $key_line
+$nginx_line
 
   curl -i http://127.0.0.1:$USER_HTTP_PORT/health/ready
   curl -i -X POST http://127.0.0.1:$USER_HTTP_PORT/users -H 'Content-Type: application/json' \\

@@ -1,0 +1,400 @@
+#!/usr/bin/env bash
+# The cluster end-to-end test (issue 4), with real processes: its own PostgreSQL, 1 user node,
+# 3 auth nodes (event bus over mutual TLS), nginx in front. Each check prints what it measured
+# and the test stops at the first one that does not hold (exit status 1, "FAILED: ..." naming
+# it). Everything it started is stopped on exit, whatever happens; logs stay in
+# .run/cluster-test/ (printed at the end).
+#
+#   ./scripts/cluster-test.sh          (run by .ci/run after ./scripts/test.sh)
+#
+# Isolated from a development run: PostgreSQL on CLUSTER_TEST_PG_PORT (default 54359, data
+# .pg/cluster-test, fsync off), Hazelcast cluster "cluster-test-<pid>" from port
+# CLUSTER_TEST_HZ_PORT (default 5851), user nodes from 8310, auth nodes from 8320, nginx on
+# 8391 (user) and 8392 (auth). bcrypt cost 4. Needs a JDK 17, Maven (to build the jar when it
+# is missing), curl; PostgreSQL and nginx are installed from Debian's packages when absent.
+set -euo pipefail
+
+LK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LK_NAME="cluster-test"
+LK_RUN="$LK_ROOT/.run/cluster-test"
+# shellcheck source=lib/latchkey.sh
+. "$LK_ROOT/scripts/lib/latchkey.sh"
+cd "$LK_ROOT"
+
+T0=$(date +%s)
+export LATCHKEY_RUN_DIR="$LK_RUN"
+export PG_PORT="${CLUSTER_TEST_PG_PORT:-54359}"
+export PG_DATA="$LK_ROOT/.pg/cluster-test/data"
+export PG_DB=latchkey
+HZ_BASE="${CLUSTER_TEST_HZ_PORT:-5851}"
+export HAZELCAST_CLUSTER_NAME="cluster-test-$$"
+export HAZELCAST_PORT="$HZ_BASE"
+HAZELCAST_MEMBERS=""
+for i in 0 1 2 3 4 5 6 7; do HAZELCAST_MEMBERS="$HAZELCAST_MEMBERS${HAZELCAST_MEMBERS:+,}127.0.0.1:$((HZ_BASE + i))"; done
+export HAZELCAST_MEMBERS
+# failure detection: a silent member is dropped after 5 s; on loopback a killed process is
+# usually noticed sooner because its ports refuse connections
+export HAZELCAST_HEARTBEAT_SECONDS=1 HAZELCAST_MAX_NO_HEARTBEAT_SECONDS=5
+export SCALE_USER_PORT=8310 SCALE_AUTH_PORT=8320 NGINX_USER_PORT=8391 NGINX_AUTH_PORT=8392 NGINX_LISTEN_HOST=127.0.0.1
+export API_KEYS="cluster-test-key-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+unset API_KEY API_KEYS_VALIDATE JWT_PRIVATE_KEY_FILE DATABASE_URL
+export JWT_KEYS_DIR="$LK_RUN/keys"
+export BCRYPT_COST=4 BCRYPT_THREADS=2 LATCHKEY_INSTANCES=1 LATCHKEY_HEAP=200m LATCHKEY_START_WAIT=150
+export LATCHKEY_DRAIN_SECONDS=2 LATCHKEY_PROFILE=development
+# six JVMs on two cores: a quick start matters more here than peak speed
+export LATCHKEY_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
+# throttling is tested elsewhere; here thousands of logins come from one address
+export LOGIN_IP_MAX_FAILURES=100000 LOGIN_ACCOUNT_MAX_FAILURES=1000
+export TRUSTED_PROXIES=127.0.0.1
+
+USER_URL="http://127.0.0.1:8310"
+A=8320 B=8321 C=8322
+LB_AUTH="http://127.0.0.1:$NGINX_AUTH_PORT"
+LB_USER="http://127.0.0.1:$NGINX_USER_PORT"
+SCALE="$LK_ROOT/scripts/scale.sh"
+load_pid=""
+
+fail() {
+  echo >&2
+  echo "cluster-test: FAILED: $*" >&2
+  exit 1
+}
+step() { echo; echo "=== $* ($(($(date +%s) - T0)) s)"; }
+pass() { echo "  ok: $*"; }
+now_ms() { date +%s%3N; }
+
+cleanup() {
+  local status=$?
+  trap '' INT TERM
+  set +e
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
+  local role port pid pids=()
+  for role in auth user; do
+    for port in $(lk_node_ports "$role"); do
+      pid="$(lk_node_pid "$role" "$port")" && { kill -TERM "$pid" 2>/dev/null; pids+=("$pid"); }
+    done
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  rm -f "$LK_RUN"/nodes/*.pid
+  lk_nginx_stop >/dev/null 2>&1
+  "$LK_ROOT/scripts/pg.sh" stop >/dev/null 2>&1
+  echo
+  if [ "$status" -eq 0 ]; then
+    echo "cluster-test: all checks passed in $(($(date +%s) - T0)) s (logs in ${LK_RUN#"$LK_ROOT"/})"
+  else
+    echo "cluster-test: FAILED after $(($(date +%s) - T0)) s; node logs in ${LK_RUN#"$LK_ROOT"/}/logs, nginx in ${LK_RUN#"$LK_ROOT"/}/nginx/logs" >&2
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------ HTTP helpers
+# call METHOD URL [json] [extra curl args...]: sets STATUS and BODY (STATUS 000 when nothing answered)
+call() {
+  local method="$1" url="$2" data="${3:-}" out
+  shift 3 2>/dev/null || shift $#
+  local args=(-s -X "$method" --max-time 15 -w '\n%{http_code}' "$@")
+  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
+  out="$(curl "${args[@]}" "$url" 2>/dev/null || true)"
+  STATUS="${out##*$'\n'}"
+  BODY="${out%$'\n'*}"
+  [ "$STATUS" != "$out" ] || BODY=""
+  [ -n "$STATUS" ] || STATUS=000
+}
+KEY=(-H "X-API-Key: $API_KEYS")
+# field NAME: a string or scalar field of BODY (our JSON has no escaped quotes in these fields)
+field() {
+  echo "$BODY" | grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[^,}\"]+)" | head -n 1 \
+    | sed -E "s/^\"$1\"[[:space:]]*:[[:space:]]*//; s/^\"//; s/\"$//"
+}
+expect() { # expect STATUS what
+  [ "$STATUS" = "$1" ] || fail "$2: expected HTTP $1, got $STATUS $(echo "$BODY" | head -c 300)"
+}
+
+register() { # register NAME PASSWORD -> prints the user id
+  call POST "$USER_URL/users" "{\"username\":\"$1\",\"email\":\"$1@example.com\",\"password\":\"$2\"}"
+  expect 201 "registering $1"
+  field id
+}
+login_on() { # login_on PORT LOGIN PASSWORD -> sets STATUS, BODY
+  call POST "http://127.0.0.1:$1/auth/login" "{\"login\":\"$2\",\"password\":\"$3\"}"
+}
+validate_on() { # validate_on PORT TOKEN -> prints true|false|<status>
+  call POST "http://127.0.0.1:$1/auth/validate-token" "{\"token\":\"$2\"}" "${KEY[@]}"
+  if [ "$STATUS" = 200 ]; then field valid; else echo "http-$STATUS"; fi
+}
+
+# wait_until BOUND_S DESCRIPTION COMMAND...: polls COMMAND until it succeeds; prints the time it took
+wait_until() {
+  local bound_ms=$(($1 * 1000)) what="$2" start elapsed
+  shift 2
+  start=$(now_ms)
+  until "$@"; do
+    elapsed=$(($(now_ms) - start))
+    [ "$elapsed" -lt "$bound_ms" ] || fail "$what: not within $((bound_ms / 1000)) s"
+    sleep 0.05
+  done
+  elapsed=$(($(now_ms) - start))
+  pass "$what after $elapsed ms"
+}
+
+psql_q() {
+  local bindir
+  bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V -r | head -n 1)"
+  "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -tAq -c "$1"
+}
+
+# ------------------------------------------------------------------ setup
+step "setup: PostgreSQL on $PG_PORT, keystore for event-bus TLS, 1 user node, 3 auth nodes, nginx"
+command -v curl >/dev/null || lk_die "curl not found (Debian: apt-get install curl)"
+command -v java >/dev/null || lk_die "java not found: install a JDK 17"
+lk_build_if_needed
+lk_nginx_ensure_installed
+if [ -n "$(ls "$LK_RUN"/nodes/*.pid 2>/dev/null)" ]; then
+  for f in "$LK_RUN"/nodes/*.pid; do
+    pid="$(cat "$f")"; kill -0 "$pid" 2>/dev/null && grep -q latchkey.jar "/proc/$pid/cmdline" 2>/dev/null \
+      && fail "a node of an earlier cluster-test run still runs (pid $pid, $f): stop it first"
+  done
+fi
+"$LK_ROOT/scripts/pg.sh" status && fail "something already answers on PostgreSQL port $PG_PORT (CLUSTER_TEST_PG_PORT)"
+for port in 8310 8320 8321 8322 8323 8324 "$NGINX_USER_PORT" "$NGINX_AUTH_PORT"; do
+  [ "$(lk_http_status "http://127.0.0.1:$port/")" = 000 ] || fail "port $port is taken by another process"
+done
+rm -rf "$LK_RUN" "$(dirname "$PG_DATA")"
+mkdir -p "$LK_RUN/logs" "$LK_RUN/tls"
+"$LK_ROOT/scripts/pg.sh" start --test
+export EVENTBUS_TLS_KEYSTORE="$LK_RUN/tls/bus.p12" EVENTBUS_TLS_KEYSTORE_PASSWORD="bus-$$-$RANDOM"
+"$(dirname "$(readlink -f "$(command -v java)")")/keytool" -genkeypair -alias bus -keyalg RSA -keysize 2048 -validity 2 \
+  -dname CN=latchkey-cluster-test -storetype PKCS12 -keystore "$EVENTBUS_TLS_KEYSTORE" \
+  -storepass "$EVENTBUS_TLS_KEYSTORE_PASSWORD" -keypass "$EVENTBUS_TLS_KEYSTORE_PASSWORD" >/dev/null 2>&1 \
+  || fail "keytool could not create the event-bus keystore"
+export DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+"$SCALE" nginx start
+"$SCALE" user 1
+"$SCALE" auth 3
+grep -q "event bus over TLS" "$(lk_logfile auth $C)" || fail "the auth node on $C does not report its event bus over TLS"
+pass "event bus over TLS on every node (keystore ${EVENTBUS_TLS_KEYSTORE#"$LK_ROOT"/})"
+size="$(lk_cluster_size auth $C)"
+[ "$size" = 4 ] || fail "the last auth node sees $size cluster member(s), expected 4 (1 user + 3 auth)"
+pass "one cluster of 4 members"
+"$SCALE" status
+
+# ------------------------------------------------------------------ 1. logout seen everywhere
+step "1. login on A, validate on B and C; logout on C -> rejected on A and B"
+PW1="first cluster passphrase"
+U1="$(register clu1 "$PW1")"
+login_on $A clu1 "$PW1"; expect 200 "login of clu1 on A"
+T1="$(field accessToken)"
+for port in $B $C; do
+  [ "$(validate_on $port "$T1")" = true ] || fail "a token issued by A is not valid on $port: $BODY"
+done
+pass "token from A valid on B and C"
+call GET "$USER_URL/users/$U1" "" -H "Authorization: Bearer $T1"; expect 200 "the user service accepting A's token"
+call POST "http://127.0.0.1:$C/auth/logout" "" -H "Authorization: Bearer $T1"; expect 204 "logout on C"
+revoked_everywhere() { [ "$(validate_on $A "$1")" = false ] && [ "$(validate_on $B "$1")" = false ]; }
+wait_until 5 "logout on C rejected on A and B" revoked_everywhere "$T1"
+call GET "http://127.0.0.1:$A/auth/me" "" -H "Authorization: Bearer $T1"; expect 401 "a bearer call with the logged-out token on A"
+call GET "$USER_URL/users/$U1" "" -H "Authorization: Bearer $T1"; expect 401 "the user service with the logged-out token"
+
+# ------------------------------------------------------------------ 2. password change, deletion
+step "2. password change -> old password refused on every node; deletion -> tokens rejected everywhere"
+PW2="second cluster passphrase"; PW2_NEW="second passphrase renewed"
+U2="$(register clu2 "$PW2")"
+for port in $A $B $C; do login_on $port clu2 "$PW2"; expect 200 "login of clu2 on $port (fills the cache)"; done
+T2="$(field accessToken)"
+call POST "$USER_URL/users/$U2/change-password" "{\"currentPassword\":\"$PW2\",\"newPassword\":\"$PW2_NEW\"}" \
+  -H "Authorization: Bearer $T2"
+expect 204 "password change of clu2"
+old_refused_everywhere() {
+  local port
+  for port in $A $B $C; do login_on $port clu2 "$PW2"; [ "$STATUS" = 401 ] || return 1; done
+}
+wait_until 5 "old password refused on A, B and C" old_refused_everywhere
+for port in $A $B $C; do login_on $port clu2 "$PW2_NEW"; expect 200 "the new password on $port"; done
+pass "new password accepted on A, B and C"
+
+PW3="third cluster passphrase"
+U3="$(register clu3 "$PW3")"
+login_on $A clu3 "$PW3"; expect 200 "login of clu3 on A"; T3A="$(field accessToken)"
+login_on $B clu3 "$PW3"; expect 200 "login of clu3 on B"; T3B="$(field accessToken)"
+call DELETE "$USER_URL/users/$U3" "" "${KEY[@]}"; expect 204 "deleting clu3"
+tokens_rejected_everywhere() {
+  local port t
+  for port in $A $B $C; do for t in "$@"; do [ "$(validate_on $port "$t")" = false ] || return 1; done; done
+}
+wait_until 5 "deleted user's tokens rejected on A, B and C" tokens_rejected_everywhere "$T3A" "$T3B"
+for port in $A $B $C; do login_on $port clu3 "$PW3"; expect 401 "login of the deleted clu3 on $port"; done
+pass "the deleted user's login fails on A, B and C"
+
+# ------------------------------------------------------------------ 3. kill -9 under load
+step "3. kill -9 of auth node B during a 20 s mixed load through nginx"
+USERS_FILE="$LK_RUN/load-users.txt"; : >"$USERS_FILE"
+for i in $(seq 1 24); do
+  register "load$i" "load passphrase number $i" >/dev/null
+  echo "load$i load passphrase number $i" >>"$USERS_FILE"
+done
+java "$LK_ROOT/scripts/lib/ClusterLoad.java" --auth "$LB_AUTH" --key "$API_KEYS" --users "$USERS_FILE" \
+  --threads 6 --seconds 20 >"$LK_RUN/load-kill.txt" 2>&1 &
+load_pid=$!
+# the source launcher compiles first: kill once the load has run for ~7 s
+sleep 9
+kill -0 "$load_pid" 2>/dev/null || { cat "$LK_RUN/load-kill.txt" >&2; fail "the load generator stopped early"; }
+kill_ms=$(now_ms)
+kill -KILL "$(lk_node_pid auth $B)" || fail "could not kill the auth node on $B"
+rm -f "$(lk_pidfile auth $B)"
+echo "  killed the auth node on $B at $kill_ms"
+seen_by_a() { [ "$(lk_cluster_size auth $A)" = 3 ]; }
+wait_until 15 "A sees the cluster without B" seen_by_a
+wait "$load_pid" || { cat "$LK_RUN/load-kill.txt" >&2; fail "the load generator failed"; }
+load_pid=""
+sed 's/^/  load: /' "$LK_RUN/load-kill.txt"
+r() { grep -E "^$1=" "$2" | head -n 1 | cut -d= -f2-; }
+LOAD="$LK_RUN/load-kill.txt"
+failures="$(r failures "$LOAD")"; first="$(r first_failure_ms "$LOAD")"; last="$(r last_failure_ms "$LOAD")"
+started="$(r started_ms "$LOAD")"
+[ "$(r requests "$LOAD")" -gt 100 ] || fail "the load made too few requests to mean anything"
+[ "$kill_ms" -gt $((started + 3000)) ] || fail "the kill came before the load was running"
+if [ "$failures" -gt 0 ]; then
+  [ "$first" -ge $((kill_ms - 50)) ] || fail "a request failed before the kill (at $first, kill at $kill_ms)"
+  window=$((last - kill_ms))
+  echo "  measured: $failures failed request(s) of $(r requests "$LOAD"), from $((first - kill_ms)) ms to $window ms after the kill"
+  [ "$window" -le 8000 ] || fail "requests kept failing $window ms after the kill (bound 8000 ms)"
+  [ "$failures" -le 30 ] || fail "$failures requests failed: more than the in-flight ones and the detection window"
+else
+  echo "  measured: 0 failed requests of $(r requests "$LOAD") (nginx moved new connections off B at once)"
+fi
+echo "  measured: slowest request $(r max_latency_ms "$LOAD") ms; refreshes recovered by a retry: $(r recovered_refreshes "$LOAD"); resent after a closed keep-alive connection: $(r resent_after_closed_connection "$LOAD")"
+[ "$(r sessions_checked "$LOAD")" -gt 0 ] || fail "no session to check after the kill"
+[ "$(r sessions_final_ok "$LOAD")" = "$(r sessions_checked "$LOAD")" ] \
+  || fail "only $(r sessions_final_ok "$LOAD") of $(r sessions_checked "$LOAD") sessions still refresh after the kill"
+pass "all $(r sessions_checked "$LOAD") sessions with a completed last refresh still refresh on A and C ($(r sessions_uncertain "$LOAD") uncertain)"
+"$SCALE" auth 3   # B comes back on its port
+pass "B rejoined: $(lk_cluster_size auth $B) members"
+
+# ------------------------------------------------------------------ 4. user service stopped
+step "4. the user service stopped: cached users log in on every node, uncached get 503"
+PW4="fourth cluster passphrase"; PW5="fifth cluster passphrase"
+register clu4 "$PW4" >/dev/null
+register clu5 "$PW5" >/dev/null
+login_on $A clu4 "$PW4"; expect 200 "login of clu4 (fills the cache)"
+"$SCALE" stop user
+for port in $A $B $C; do
+  start=$(now_ms); login_on $port clu4 "$PW4"; expect 200 "cached clu4 logging in on $port without the user service"
+  login_on $port clu5 "$PW5"; expect 503 "uncached clu5 on $port without the user service"
+  [ "$(field code)" = user_service_unavailable ] || fail "uncached login on $port: code $(field code), expected user_service_unavailable"
+  echo "  $port: cached 200, uncached 503 user_service_unavailable ($(($(now_ms) - start)) ms for both)"
+done
+login_on $A clu4 "a wrong passphrase 99"
+[ "$STATUS" = 503 ] || fail "a wrong password for a cached user without the user service: expected 503, got $STATUS"
+pass "a wrong password of a cached user is 503 too (the outage reveals nothing)"
+"$SCALE" user 1
+for port in $A $B $C; do login_on $port clu5 "$PW5"; expect 200 "clu5 on $port once the user service is back"; done
+pass "the user service back: uncached logins work on A, B and C"
+
+# ------------------------------------------------------------------ 5. every auth node stopped
+step "5. every auth node stopped while passwords change and users are deleted"
+PW6="sixth cluster passphrase"; PW6_NEW="sixth passphrase renewed"; PW7="seventh cluster passphrase"
+U6="$(register clu6 "$PW6")"; U7="$(register clu7 "$PW7")"
+login_on $A clu6 "$PW6"; expect 200 "login of clu6"; T6="$(field accessToken)"
+login_on $B clu7 "$PW7"; expect 200 "login of clu7"; T7="$(field accessToken)"
+call GET "$USER_URL/users/$U6/password-hash" "" "${KEY[@]}"; expect 200 "password version of clu6"
+v6_before="$(field passwordVersion)"
+outbox_before="$(psql_q "SELECT coalesce(max(id), 0) FROM users.outbox")"
+"$SCALE" stop auth
+start=$(now_ms)
+call POST "$USER_URL/users/$U6/change-password" "{\"newPassword\":\"$PW6_NEW\"}" "${KEY[@]}"
+expect 204 "admin password change of clu6 with every auth node down"
+echo "  password change answered 204 after $(($(now_ms) - start)) ms (bounded wait for the absent auth service)"
+start=$(now_ms)
+call DELETE "$USER_URL/users/$U7" "" "${KEY[@]}"; expect 204 "deleting clu7 with every auth node down"
+echo "  deletion answered 204 after $(($(now_ms) - start)) ms"
+pending="$(psql_q "SELECT count(*) FROM users.outbox WHERE id > $outbox_before AND delivered_at IS NULL")"
+[ "$pending" -ge 2 ] || fail "expected the two notices waiting in the outbox, found $pending undelivered"
+pass "$pending notice(s) wait in the outbox"
+"$SCALE" auth 1
+start=$(now_ms)
+delivered() { [ "$(psql_q "SELECT count(*) FROM users.outbox WHERE id > $outbox_before AND delivered_at IS NULL")" = 0 ]; }
+wait_until 30 "every waiting notice delivered once an auth node is back" delivered
+"$SCALE" auth 3
+for port in $A $B $C; do
+  login_on $port clu6 "$PW6"; expect 401 "clu6's old password on $port"
+  login_on $port clu6 "$PW6_NEW"; expect 200 "clu6's new password on $port"
+  [ "$(validate_on $port "$T6")" = false ] || fail "clu6's token from before the change still valid on $port"
+  [ "$(validate_on $port "$T7")" = false ] || fail "deleted clu7's token still valid on $port"
+  login_on $port clu7 "$PW7"; expect 401 "deleted clu7 logging in on $port"
+done
+pass "old password refused, new accepted, deleted user's token and login refused on A, B and C"
+call GET "$USER_URL/users/$U6/password-hash" "" "${KEY[@]}"; expect 200 "password version of clu6"
+[ "$(field passwordVersion)" = $((v6_before + 1)) ] || fail "clu6's password version went from $v6_before to $(field passwordVersion), expected +1"
+notices="$(psql_q "SELECT count(*) FROM users.outbox WHERE id > $outbox_before")"
+applied="$(psql_q "SELECT count(*) FROM auth.applied_user_notices WHERE event_id > $outbox_before")"
+[ "$applied" = "$notices" ] || fail "$notices notices sent, $applied applied by the auth service"
+state="$(psql_q "SELECT password_version || '/' || deleted FROM auth.user_sync_state WHERE user_id = '$U6'")"
+[ "$state" = "$((v6_before + 1))/false" ] || fail "the auth service's state of clu6 is '$state', expected $((v6_before + 1))/false"
+[ "$(psql_q "SELECT deleted FROM auth.user_sync_state WHERE user_id = '$U7'")" = t ] || fail "the auth service does not hold clu7 as deleted"
+pass "$notices notice(s) sent, each applied exactly once (password version $((v6_before + 1)), deletion recorded)"
+
+# ------------------------------------------------------------------ 6. PostgreSQL restarted
+step "6. PostgreSQL restarted under running nodes"
+PW8="eighth cluster passphrase"; U8="$(register clu8 "$PW8")"
+login_on $A clu8 "$PW8"; expect 200 "login of clu8"; T8="$(field accessToken)"; R8="$(field refreshToken)"
+"$LK_ROOT/scripts/pg.sh" stop
+db_down() { [ "$(lk_http_status "http://127.0.0.1:$A/health/db")" = 503 ] && [ "$(lk_http_status "$USER_URL/health/db")" = 503 ]; }
+wait_until 10 "/health/db 503 on auth and user nodes" db_down
+for port in $A $B $C; do
+  start=$(now_ms); login_on $port clu8 "$PW8"; took=$(($(now_ms) - start))
+  expect 503 "a login on $port without PostgreSQL"
+  [ "$(field code)" = database_unavailable ] || fail "login on $port without PostgreSQL: code $(field code)"
+  [ "$took" -le 5000 ] || fail "login on $port without PostgreSQL took $took ms (expected a prompt 503)"
+  echo "  $port: login 503 database_unavailable in $took ms"
+  [ "$(validate_on $port "$T8")" = true ] || fail "validation on $port without PostgreSQL: $BODY"
+done
+pass "validations keep working on A, B and C without PostgreSQL"
+start=$(now_ms); call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$R8\"}"; took=$(($(now_ms) - start))
+expect 503 "a refresh without PostgreSQL"; [ "$(field code)" = database_unavailable ] || fail "refresh without PostgreSQL: code $(field code)"
+start=$(now_ms); call GET "$USER_URL/users/$U8" "" "${KEY[@]}"; took2=$(($(now_ms) - start))
+expect 503 "the user service without PostgreSQL"; [ "$(field code)" = database_unavailable ] || fail "user service without PostgreSQL: code $(field code)"
+echo "  refresh 503 in $took ms; user lookup 503 in $took2 ms"
+"$LK_ROOT/scripts/pg.sh" start --test
+db_up() {
+  local port
+  for port in $A $B $C; do [ "$(lk_http_status "http://127.0.0.1:$port/health/db")" = 200 ] || return 1; done
+  [ "$(lk_http_status "$USER_URL/health/db")" = 200 ]
+}
+wait_until 30 "/health/db 200 again on every node" db_up
+call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$R8\"}"; expect 200 "the refresh after PostgreSQL came back"
+for port in $A $B $C; do login_on $port clu8 "$PW8"; expect 200 "login on $port after PostgreSQL came back"; done
+call GET "$USER_URL/users/$U8" "" "${KEY[@]}"; expect 200 "the user service after PostgreSQL came back"
+pass "everything recovered without restarting a node"
+
+# ------------------------------------------------------------------ 7. scaling under load
+step "7. auth scaled 3 -> 5 -> 2 under load through nginx: zero failed requests"
+STOP_FILE="$LK_RUN/load-stop"; rm -f "$STOP_FILE"
+java "$LK_ROOT/scripts/lib/ClusterLoad.java" --auth "$LB_AUTH" --key "$API_KEYS" --users "$USERS_FILE" \
+  --threads 4 --until-file "$STOP_FILE" --max-seconds 400 >"$LK_RUN/load-scale.txt" 2>&1 &
+load_pid=$!
+sleep 6
+"$SCALE" auth 5
+[ "$(lk_node_ports auth | wc -l)" = 5 ] || fail "auth did not reach 5 nodes"
+pass "5 auth nodes: $(grep -c max_fails "$LK_RUN/nginx/upstream-auth.conf") in nginx's list"
+sleep 3
+"$SCALE" auth 2
+[ "$(lk_node_ports auth | wc -l)" = 2 ] || fail "auth did not come down to 2 nodes"
+pass "2 auth nodes: $(grep -c max_fails "$LK_RUN/nginx/upstream-auth.conf") in nginx's list"
+sleep 3
+touch "$STOP_FILE"
+wait "$load_pid" || { cat "$LK_RUN/load-scale.txt" >&2; fail "the load generator failed"; }
+load_pid=""
+sed 's/^/  load: /' "$LK_RUN/load-scale.txt"
+LOAD="$LK_RUN/load-scale.txt"
+[ "$(r requests "$LOAD")" -gt 100 ] || fail "the load made too few requests to mean anything"
+[ "$(r failures "$LOAD")" = 0 ] || fail "$(r failures "$LOAD") request(s) failed while scaling"
+[ "$(r sessions_final_ok "$LOAD")" = "$(r sessions_checked "$LOAD")" ] || fail "sessions stopped refreshing after the scaling"
+pass "$(r requests "$LOAD") requests while scaling 3 -> 5 -> 2, none failed (slowest $(r max_latency_ms "$LOAD") ms)"
+echo "  measured: $(r resent_after_closed_connection "$LOAD") request(s) resent once because nginx closed an idle keep-alive connection while reloading"
+"$SCALE" status

@@ -1,0 +1,279 @@
+# Shared helpers of the operator scripts (sourced, not run): starting and stopping Latchkey
+# nodes as background processes with pid files, waiting for readiness, and the nginx balancer
+# in front of them. scripts/run.sh, scripts/scale.sh and scripts/cluster-test.sh use it.
+#
+# Before sourcing, a script sets LK_ROOT (the repository) and LK_NAME (its name for messages);
+# LK_RUN (default $LK_ROOT/.run) holds everything at run time:
+#   $LK_RUN/nodes/<role>-<port>.pid   one file per running node (its pid)
+#   $LK_RUN/logs/<role>-<port>.log    the node's output
+#   $LK_RUN/nginx/                    the balancer's prefix: nginx.conf, upstream-<role>.conf,
+#                                     nginx.pid, logs/, temp/
+# Every function returns non-zero (or dies) with a message naming what failed.
+
+: "${LK_ROOT:?LK_ROOT must be set before sourcing scripts/lib/latchkey.sh}"
+: "${LK_NAME:=latchkey}"
+: "${LK_RUN:=$LK_ROOT/.run}"
+LK_JAR="$LK_ROOT/launcher/target/latchkey.jar"
+# Hazelcast on Java 17 (see STACK-NOTES): without these it warns about illegal access
+LK_HZ_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+
+lk_log() { echo "$LK_NAME: $*" >&2; }
+lk_die() { lk_log "$*"; exit 1; }
+
+# lk_http_status <url> [curl args...]: prints the HTTP status (000 when nothing answered), bounded to 3 s
+lk_http_status() {
+  local url="$1"; shift
+  curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" "$url" 2>/dev/null || true
+}
+
+# lk_ready <port>: the node on 127.0.0.1:<port> answers 200 on /health/ready
+lk_ready() { [ "$(lk_http_status "http://127.0.0.1:$1/health/ready")" = 200 ]; }
+
+lk_needs_build() {
+  [ ! -f "$LK_JAR" ] && return 0
+  # only what the jar is made of (other modules, e.g. bench/, do not trigger a build)
+  [ -n "$(cd "$LK_ROOT" && find pom.xml common launcher user-verticle auth-verticle -path '*/target' -prune -o \
+    \( -name pom.xml -o -path '*/src/main/*' \) -newer "$LK_JAR" -type f -print -quit 2>/dev/null)" ]
+}
+
+# lk_build_if_needed [missing-only]: packages launcher/target/latchkey.jar when missing or older
+# than the sources; with "missing-only" (scale.sh: nodes of one cluster must run the same jar)
+# an older jar is only reported
+lk_build_if_needed() {
+  if [ "${1:-}" = missing-only ] && [ -f "$LK_JAR" ]; then
+    lk_needs_build && lk_log "note: launcher/target/latchkey.jar is older than the sources (rebuild: mvn -q -DskipTests package -pl launcher -am)"
+    return 0
+  fi
+  if lk_needs_build; then
+    command -v mvn >/dev/null || lk_die "mvn not found: install Maven (Debian: apt-get install maven)"
+    lk_log "building launcher/target/latchkey.jar (mvn -q -B -DskipTests package -pl launcher -am)"
+    (cd "$LK_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl launcher -am) || lk_die "the build failed; see the output above"
+  fi
+}
+
+# lk_ensure_keys <dir>: development JWT keys shared by every auth node (generated once)
+lk_ensure_keys() {
+  local dir="$1"
+  if [ -z "$(ls -A "$dir" 2>/dev/null)" ]; then
+    lk_log "generating development JWT keys in $dir"
+    java -jar "$LK_JAR" keygen "$dir" >/dev/null || lk_die "could not generate development JWT keys in $dir"
+  fi
+}
+
+lk_pidfile() { echo "$LK_RUN/nodes/$1-$2.pid"; }
+lk_logfile() { echo "$LK_RUN/logs/$1-$2.log"; }
+
+# lk_node_pid <role> <port>: prints the pid of a live node started by these scripts, else fails
+lk_node_pid() {
+  local file pid
+  file="$(lk_pidfile "$1" "$2")"
+  [ -f "$file" ] || return 1
+  pid="$(cat "$file" 2>/dev/null)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q latchkey.jar "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$file"   # stale: the process is gone
+  return 1
+}
+
+# lk_node_ports <role>: ports of the live nodes of a role, ascending
+lk_node_ports() {
+  local role="$1" file port
+  for file in "$LK_RUN/nodes/$role"-*.pid; do
+    [ -e "$file" ] || continue
+    port="${file##*/$role-}"; port="${port%.pid}"
+    lk_node_pid "$role" "$port" >/dev/null && echo "$port"
+  done | sort -n
+}
+
+# lk_start_node <role> <port>: starts a node in its own session (it outlives the calling script),
+# writes its pid file, and returns once /health/ready says 200 (or dies with the log's end).
+# The environment passes through (cluster, database, keys, LATCHKEY_INSTANCES ...).
+lk_start_node() {
+  local role="$1" port="$2" log pid waited=0 wait_s="${LATCHKEY_START_WAIT:-120}" port_var
+  log="$(lk_logfile "$role" "$port")"
+  mkdir -p "$LK_RUN/nodes" "$LK_RUN/logs"
+  if lk_node_pid "$role" "$port" >/dev/null; then
+    lk_log "the $role node on port $port already runs"
+    return 0
+  fi
+  if [ "$(lk_http_status "http://127.0.0.1:$port/health/live")" != 000 ]; then
+    lk_die "port $port already answers HTTP (another process); choose other ports"
+  fi
+  case "$role" in user) port_var=USER_HTTP_PORT ;; auth) port_var=AUTH_HTTP_PORT ;; *) lk_die "unknown role $role" ;; esac
+  lk_log "starting the $role node on port $port (log ${log#"$LK_ROOT"/})"
+  # LATCHKEY_JAVA_OPTS: extra JVM options, split on spaces (e.g. -XX:+UseSerialGC)
+  # shellcheck disable=SC2086
+  env "$port_var=$port" setsid java "-Xmx${LATCHKEY_HEAP:-256m}" ${LATCHKEY_JAVA_OPTS:-} "${LK_HZ_FLAGS[@]}" -jar "$LK_JAR" run --role "$role" \
+    >"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$(lk_pidfile "$role" "$port")"
+  until lk_ready "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$(lk_pidfile "$role" "$port")"
+      lk_log "the $role node on port $port exited during its start; the end of its log:"
+      tail -n 15 "$log" >&2
+      return 1
+    fi
+    if [ "$waited" -ge $((wait_s * 5)) ]; then
+      lk_log "the $role node on port $port was not ready within ${wait_s} s; stopping it; the end of its log:"
+      tail -n 15 "$log" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$(lk_pidfile "$role" "$port")"
+      return 1
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  lk_log "the $role node on port $port is ready (pid $pid, $(lk_cluster_size "$role" "$port") member(s) in its cluster)"
+}
+
+# lk_stop_node <role> <port> [signal]: SIGTERM (graceful: readiness DOWN, drain, leave the
+# cluster) and wait for the exit, bounded; SIGKILL when it does not stop within 45 s.
+lk_stop_node() {
+  local role="$1" port="$2" signal="${3:-TERM}" pid waited=0
+  pid="$(lk_node_pid "$role" "$port")" || { lk_log "no $role node runs on port $port"; return 0; }
+  lk_log "stopping the $role node on port $port (pid $pid, SIG$signal)"
+  kill "-$signal" "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 450 ]; do sleep 0.1; waited=$((waited + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    lk_log "the $role node on port $port did not stop within 45 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(lk_pidfile "$role" "$port")"
+}
+
+# lk_cluster_size <role> <port>: the cluster size this node last logged ("?" when unknown)
+lk_cluster_size() {
+  local log size
+  log="$(lk_logfile "$1" "$2")"
+  size="$(grep -oE 'cluster size [0-9]+|with [0-9]+ member\(s\)' "$log" 2>/dev/null | tail -n 1 | grep -oE '[0-9]+')"
+  echo "${size:-?}"
+}
+
+# ---------------------------------------------------------------- nginx, the balancer
+NGINX_DIR="$LK_RUN/nginx"
+
+lk_nginx_bin() {
+  local bin="${NGINX_BIN:-nginx}"
+  if command -v "$bin" >/dev/null; then command -v "$bin"; return 0; fi
+  [ -x /usr/sbin/nginx ] && { echo /usr/sbin/nginx; return 0; }
+  return 1
+}
+
+lk_nginx_ensure_installed() {
+  lk_nginx_bin >/dev/null && return 0
+  lk_log "nginx not found; installing Debian's nginx package"
+  [ "$(id -u)" -eq 0 ] || lk_die "need root to install nginx (run: sudo apt-get install -y nginx)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+    || lk_die "could not install nginx"
+  # Debian's package may start the system nginx; ours is a separate instance and leaves it alone
+  lk_nginx_bin >/dev/null || lk_die "nginx still not found after the install"
+}
+
+lk_nginx_pid() {
+  local pid
+  pid="$(cat "$NGINX_DIR/nginx.pid" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# lk_nginx_write_upstreams [role port]...: one upstream file per role listing its live, ready
+# nodes, except the role/port pairs given (nodes about to drain). An empty list becomes a single
+# "down" server: nginx answers 502 for that role instead of refusing the configuration.
+lk_nginx_write_upstreams() {
+  local exclude=" $* " role port file tmp count
+  mkdir -p "$NGINX_DIR"
+  for role in user auth; do
+    file="$NGINX_DIR/upstream-$role.conf"
+    tmp="$file.tmp"
+    count=0
+    echo "# written by scripts/lib/latchkey.sh: the $role nodes that are ready (do not edit)" >"$tmp"
+    for port in $(lk_node_ports "$role"); do
+      case "$exclude" in *" $role $port "*) continue ;; esac
+      lk_ready "$port" || continue
+      echo "server 127.0.0.1:$port max_fails=1 fail_timeout=5s;" >>"$tmp"
+      count=$((count + 1))
+    done
+    [ "$count" -gt 0 ] || echo "server 127.0.0.1:9 down;  # no $role node is ready" >>"$tmp"
+    mv "$tmp" "$file"
+  done
+}
+
+# lk_nginx_render: nginx.conf from conf/nginx/nginx.conf.template
+lk_nginx_render() {
+  local user_line="" worker_user
+  mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/temp"
+  if [ "$(id -u)" -eq 0 ]; then
+    # the master runs as root only to bind; workers drop to an unprivileged user
+    worker_user="nobody"
+    user_line="user nobody $(id -gn nobody 2>/dev/null || echo nogroup);"
+    chown -R "$worker_user" "$NGINX_DIR/temp"
+  fi
+  sed -e "s|@NGINX_DIR@|$NGINX_DIR|g" \
+    -e "s|@USER_LINE@|$user_line|g" \
+    -e "s|@LISTEN_HOST@|${NGINX_LISTEN_HOST:-127.0.0.1}|g" \
+    -e "s|@USER_PORT@|${NGINX_USER_PORT:-8091}|g" \
+    -e "s|@AUTH_PORT@|${NGINX_AUTH_PORT:-8092}|g" \
+    "$LK_ROOT/conf/nginx/nginx.conf.template" >"$NGINX_DIR/nginx.conf"
+}
+
+lk_nginx() { "$(lk_nginx_bin)" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log" "$@"; }
+
+# lk_nginx_start: renders the configuration and starts our nginx (idempotent)
+lk_nginx_start() {
+  lk_nginx_ensure_installed
+  lk_nginx_render
+  lk_nginx_write_upstreams
+  if lk_nginx_pid >/dev/null; then
+    lk_nginx_reload
+    return
+  fi
+  lk_nginx -t -q || lk_die "nginx refused the configuration $NGINX_DIR/nginx.conf (see above)"
+  lk_nginx || lk_die "nginx did not start; see $NGINX_DIR/logs/error.log"
+  local waited=0
+  until lk_nginx_pid >/dev/null; do
+    [ "$waited" -lt 50 ] || lk_die "nginx did not write its pid file within 5 s"
+    sleep 0.1; waited=$((waited + 1))
+  done
+  lk_log "nginx (pid $(lk_nginx_pid)) balances user on ${NGINX_LISTEN_HOST:-127.0.0.1}:${NGINX_USER_PORT:-8091}, auth on ${NGINX_LISTEN_HOST:-127.0.0.1}:${NGINX_AUTH_PORT:-8092}"
+}
+
+# lk_nginx_reload [role port]...: rewrites the upstream lists (without the given nodes) and
+# reloads nginx when it runs; returns once the reload has been applied (new workers serve).
+lk_nginx_reload() {
+  lk_nginx_write_upstreams "$@"
+  lk_nginx_pid >/dev/null || return 0
+  lk_nginx -t -q || lk_die "nginx refused the new upstream lists (see above)"
+  local before after waited=0
+  before="$(lk_nginx_worker_pids)"
+  lk_nginx -s reload || lk_die "nginx reload failed; see $NGINX_DIR/logs/error.log"
+  # the reload is asynchronous: wait until the workers serving requests are new ones
+  while [ "$waited" -lt 50 ]; do
+    after="$(lk_nginx_worker_pids)"
+    if [ -n "$after" ] && [ -z "$(comm -12 <(echo "$before" | tr ' ' '\n' | sort) <(echo "$after" | tr ' ' '\n' | sort) | grep -v '^$')" ]; then
+      return 0
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+  lk_log "nginx reloaded (old workers still finishing their requests)"
+}
+
+# workers that accept new requests (old ones "shutting down" after a reload are excluded)
+lk_nginx_worker_pids() {
+  local master
+  master="$(lk_nginx_pid)" || return 0
+  ps -o pid=,args= --ppid "$master" 2>/dev/null | grep 'worker process' | grep -v 'shutting down' | awk '{print $1}' | tr '\n' ' '
+}
+
+lk_nginx_stop() {
+  local pid waited=0
+  pid="$(lk_nginx_pid)" || return 0
+  lk_nginx -s quit 2>/dev/null || kill -QUIT "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
+  kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+  lk_log "nginx stopped"
+}
