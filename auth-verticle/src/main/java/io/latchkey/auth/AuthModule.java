@@ -11,6 +11,7 @@ import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.SessionRepository;
 import io.latchkey.auth.session.SessionService;
 import io.latchkey.auth.session.Sessions;
+import io.latchkey.auth.sync.SyncStateRepository;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenValidator;
@@ -108,7 +109,7 @@ public final class AuthModule {
     Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl());
     TokenValidator validator = new TokenValidator(accessTokens, memory, revocations, clock);
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
-      accessTokens, revocations, userService);
+      accessTokens, revocations, userService, new SyncStateRepository(pool));
     AccessGuard guard = new AccessGuard(keys, validator);
     LoginComponent login = new LoginComponent(vertx, hazelcast, config.login(), startup.bcrypt(), userService, sessions, pool,
       keys, guard);

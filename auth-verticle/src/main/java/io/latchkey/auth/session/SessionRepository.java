@@ -101,6 +101,20 @@ public final class SessionRepository {
       .map(rows -> live(rows.iterator().next()));
   }
 
+  /**
+   * Marks a session's roles as older than the user's generation (its roles generation one below
+   * what it holds): tokens issued from it are refused and its next refresh fetches the roles.
+   */
+  public Future<LiveSession> markRolesStale(UUID sessionId) {
+    return pool.preparedQuery("""
+        UPDATE auth.sessions SET roles_generation = roles_generation - 1 WHERE id = $1
+        RETURNING id::text AS id, user_id::text AS user_id, username, roles, roles_generation AS generation,
+                  ceil(extract(epoch FROM refresh_expires_at - now()))::bigint AS refresh_expires_in,
+                  floor(extract(epoch FROM expires_at))::bigint AS expires_epoch""")
+      .execute(Tuple.of(sessionId))
+      .map(rows -> live(rows.iterator().next()));
+  }
+
   /** Rotates the current token {@code presentedHash} to {@code successorHash}; empty when it is not a refreshable current token. */
   public Future<Optional<LiveSession>> rotate(byte[] presentedHash, byte[] successorHash, long refreshTtlSeconds) {
     return pool.preparedQuery(ROTATE)

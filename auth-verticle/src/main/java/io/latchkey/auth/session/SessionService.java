@@ -1,5 +1,7 @@
 package io.latchkey.auth.session;
 
+import io.latchkey.auth.cache.VersionFloor;
+import io.latchkey.auth.sync.SyncStateRepository;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenSettings;
@@ -14,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.MessageDigest;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -37,10 +40,12 @@ public final class SessionService implements Sessions {
   private final Revocations revocations;
   private final BusClient userService;
   private final TokenSettings settings;
+  private final SyncStateRepository syncState;
 
   public SessionService(SessionRepository repository, RefreshTokens refreshTokens, AccessTokens accessTokens,
-                        Revocations revocations, BusClient userService) {
+                        Revocations revocations, BusClient userService, SyncStateRepository syncState) {
     this.repository = repository;
+    this.syncState = syncState;
     this.refreshTokens = refreshTokens;
     this.accessTokens = accessTokens;
     this.revocations = revocations;
@@ -48,6 +53,23 @@ public final class SessionService implements Sessions {
     this.settings = accessTokens.settings();
   }
 
+  /**
+   * Opens the session, then checks it against what syncs have applied since the credentials
+   * were read. A login reads the credentials, spends a bcrypt verification, and only then
+   * inserts; a sync (password change, deletion, roles change) that ran in between has already
+   * revoked the user's sessions or stored the new roles, and would miss this one. Every sync
+   * raises the user's durable floor (auth.user_sync_state) before it revokes or raises the
+   * token generation, and this check reads the floor after the insert committed (READ
+   * COMMITTED), so for any interleaving either the sync's revocation saw the new row or this
+   * check sees the sync's floor:
+   * <ul>
+   *   <li>deleted, or a newer password version announced: the session is revoked (like any
+   *       other revocation, on every node) and the login answers 401 invalid_credentials;</li>
+   *   <li>a newer user state read by a user-updated sync (roles may have changed): the session's
+   *       roles generation is lowered, so its access token is refused and its first refresh
+   *       fetches the current roles (the insert took the generation as raised by that sync).</li>
+   * </ul>
+   */
   @Override
   public Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {
     UUID userId = uuidOrNull(user.userId());
@@ -58,10 +80,30 @@ public final class SessionService implements Sessions {
     return repository.insert(UUID.randomUUID(), userId, user.username(), user.roles(), user.passwordVersion(),
         RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),
         truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP))
+      .compose(session -> syncState.floor(user.userId()).compose(floor -> againstFloor(session, user, floor, requestId)))
       .map(session -> {
         LOG.info("[{}] session {} opened for user {}", requestId, session.id(), session.userId());
         return pair(session, refreshToken);
       });
+  }
+
+  private Future<SessionRepository.LiveSession> againstFloor(SessionRepository.LiveSession session, Credentials user,
+                                                             VersionFloor floor, String requestId) {
+    if (floor.deletedUser() || user.passwordVersion() < floor.passwordVersion()) {
+      String reason = floor.deletedUser() ? "user_deleted" : "password_changed";
+      return repository.revoke(UUID.fromString(session.id()), reason).compose(ids -> {
+        revocations.revokeSessions(List.of(session.id()), requestId);
+        LOG.info("[{}] session {} of user {} revoked as it opened: a sync applied meanwhile ({})", requestId, session.id(),
+          session.userId(), reason);
+        return Future.failedFuture(credentialsSuperseded());
+      });
+    }
+    if (user.updatedAt().truncatedTo(ChronoUnit.MICROS).isBefore(floor.updatedAt())) {
+      LOG.info("[{}] session {} of user {} opened with a state older than a sync read: roles marked stale", requestId,
+        session.id(), session.userId());
+      return repository.markRolesStale(UUID.fromString(session.id()));
+    }
+    return Future.succeededFuture(session);
   }
 
   /** POST /auth/refresh: a new pair for a refresh token, per API.md. */
@@ -255,6 +297,11 @@ public final class SessionService implements Sessions {
     long expiresIn = Math.max(0, Math.min(settings.accessTokenTtl().toSeconds(),
       session.expiresAtEpochSecond() - System.currentTimeMillis() / 1000));
     return new TokenPair(access, refreshToken, expiresIn, Math.max(0, session.refreshExpiresIn()), session.id());
+  }
+
+  /** The password was right when checked, but a sync changed or deleted it before the session opened. */
+  static ApiException credentialsSuperseded() {
+    return new ApiException(401, ErrorCodes.INVALID_CREDENTIALS, "The login or the password is wrong.");
   }
 
   static ApiException invalidRefreshToken() {

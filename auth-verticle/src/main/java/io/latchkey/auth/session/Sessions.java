@@ -10,7 +10,13 @@ import io.vertx.core.Future;
  */
 public interface Sessions {
 
-  /** Creates a session for a user whose password was just verified and issues its first token pair. */
+  /**
+   * Creates a session for a user whose password was just verified and issues its first token
+   * pair. Fails with 401 invalid_credentials when a sync deleted the user or announced a newer
+   * password after {@code user} was read (the session is then revoked); when a sync read a newer
+   * state of the user, the pair's access token is refused and its first refresh carries the
+   * current roles.
+   */
   Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId);
 
   /**

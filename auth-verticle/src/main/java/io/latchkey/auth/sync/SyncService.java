@@ -89,8 +89,12 @@ public final class SyncService {
           || (old != null && !sameRoles(old, fresh))
           // nothing cached to compare with: the caller did not say what changed, assume the roles may have
           || (kind == SyncCommand.Kind.USER_UPDATED && old == null);
-        // nothing older than this answer may be installed or answered from the cache any more
-        yield cache.announce(userId, new VersionFloor(fresh.passwordVersion(), fresh.updatedAt()))
+        // nothing older than this answer may be installed, answered from the cache or open a
+        // session any more: the durable floor is raised first, before the access tokens are
+        // invalidated, so a login that read older roles and opens its session after that sees
+        // it (SessionService.open)
+        yield state.raiseUpdatedAt(userId, fresh.updatedAt())
+          .compose(v -> cache.announce(userId, new VersionFloor(fresh.passwordVersion(), fresh.updatedAt())))
           .compose(v -> old != null || kind == null ? cache.install(fresh) : Future.succeededFuture(InstallResult.STALE))
           .compose(result -> (rolesChanged ? sessions.invalidateAccessTokens(userId, rid) : Future.<Void>succeededFuture())
             .map(v -> {

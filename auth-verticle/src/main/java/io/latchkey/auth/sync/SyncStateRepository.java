@@ -6,6 +6,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /** SQL of the per-user sync state and the applied-notice log (schema auth, V10). */
@@ -17,17 +21,33 @@ public final class SyncStateRepository {
     this.pool = pool;
   }
 
-  /** The durable floor of a user: the highest announced password version, or deleted. */
+  /**
+   * The durable floor of a user: the highest announced password version (or deleted) and the
+   * newest user state a user-updated sync has read.
+   */
   public Future<VersionFloor> floor(String userId) {
-    return pool.preparedQuery("SELECT password_version, deleted FROM auth.user_sync_state WHERE user_id = $1")
+    return pool.preparedQuery("SELECT password_version, deleted, updated_at_floor FROM auth.user_sync_state WHERE user_id = $1")
       .execute(Tuple.of(UUID.fromString(userId)))
       .map(rows -> {
         if (rows.size() == 0) {
           return VersionFloor.NONE;
         }
         Row row = rows.iterator().next();
-        return row.getBoolean("deleted") ? VersionFloor.deleted() : VersionFloor.password(row.getLong("password_version"));
+        if (row.getBoolean("deleted")) {
+          return VersionFloor.deleted();
+        }
+        OffsetDateTime updatedAt = row.getOffsetDateTime("updated_at_floor");
+        return new VersionFloor(row.getLong("password_version"), updatedAt == null ? Instant.EPOCH : updatedAt.toInstant());
       });
+  }
+
+  /** Raises the newest user state a sync has read (never lowers it); kept to the microsecond, as PostgreSQL does. */
+  public Future<Void> raiseUpdatedAt(String userId, Instant updatedAt) {
+    return pool.preparedQuery("INSERT INTO auth.user_sync_state (user_id, updated_at_floor) VALUES ($1, $2) "
+        + "ON CONFLICT (user_id) DO UPDATE SET updated_at_floor = GREATEST(auth.user_sync_state.updated_at_floor, EXCLUDED.updated_at_floor), "
+        + "updated_at = now()")
+      .execute(Tuple.of(UUID.fromString(userId), OffsetDateTime.ofInstant(updatedAt.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC)))
+      .mapEmpty();
   }
 
   /** Raises the announced password version (never lowers it). */
