@@ -3,12 +3,14 @@ package io.latchkey.launcher;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BusAddresses;
 import io.latchkey.common.ClusterSettings;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,8 @@ public final class LatchkeyNode {
 
   /** How long readiness may take to prove an event-bus round trip through the cluster. */
   static final long BUS_ROUND_TRIP_DEADLINE_MS = 15_000;
+  /** How long the start waits for each peer to answer a ping (warming the event-bus connections). */
+  static final long PEER_WARM_UP_MS = 10_000;
 
   private final LaunchConfiguration config;
   private final List<ServicePlan.RunningService> running = Collections.synchronizedList(new ArrayList<>());
@@ -59,6 +63,7 @@ public final class LatchkeyNode {
         logMembershipChanges(manager);
         return deployAll(config.services(), 0);
       })
+      .compose(v -> warmUpPeers(manager))
       .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
         .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
           + BUS_ROUND_TRIP_DEADLINE_MS / 1000 + " s", e))))
@@ -81,6 +86,39 @@ public final class LatchkeyNode {
         LOG.info("cluster size {}: member {} left or was dropped", event.getMembers().size(), event.getMember().getAddress());
       }
     });
+  }
+
+  /**
+   * Pings every other member's node-ping consumer before readiness, so that the event-bus
+   * connections in both directions (the reply travels on the peer's connection to us) exist
+   * before traffic arrives. With TLS on the event bus the first handshake of a fresh JVM takes
+   * more than a second, longer than the services' bus timeouts: without this the first requests
+   * that cross to another node after a start time out. Never fails the start: a peer that does
+   * not answer within the bound (leaving, or still starting) is logged and skipped.
+   */
+  private Future<Void> warmUpPeers(HazelcastClusterManager manager) {
+    String self = manager.getNodeId();
+    List<Future<Boolean>> pings = new ArrayList<>();
+    for (String peer : manager.getNodes()) {
+      if (!peer.equals(self)) {
+        long until = System.currentTimeMillis() + PEER_WARM_UP_MS;
+        pings.add(pingPeer(peer, until).onFailure(e -> LOG.warn("event bus: peer {} did not answer a ping within {} ms ({})",
+          peer, PEER_WARM_UP_MS, e.getMessage())).otherwise(false));
+      }
+    }
+    long started = System.currentTimeMillis();
+    return Future.join(pings).transform(ar -> {
+      long answered = pings.stream().filter(f -> Boolean.TRUE.equals(f.result())).count();
+      LOG.info("event bus: {} of {} peer(s) answered a ping in {} ms", answered, pings.size(), System.currentTimeMillis() - started);
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  private Future<Boolean> pingPeer(String peer, long until) {
+    return vertx.eventBus().request(BusAddresses.nodePing(peer), "ping", new DeliveryOptions().setSendTimeout(3000))
+      .map(reply -> true)
+      .recover(e -> System.currentTimeMillis() > until ? Future.failedFuture(e)
+        : vertx.timer(200).compose(t -> pingPeer(peer, until)));
   }
 
   private Future<Void> deployAll(List<ServicePlan> plans, int index) {
