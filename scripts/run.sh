@@ -36,7 +36,7 @@ for arg in "$@"; do
 done
 
 JAR="$here/launcher/target/latchkey.jar"
-LOG_DIR="$here/.run/logs"
+LOG_DIR="$LK_RUN/logs"
 KEYS_DIR="${LATCHKEY_KEYS_DIR:-$here/.run/keys}"
 HEAP="${LATCHKEY_HEAP:-256m}"
 START_WAIT="${LATCHKEY_START_WAIT:-120}"
@@ -68,16 +68,7 @@ http_ok() {
   [ "$status" = "200" ]
 }
 
-needs_build() {
-  [ ! -f "$JAR" ] && return 0
-  [ -n "$(find pom.xml ./*/pom.xml ./*/src -newer "$JAR" -type f -print -quit 2>/dev/null)" ]
-}
-
-if needs_build; then
-  command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: apt-get install maven)"
-  log "building launcher/target/latchkey.jar (mvn -q -B -Dstyle.color=never -DskipTests package)"
-  mvn -q -B -Dstyle.color=never -DskipTests package || die "the build failed; see the output above"
-fi
+lk_build_if_needed
 
 pids=()
 roles=()

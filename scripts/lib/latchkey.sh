@@ -151,6 +151,7 @@ lk_stop_node() {
 lk_cluster_size() {
   local log size
   log="$(lk_logfile "$1" "$2")"
+  [ -f "$log" ] || log="$LK_RUN/logs/$1.log"   # run.sh's nodes log to <role>.log
   size="$(grep -oE 'cluster size [0-9]+|with [0-9]+ member\(s\)' "$log" 2>/dev/null | tail -n 1 | grep -oE '[0-9]+')"
   echo "${size:-?}"
 }
