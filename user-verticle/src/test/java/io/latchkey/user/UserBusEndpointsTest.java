@@ -40,9 +40,11 @@ class UserBusEndpointsTest {
     authNode = await(cluster.start(), 60);
     f = UserServiceFixture.start(userNode);
     client = new BusClient(authNode.eventBus(), UserServiceFixture.KEYS, 3000, "user_service_unavailable", "user service");
-    user = f.register("Bus_User", "Bus.User@example.com", "a sturdy passphrase");
-    f.send(HttpMethod.PUT, "/users/" + user.getString("id") + "/roles",
-      new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("user").add("admin")), UserServiceFixture.key());
+    JsonObject registered = f.register("Bus_User", "Bus.User@example.com", "a sturdy passphrase");
+    // the user as it stands after the roles change (its updatedAt moved with the roles)
+    user = f.send(HttpMethod.PUT, "/users/" + registered.getString("id") + "/roles",
+      new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("user").add("admin")), UserServiceFixture.key())
+      .bodyAsJsonObject();
   }
 
   @AfterAll
@@ -74,7 +76,8 @@ class UserBusEndpointsTest {
       assertThat(credentials.roles()).containsExactly("user", "admin");
       assertThat(credentials.passwordHash()).isEqualTo(f.userRow(id).get("password_hash")).startsWith("$2a$");
       assertThat(credentials.passwordVersion()).isEqualTo(1L);
-      assertThat(credentials.updatedAt()).isNotNull();
+      assertThat(credentials.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).as("the user's last change, roles included")
+        .isEqualTo(java.time.Instant.parse(user.getString("updatedAt")));
     }
   }
 

@@ -26,9 +26,13 @@ public record User(UUID id, String username, String email, String displayName, L
       .put("updatedAt", timestamp(updatedAt));
   }
 
-  /** What the auth service needs to check a password and build a token (bus only). */
+  /**
+   * What the auth service needs to check a password and build a token (bus only). Its
+   * {@code updatedAt} is the user's last change of any kind (email, roles, password): the auth
+   * service orders cache fills and roles by it, so it must move when roles move.
+   */
   public Credentials credentials() {
-    return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, passwordChangedAt);
+    return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, updatedAt);
   }
 
   /** ISO-8601 UTC with millisecond precision, the way every timestamp of this service is written. */
