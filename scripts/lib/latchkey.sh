@@ -266,8 +266,16 @@ lk_nginx_reload() {
 # workers that accept new requests (old ones "shutting down" after a reload are excluded)
 lk_nginx_worker_pids() {
   local master
+  local dir pid ppid title
   master="$(lk_nginx_pid)" || return 0
-  ps -o pid=,args= --ppid "$master" 2>/dev/null | grep 'worker process' | grep -v 'shutting down' | awk '{print $1}' | tr '\n' ' '
+  # /proc rather than ps: procps is not in every base image
+  for dir in /proc/[0-9]*; do
+    pid="${dir#/proc/}"
+    { read -r _ _ _ ppid _ <"$dir/stat"; } 2>/dev/null || continue
+    [ "$ppid" = "$master" ] || continue
+    title="$( { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null)" || continue
+    case "$title" in *"worker process"*) case "$title" in *"shutting down"*) ;; *) printf '%s ' "$pid" ;; esac ;; esac
+  done
 }
 
 lk_nginx_stop() {
