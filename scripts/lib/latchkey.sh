@@ -147,12 +147,16 @@ lk_stop_node() {
   rm -f "$(lk_pidfile "$role" "$port")"
 }
 
-# lk_cluster_size <role> <port>: the cluster size this node last logged ("?" when unknown)
+# lk_cluster_size <role> <port>: the cluster size the node reports on /health/ready (its log
+# line when it does not answer; "?" when unknown)
 lk_cluster_size() {
   local log size
-  log="$(lk_logfile "$1" "$2")"
-  [ -f "$log" ] || log="$LK_RUN/logs/$1.log"   # run.sh's nodes log to <role>.log
-  size="$(grep -oE 'cluster size [0-9]+|with [0-9]+ member\(s\)' "$log" 2>/dev/null | tail -n 1 | grep -oE '[0-9]+')"
+  size="$(curl -s --max-time 2 "http://127.0.0.1:$2/health/ready" 2>/dev/null | grep -oE '"clusterSize":[0-9]+' | grep -oE '[0-9]+')"
+  if [ -z "$size" ]; then
+    log="$(lk_logfile "$1" "$2")"
+    [ -f "$log" ] || log="$LK_RUN/logs/$1.log"   # run.sh's nodes log to <role>.log
+    size="$(grep -oE 'cluster size [0-9]+|with [0-9]+ member\(s\)' "$log" 2>/dev/null | tail -n 1 | grep -oE '[0-9]+')"
+  fi
   echo "${size:-?}"
 }
 

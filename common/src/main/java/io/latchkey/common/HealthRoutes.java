@@ -48,7 +48,7 @@ public final class HealthRoutes {
     router.get("/health/ready").handler(ctx -> {
       boolean ready = state.busReady() && !state.draining();
       write(ctx, ready, new JsonObject().put("status", ready ? "UP" : "DOWN")
-        .put("clusterJoined", state.busReady()).put("draining", state.draining()));
+        .put("clusterJoined", state.busReady()).put("draining", state.draining()).put("clusterSize", clusterSize()));
     });
     router.get("/health/db").handler(ctx -> checks.checkStatus("database").onComplete(ar -> {
       boolean up = ar.succeeded() && ar.result().getUp();
@@ -66,6 +66,12 @@ public final class HealthRoutes {
       }
       write(ctx, all, new JsonObject().put("status", all ? "UP" : "DOWN").put("checks", list));
     }));
+  }
+
+  /** Members of the cluster as this node sees them (1 when Vert.x is not clustered). */
+  private int clusterSize() {
+    io.vertx.core.spi.cluster.ClusterManager manager = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+    return manager == null ? 1 : manager.getNodes().size();
   }
 
   private void checkDatabase(Promise<Status> promise) {

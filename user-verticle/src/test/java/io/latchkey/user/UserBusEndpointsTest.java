@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.user.testing.Await.await;
@@ -79,6 +80,12 @@ class UserBusEndpointsTest {
       assertThat(credentials.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).as("the user's last change, roles included")
         .isEqualTo(java.time.Instant.parse(user.getString("updatedAt")));
     }
+  }
+
+  @Test
+  void readinessReportsTheClusterSizeThisNodeSees() {
+    JsonObject ready = f.send(HttpMethod.GET, "/health/ready", null, Map.of()).bodyAsJsonObject();
+    assertThat(ready.getInteger("clusterSize")).as("the user node and the auth node").isEqualTo(2);
   }
 
   @Test
