@@ -1,0 +1,72 @@
+package io.latchkey.common;
+
+import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.UserNotice;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The shapes both services rely on survive their wire form, and configuration fails loudly. */
+class ContractTypesTest {
+
+  @Test
+  void anApiExceptionCrossesTheBusWithItsStatusCodeFieldsAndHeaders() {
+    ApiException sent = ApiException.validation("email", "bad").withHeader("Retry-After", "3");
+    ApiException received = ApiException.fromJson(new JsonObject(sent.toJson().encode()));
+    assertThat(received.status()).isEqualTo(400);
+    assertThat(received.code()).isEqualTo(ErrorCodes.VALIDATION_FAILED);
+    assertThat(received.errors()).containsExactly(new ApiException.FieldError("email", "bad"));
+    assertThat(received.headers()).containsEntry("Retry-After", "3");
+  }
+
+  @Test
+  void noticesAndCredentialsRoundTrip() {
+    UserNotice notice = new UserNotice(42, UserNotice.Type.PASSWORD_CHANGED, "u1", 3L, "s1",
+      Instant.parse("2026-11-25T10:15:30.123456Z"));
+    JsonObject wire = notice.toJson();
+    assertThat(wire.getInteger("schemaVersion")).isEqualTo(UserNotice.SCHEMA_VERSION);
+    assertThat(wire.getString("type")).isEqualTo("password_changed");
+    assertThat(UserNotice.fromJson(wire)).isEqualTo(notice);
+    assertThatThrownBy(() -> UserNotice.Type.fromWire("nonsense")).isInstanceOf(IllegalArgumentException.class);
+
+    Credentials credentials = new Credentials("u1", "alice", "alice@example.com", List.of("user"), "$2a$04$x", 2,
+      Instant.parse("2026-11-25T10:15:30Z"));
+    assertThat(Credentials.fromJson(credentials.toJson())).isEqualTo(credentials);
+  }
+
+  @Test
+  void aDatabaseUrlGivesEveryPartAndNeverLogsThePassword() {
+    DbConfig db = DbConfig.fromUrl("postgres://app:s%40cret@db.internal:6543/identity", 5, 1500);
+    assertThat(db.host()).isEqualTo("db.internal");
+    assertThat(db.port()).isEqualTo(6543);
+    assertThat(db.database()).isEqualTo("identity");
+    assertThat(db.user()).isEqualTo("app");
+    assertThat(db.password()).isEqualTo("s@cret");
+    assertThat(db.describe()).doesNotContain("cret");
+    assertThatThrownBy(() -> DbConfig.fromUrl("mysql://x/y", 1, 1)).hasMessageContaining("DATABASE_URL");
+  }
+
+  @Test
+  void settingsPreferTheEnvironmentAndNameTheVariableThatIsWrong() {
+    Settings settings = new Settings(new JsonObject().put("port", 1).put("flag", true), Map.of("PORT", "2", "BAD", "x"));
+    assertThat(settings.integer("port", "PORT", 0, 1, 10)).isEqualTo(2);
+    assertThat(settings.integer("port", "UNSET", 0, 1, 10)).isEqualTo(1);
+    assertThat(settings.bool("flag", "UNSET", false)).isTrue();
+    assertThatThrownBy(() -> settings.integer("other", "BAD", 0, 1, 10)).hasMessageContaining("BAD=x");
+    assertThatThrownBy(() -> settings.integer("port", "PORT", 0, 5, 10)).hasMessageContaining("from 5 to 10");
+  }
+
+  @Test
+  void requestIdsKeepASaneCallerValueAndReplaceAnythingElse() {
+    assertThat(RequestIds.sanitize("abc-123_x.y:z")).isEqualTo("abc-123_x.y:z");
+    assertThat(RequestIds.sanitize("bad value\r\nX-Injected: 1")).isNotEqualTo("bad value\r\nX-Injected: 1").hasSize(36);
+    assertThat(RequestIds.sanitize("x".repeat(129))).hasSize(36);
+    assertThat(RequestIds.sanitize(null)).hasSize(36);
+  }
+}
