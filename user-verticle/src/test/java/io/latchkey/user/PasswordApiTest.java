@@ -210,6 +210,18 @@ class PasswordApiTest {
     assertThat(io.latchkey.user.testing.Await.until(node, () -> io.vertx.core.Future.succeededFuture(f.auth.applied().containsKey(eventId)), 5000))
       .as("the fake auth service received notice " + eventId).isTrue();
 
+    // after an own password change, sending the notice again keeps the session that change kept
+    String token = uma.getString("token");
+    assertThat(f.send(HttpMethod.POST, "/users/" + id + "/change-password", new JsonObject()
+      .put("currentPassword", "correct horse uma_resend").put("newPassword", "a brand new passphrase"), bearer(token)).statusCode())
+      .isEqualTo(204);
+    HttpResponse<Buffer> again = f.send(HttpMethod.POST, "/users/" + id + "/password-changed", null, key());
+    assertThat(again.statusCode()).isEqualTo(202);
+    Map<String, Object> resent = f.outboxRows(id).stream()
+      .filter(r -> r.get("id").equals(again.bodyAsJsonObject().getLong("eventId"))).findFirst().orElseThrow();
+    assertThat(resent.get("password_version")).isEqualTo(2L);
+    assertThat(resent.get("keep_session_id")).isEqualTo(f.auth.sessionOf(token));
+
     assertProblem(f.send(HttpMethod.POST, "/users/" + id + "/password-changed", null, bearer(uma.getString("token"))), 401, "invalid_api_key");
     assertProblem(f.send(HttpMethod.POST, "/users/" + UUID.randomUUID() + "/password-changed", null, key()), 404, "user_not_found");
   }

@@ -27,6 +27,17 @@ public final class OutboxRepository {
       .map(rows -> rows.iterator().next().getLong("id"));
   }
 
+  /**
+   * The session a password change kept alive: the {@code keep_session_id} of the newest
+   * password-changed notice for this password version (null when there is none).
+   */
+  public Future<String> keptSession(SqlClient client, UUID userId, long passwordVersion) {
+    return client.preparedQuery("SELECT keep_session_id FROM users.outbox WHERE user_id = $1 AND type = 'password_changed'"
+        + " AND password_version = $2 ORDER BY id DESC LIMIT 1")
+      .execute(Tuple.of(userId, passwordVersion))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("keep_session_id"));
+  }
+
   /** Users with a notice due for delivery (their oldest undelivered one is not backing off). */
   public Future<List<UUID>> usersWithDueNotices(SqlClient client, int limit) {
     return client.preparedQuery("SELECT user_id FROM ("

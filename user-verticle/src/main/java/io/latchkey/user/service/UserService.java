@@ -238,7 +238,9 @@ public final class UserService {
       return Future.failedFuture(userNotFound());
     }
     return pool.<Long>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
-        .compose(user -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, user.passwordVersion(), null, requestId)))
+        // the same notice again: it keeps the session the change itself kept, not a fresh "revoke all"
+        .compose(user -> outbox.keptSession(conn, id, user.passwordVersion())
+          .compose(kept -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, user.passwordVersion(), kept, requestId))))
       .onSuccess(eventId -> {
         LOG.info("[{}] password-changed notice {} for user {} queued again", requestId, eventId, id);
         relay.deliverUser(id).onFailure(err -> LOG.warn("[{}] immediate delivery for user {} failed: {}", requestId, id, err.toString()));
