@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 
 /**
  * An auth service under test: clustered Vert.x nodes of a private test cluster, a fresh

@@ -14,7 +14,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST /auth/refresh: rotation, the retry grace, reuse detection, expiry, concurrency. */

@@ -1,5 +1,6 @@
 package io.latchkey.auth;
 
+import io.latchkey.common.testing.Await;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusHeaders;
@@ -24,7 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Instant;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** GET /auth/me, GET /auth/sessions, DELETE /auth/sessions/{id}, and a login through the real module. */

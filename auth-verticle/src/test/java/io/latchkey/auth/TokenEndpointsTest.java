@@ -29,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
-import static io.latchkey.auth.Await.failure;
+import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** validate-token, introspect, the AUTH_VALIDATE bus endpoint, logout, logout-all and JWKS. */

@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.latchkey.user.testing.Await.await;
-import static io.latchkey.user.testing.Await.failure;
+import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Deploying and undeploying the module, and the bounded bcrypt queue (a local Vert.x is enough here). */

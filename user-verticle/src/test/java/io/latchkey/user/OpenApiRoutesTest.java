@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every route of the router has an operation in the served OpenAPI document, and the other way round. */

@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static io.latchkey.user.testing.Await.await;
-import static io.latchkey.user.testing.Await.until;
+import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.common.testing.Await.until;
 import static io.latchkey.user.testing.UserServiceFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 

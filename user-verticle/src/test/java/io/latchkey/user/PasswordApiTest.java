@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.user.UserAccessApiTest.assertProblem;
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static io.latchkey.user.testing.UserServiceFixture.VALIDATE_KEY;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
@@ -207,7 +207,7 @@ class PasswordApiTest {
     assertThat(rows.get(0).get("id")).isEqualTo(eventId);
     assertThat(rows.get(0).get("type")).isEqualTo("password_changed");
     assertThat(rows.get(0).get("password_version")).isEqualTo(1L);
-    assertThat(io.latchkey.user.testing.Await.until(node, () -> io.vertx.core.Future.succeededFuture(f.auth.applied().containsKey(eventId)), 5000))
+    assertThat(io.latchkey.common.testing.Await.until(node, () -> io.vertx.core.Future.succeededFuture(f.auth.applied().containsKey(eventId)), 5000))
       .as("the fake auth service received notice " + eventId).isTrue();
 
     // after an own password change, sending the notice again keeps the session that change kept

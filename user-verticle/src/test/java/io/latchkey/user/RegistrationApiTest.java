@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST /users and the conventions every endpoint shares (problem documents, 404/405/413, request ids). */

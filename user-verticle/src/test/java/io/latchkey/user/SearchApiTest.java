@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static io.latchkey.user.UserAccessApiTest.assertProblem;
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static io.latchkey.user.testing.UserServiceFixture.VALIDATE_KEY;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.user.testing.Await.await;
-import static io.latchkey.user.testing.Await.failure;
+import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** USER_CREDENTIALS and USER_GET, asked from another clustered node the way the auth service asks. */

@@ -1,5 +1,7 @@
 package io.latchkey.auth.login;
 
+import io.latchkey.common.testing.Await;
+
 import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
@@ -154,46 +156,21 @@ public final class LoginCluster implements AutoCloseable {
   }
 
   public static <T> T await(Future<T> future) {
-    return await(future, 30);
+    return Await.await(future);
   }
 
   public static <T> T await(Future<T> future, int seconds) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("the future failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new AssertionError("the future did not complete within " + seconds + " s");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return Await.await(future, seconds);
   }
 
   /** The failure of a future that must fail. */
   public static Throwable failure(Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException | InterruptedException e) {
-      throw new AssertionError("the future did not complete", e);
-    }
-    throw new AssertionError("the future succeeded but was expected to fail");
+    return Await.failure(future);
   }
 
   /** Polls {@code condition} through a Vert.x timer (never sleeping) until it holds or {@code boundMs} passes. */
   public boolean until(Supplier<Future<Boolean>> condition, long boundMs) {
-    long deadline = System.currentTimeMillis() + boundMs;
-    while (true) {
-      if (Boolean.TRUE.equals(await(condition.get()))) {
-        return true;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        return false;
-      }
-      await(nodes.get(0).timer(20));
-    }
+    return Await.until(nodes.get(0), condition, boundMs);
   }
 
   @Override

@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.auth.Await.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The login side through the real auth module on two nodes: real sessions, tokens and guard. */
@@ -52,7 +52,7 @@ class LoginThroughAuthModuleTest {
 
   /** Polls validate-token on a node (bounded, on a Vert.x timer) until it says the token is not valid. */
   static boolean rejectedWithinASecond(int node, String accessToken) {
-    return io.latchkey.auth.Await.until(auth.nodes.get(node),
+    return io.latchkey.common.testing.Await.until(auth.nodes.get(node),
       () -> io.vertx.core.Future.succeededFuture(!validate(node, accessToken).getBoolean("valid")), 1000);
   }
 

@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.user.testing.Await.await;
+import static io.latchkey.common.testing.Await.await;
 
 /**
  * The user service deployed on a (clustered) test node against a fresh PostgreSQL database,

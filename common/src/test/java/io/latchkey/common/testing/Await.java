@@ -1,4 +1,4 @@
-package io.latchkey.user.testing;
+package io.latchkey.common.testing;
 
 import io.vertx.core.Future;
 
@@ -43,7 +43,7 @@ public final class Await {
   }
 
   /**
-   * Polls {@code condition} (itself asynchronous) every 50 ms through a Vert.x timer until it
+   * Polls {@code condition} (itself asynchronous) every 10 ms through a Vert.x timer until it
    * holds or {@code boundMs} passes; returns whether it held.
    */
   public static boolean until(io.vertx.core.Vertx vertx, Supplier<Future<Boolean>> condition, long boundMs) {
@@ -55,7 +55,7 @@ public final class Await {
       if (System.currentTimeMillis() > deadline) {
         return false;
       }
-      await(vertx.timer(50));
+      await(vertx.timer(10));
     }
   }
 }
