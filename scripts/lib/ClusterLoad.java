@@ -54,6 +54,7 @@ public final class ClusterLoad {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong firstFailure = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastFailure = new AtomicLong(0);
+  private final AtomicLong firstFailureAnswered = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong maxLatency = new AtomicLong(0);
   private final AtomicInteger recoveredRefreshes = new AtomicInteger();
   private final AtomicInteger resent = new AtomicInteger();
@@ -153,6 +154,7 @@ public final class ClusterLoad {
     System.out.println("failures=" + failures.get());
     System.out.println("first_failure_ms=" + (failures.get() == 0 ? 0 : firstFailure.get()));
     System.out.println("last_failure_ms=" + lastFailure.get());
+    System.out.println("first_failure_answered_ms=" + (failures.get() == 0 ? 0 : firstFailureAnswered.get()));
     System.out.println("max_latency_ms=" + maxLatency.get());
     System.out.println("recovered_refreshes=" + recoveredRefreshes.get());
     System.out.println("resent_after_closed_connection=" + resent.get());
@@ -240,6 +242,7 @@ public final class ClusterLoad {
       failures.incrementAndGet();
       firstFailure.accumulateAndGet(answer.startedAt, Math::min);
       lastFailure.accumulateAndGet(answer.endedAt, Math::max);
+      firstFailureAnswered.accumulateAndGet(answer.endedAt, Math::min);
       failuresByKind.computeIfAbsent(kind + ":" + answer.status, k -> new AtomicInteger()).incrementAndGet();
       if (failureSamples.size() < 15) {
         failureSamples.add(kind + " sent at " + answer.startedAt + " answered at " + answer.endedAt + ": " + answer.status + " "
