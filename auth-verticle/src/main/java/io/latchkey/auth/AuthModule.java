@@ -18,6 +18,7 @@ import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.auth.token.ValidateTokenConsumer;
 import io.latchkey.auth.token.VerifiedTokenMemory;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.Deployments;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.Database;
@@ -146,19 +147,7 @@ public final class AuthModule {
 
   /** Stops the HTTP verticles, the login component, the cleanup and the revocation feed, then closes the pools. */
   public Future<Void> undeploy() {
-    List<String> ids;
-    synchronized (deployments) {
-      ids = new ArrayList<>(deployments);
-      deployments.clear();
-    }
-    Collections.reverse(ids);
-    Future<Void> chain = Future.succeededFuture();
-    for (String id : ids) {
-      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
-        LOG.warn("undeploying {} failed: {}", id, err.toString());
-        return Future.succeededFuture();
-      }));
-    }
+    Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
     parts.cleanup().stop();
     return chain
       .transform(v -> parts.login().stop())

@@ -1,6 +1,7 @@
 package io.latchkey.user;
 
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.Deployments;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.Database;
@@ -112,19 +113,7 @@ public final class UserModule {
 
   /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */
   public Future<Void> undeploy() {
-    List<String> ids;
-    synchronized (deployments) {
-      ids = new ArrayList<>(deployments);
-      deployments.clear();
-    }
-    Collections.reverse(ids);
-    Future<Void> chain = Future.succeededFuture();
-    for (String id : ids) {
-      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
-        LOG.warn("undeploying {} failed: {}", id, err.toString());
-        return Future.succeededFuture();
-      }));
-    }
+    Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
     return chain.compose(v -> pool.close()).eventually(() -> {
       bcrypt.close();
       return Future.succeededFuture();
