@@ -29,23 +29,52 @@ public final class BcryptPool implements AutoCloseable {
   private final int cost;
   private final String dummyHash;
 
+  /** Computes the dummy hash itself: a full-cost bcrypt hash on the calling thread (never an event loop). */
   public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost) {
-    if (cost < 4 || cost > 31) {
-      throw new IllegalArgumentException("bcrypt cost must be 4..31");
+    this(vertx, threads, queueCapacity, cost, dummyHash(cost));
+  }
+
+  /**
+   * With a dummy hash computed beforehand by {@link #dummyHash}, so that the constructor costs
+   * nothing (the launcher computes it beside the cluster join). Its cost must be this pool's:
+   * a cheaper one would let a timing attacker tell unknown logins from wrong passwords.
+   */
+  public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost, String dummyHash) {
+    checkedCost(cost);
+    String prefix = String.format("$2a$%02d$", cost);
+    if (dummyHash == null || !dummyHash.startsWith(prefix)) {
+      throw new IllegalArgumentException("the dummy bcrypt hash must have this pool's cost " + cost + " (" + prefix + ")");
     }
     this.vertx = vertx;
     this.cost = cost;
+    this.dummyHash = dummyHash;
     AtomicInteger n = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
       new ArrayBlockingQueue<>(queueCapacity), r -> {
         Thread t = new Thread(r, "bcrypt-" + n.incrementAndGet());
         t.setDaemon(true);
+        // bcrypt yields the CPU to the event loops when the JVM maps priorities to nice values
+        // (-XX:ThreadPriorityPolicy=1, see scripts/lib/latchkey.sh); without that flag Java
+        // priorities are ignored on Linux
+        t.setPriority(Thread.MIN_PRIORITY);
         return t;
       }, new ThreadPoolExecutor.AbortPolicy());
-    // a real hash of a random secret: unknown logins are verified against it, so they cost the
-    // same bcrypt work as a wrong password
-    this.dummyHash = new String(BCrypt.withDefaults().hash(cost,
+  }
+
+  /**
+   * A real hash of a random secret at {@code cost}: unknown logins are verified against it, so
+   * they cost the same bcrypt work as a wrong password. Blocking (one full-cost hash).
+   */
+  public static String dummyHash(int cost) {
+    return new String(BCrypt.withDefaults().hash(checkedCost(cost),
       java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+  }
+
+  private static int checkedCost(int cost) {
+    if (cost < 4 || cost > 31) {
+      throw new IllegalArgumentException("bcrypt cost must be 4..31");
+    }
+    return cost;
   }
 
   public int cost() {

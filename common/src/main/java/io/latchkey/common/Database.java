@@ -37,19 +37,26 @@ public final class Database {
    * one-line reason when the database cannot be reached.
    */
   public static Future<Integer> migrate(Vertx vertx, DbConfig config, String schema) {
-    return vertx.executeBlocking(() -> {
-      Flyway flyway = Flyway.configure()
-        .dataSource(config.jdbcUrl(), config.user(), config.password())
-        .schemas(schema)
-        .defaultSchema(schema)
-        .createSchemas(true)
-        .table("flyway_schema_history")
-        .locations("classpath:db/" + schema)
-        .connectRetries(0)
-        .load();
-      int applied = flyway.migrate().migrationsExecuted;
-      LOG.info("schema {} on {}: {} migration(s) applied", schema, config.describe(), applied);
-      return applied;
-    }, false);
+    return vertx.executeBlocking(() -> migrateNow(config, schema), false);
+  }
+
+  /**
+   * The same migration on the calling thread, without Vert.x (the launcher runs it beside the
+   * cluster join). Blocks for the JDBC round trips; Flyway closes its connection. Returns the
+   * number of migrations applied.
+   */
+  public static int migrateNow(DbConfig config, String schema) {
+    Flyway flyway = Flyway.configure()
+      .dataSource(config.jdbcUrl(), config.user(), config.password())
+      .schemas(schema)
+      .defaultSchema(schema)
+      .createSchemas(true)
+      .table("flyway_schema_history")
+      .locations("classpath:db/" + schema)
+      .connectRetries(0)
+      .load();
+    int applied = flyway.migrate().migrationsExecuted;
+    LOG.info("schema {} on {}: {} migration(s) applied", schema, config.describe(), applied);
+    return applied;
   }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @ExtendWith(VertxExtension.class)
 class BcryptPoolTest {
@@ -49,6 +50,33 @@ class BcryptPoolTest {
       assertThat(((ApiException) refused).code()).isEqualTo(ErrorCodes.OVERLOADED);
       assertThat(((ApiException) refused).headers()).containsKey("Retry-After");
       assertThat(await(calls.get(0))).startsWith("$2a$12$");
+    }
+  }
+
+  @Test
+  void aDummyHashComputedBeforehandIsUsedAndItsCostMustBeThePools(Vertx vertx) throws Exception {
+    String dummy = BcryptPool.dummyHash(4);
+    assertThat(dummy).startsWith("$2a$04$").hasSize(60);
+    try (BcryptPool pool = new BcryptPool(vertx, 1, 8, 4, dummy)) {
+      assertThat(await(pool.verifyDummy("anything"))).isFalse();
+      assertThat(await(pool.verify("correct horse", await(pool.hash("correct horse"))))).isTrue();
+    }
+    assertThatThrownBy(() -> new BcryptPool(vertx, 1, 8, 5, dummy))
+      .isInstanceOf(IllegalArgumentException.class)
+      .hasMessageContaining("cost 5");
+    assertThatThrownBy(() -> new BcryptPool(vertx, 1, 8, 4, null))
+      .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BcryptPool.dummyHash(3))
+      .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void bcryptThreadsHaveTheLowestPriority(Vertx vertx) throws Exception {
+    try (BcryptPool pool = new BcryptPool(vertx, 1, 8, 4)) {
+      await(pool.hash("correct horse"));
+      List<Thread> bcryptThreads = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("bcrypt-")).toList();
+      assertThat(bcryptThreads).isNotEmpty().allSatisfy(t -> assertThat(t.getPriority()).isEqualTo(Thread.MIN_PRIORITY));
     }
   }
 }
