@@ -44,8 +44,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The auth service as one deployable unit. Migrates schema {@code auth} (once per process),
- * builds the process-wide objects once (database pool, bcrypt pool with one thread per core,
+ * The auth service as one deployable unit, started in two steps: {@link #prepare} (blocking, no
+ * Vert.x: migrates schema {@code auth}, reads the OpenAPI document, computes the dummy bcrypt
+ * hash), then {@link #deploy}, which builds the process-wide objects once (database pool, bcrypt pool with one thread per core,
  * JWT keys, revocations, verified-token memory, sessions, the login component), then deploys
  * {@code instances} {@link AuthVerticle}s sharing them. The future completes when every
  * instance listens.
@@ -79,26 +80,37 @@ public final class AuthModule {
     this.httpPort = httpPort;
   }
 
-  private record Startup(BcryptPool bcrypt, JsonObject openApi) {
+  /**
+   * What the start needs that is slow and blocking but needs no Vert.x: the schema migrated,
+   * the OpenAPI document read and merged, the dummy bcrypt hash computed at full cost. The
+   * launcher prepares it beside the cluster join.
+   */
+  public record Prepared(JsonObject openApi, String dummyHash) {
   }
 
+  /** Blocking: migrates schema {@code auth}, reads the OpenAPI document, computes the dummy hash. Never on an event loop. */
+  public static Prepared prepare(AuthConfig config) {
+    Database.migrateNow(config.database(), SCHEMA);
+    return new Prepared(OpenApiDocument.load(), BcryptPool.dummyHash(config.login().bcryptCost()));
+  }
+
+  /** Prepares on a worker thread, then deploys. */
   public static Future<AuthModule> deploy(Vertx vertx, AuthConfig config, ApiKeys keys, NodeState state, int instances) {
+    return vertx.executeBlocking(() -> prepare(config), false)
+      .compose(prepared -> deploy(vertx, config, keys, state, instances, prepared));
+  }
+
+  /** Deploys what {@link #prepare} made ready on a clustered Vert.x; the future completes when every instance listens. */
+  public static Future<AuthModule> deploy(Vertx vertx, AuthConfig config, ApiKeys keys, NodeState state, int instances,
+                                          Prepared prepared) {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the auth service needs at least one HTTP instance"));
     }
     if (!vertx.isClustered()) {
       return Future.failedFuture(new IllegalStateException("the auth service needs a clustered Vert.x (Hazelcast)"));
     }
-    return Database.migrate(vertx, config.database(), SCHEMA)
-      .compose(applied -> vertx.executeBlocking(() -> new Startup(
-        // the constructor hashes a dummy secret at full cost: not on an event loop
-        new BcryptPool(vertx, config.login().bcryptThreads(), config.login().bcryptQueue(), config.login().bcryptCost()),
-        OpenApiDocument.load()), false))
-      .compose(startup -> start(vertx, config, keys, state, instances, startup));
-  }
-
-  private static Future<AuthModule> start(Vertx vertx, AuthConfig config, ApiKeys keys, NodeState state, int instances,
-                                          Startup startup) {
+    BcryptPool bcrypt = new BcryptPool(vertx, config.login().bcryptThreads(), config.login().bcryptQueue(),
+      config.login().bcryptCost(), prepared.dummyHash());
     Clock clock = Clock.systemUTC();
     Pool pool = Database.pool(vertx, config.database());
     HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
@@ -112,15 +124,15 @@ public final class AuthModule {
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
       accessTokens, revocations, userService, new SyncStateRepository(pool));
     AccessGuard guard = new AccessGuard(keys, validator);
-    LoginComponent login = new LoginComponent(vertx, hazelcast, config.login(), startup.bcrypt(), userService, sessions, pool,
+    LoginComponent login = new LoginComponent(vertx, hazelcast, config.login(), bcrypt, userService, sessions, pool,
       keys, guard);
     SessionCleanup cleanup = new SessionCleanup(vertx, pool, config.tokens().accessTokenTtl(), config.tokens().refreshTokenTtl(),
       config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
-    Parts parts = new Parts(pool, startup.bcrypt(), revocations, sessions, cleanup, login, accessTokens, memory);
+    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, login, accessTokens, memory);
 
     AuthVerticle.Shared shared = new AuthVerticle.Shared(config, new TokenRoutes(sessions, validator, guard, config.jwtKeys()),
       new SessionRoutes(sessions, guard, userService), login, new ValidateTokenConsumer(validator, keys), pool, state,
-      startup.openApi());
+      prepared.openApi());
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     List<AuthVerticle> verticles = Collections.synchronizedList(new ArrayList<>());
     // with port 0 (tests) a free port is chosen first, so that every instance shares it
@@ -138,7 +150,7 @@ public final class AuthModule {
         revocations.reloadOnceAfter(pool, RELOAD_REVOCATIONS_AFTER_MS);
         LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
-          startup.bcrypt().threads(), ApiKeys.fingerprint(keys.outgoing()));
+          bcrypt.threads(), ApiKeys.fingerprint(keys.outgoing()));
         return new AuthModule(vertx, parts, deployed, verticles, port);
       });
     return started.recover(err -> new AuthModule(vertx, parts, deployed, verticles, -1).undeploy()

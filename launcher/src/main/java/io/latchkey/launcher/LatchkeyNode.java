@@ -18,11 +18,15 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One process of the cluster: a clustered Vert.x on our Hazelcast configuration, the services
- * of its role deployed on it, and readiness once a bus round trip works. {@link #stop} is the
+ * of its role prepared beside the join and deployed on it, and readiness once a bus round trip
+ * works. {@link #stop} is the
  * graceful way out: readiness DOWN, a pause for the balancer, services undeployed (in-flight
  * requests finish), Vert.x closed so that the node leaves the cluster instead of vanishing.
  */
@@ -46,11 +50,17 @@ public final class LatchkeyNode {
     this.config = config;
   }
 
-  /** Joins the cluster, deploys the services one after another, proves a bus round trip. */
+  /**
+   * Prepares every service on its own thread while joining the cluster, then deploys the
+   * services one after another (each once it is prepared) and proves a bus round trip.
+   */
   public Future<LatchkeyNode> start() {
     ClusterSettings cluster = config.cluster();
     HazelcastClusterManager manager = cluster.clusterManager();
     this.clusterManager = manager;
+    // begun before the join, so that the migrations, the resource reads and the dummy bcrypt
+    // hash run beside it (the join is the longer of the two) instead of after it
+    List<Preparation> preparations = config.services().stream().map(Preparation::begin).toList();
     return Vertx.builder()
       .with(new VertxOptions().setEventBusOptions(EventBusTls.eventBusOptions(config.eventBusTls())))
       .withClusterManager(manager)
@@ -61,13 +71,59 @@ public final class LatchkeyNode {
         this.vertx = started;
         this.state = new NodeState(manager.getNodeId());
         logMembershipChanges(manager);
-        return deployAll(config.services(), 0);
+        return deployAll(preparations, 0, System.nanoTime());
       })
       .compose(v -> warmUpPeers(manager))
       .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
         .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
           + BUS_ROUND_TRIP_DEADLINE_MS / 1000 + " s", e))))
       .map(this);
+  }
+
+  /**
+   * A plan's {@link ServicePlan.Preparer} running on a plain daemon thread of its own, begun
+   * before the cluster join. If the join fails its result is simply never used.
+   */
+  private static final class Preparation {
+    private final ServicePlan plan;
+    private final long begunAt = System.nanoTime();
+    private final CompletableFuture<ServicePlan.Deployer> deployer = new CompletableFuture<>();
+    private volatile long preparedAt;
+
+    private Preparation(ServicePlan plan) {
+      this.plan = plan;
+    }
+
+    static Preparation begin(ServicePlan plan) {
+      Preparation preparation = new Preparation(plan);
+      Thread thread = new Thread(preparation::run, "latchkey-prepare-" + plan.name().replace(' ', '-'));
+      thread.setDaemon(true);
+      thread.start();
+      return preparation;
+    }
+
+    private void run() {
+      try {
+        ServicePlan.Deployer prepared = plan.preparer().prepare();
+        preparedAt = System.nanoTime();
+        deployer.complete(prepared);
+      } catch (Throwable e) {
+        deployer.completeExceptionally(e);
+      }
+    }
+
+    /** The deployer, on {@code vertx}'s side once prepared; logs how the preparation and the join overlapped. */
+    Future<ServicePlan.Deployer> prepared(Vertx vertx, long joinedAt) {
+      return Future.fromCompletionStage(deployer, vertx.getOrCreateContext())
+        .recover(e -> Future.failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e))
+        .onSuccess(d -> LOG.info("{} prepared in {} ms beside the cluster join, {}", plan.name(), millis(preparedAt - begunAt),
+          preparedAt <= joinedAt ? millis(joinedAt - preparedAt) + " ms before the join completed (it waited for the cluster)"
+            : millis(preparedAt - joinedAt) + " ms after the join completed (the deployment waited for it)"));
+    }
+
+    private static long millis(long nanos) {
+      return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
   }
 
   /**
@@ -121,16 +177,18 @@ public final class LatchkeyNode {
         : vertx.timer(200).compose(t -> pingPeer(peer, until)));
   }
 
-  private Future<Void> deployAll(List<ServicePlan> plans, int index) {
-    if (index == plans.size()) {
+  private Future<Void> deployAll(List<Preparation> preparations, int index, long joinedAt) {
+    if (index == preparations.size()) {
       return Future.succeededFuture();
     }
-    ServicePlan plan = plans.get(index);
-    return plan.deployer().deploy(vertx, config.keys(), state, config.options().instances())
+    Preparation preparation = preparations.get(index);
+    ServicePlan plan = preparation.plan;
+    return preparation.prepared(vertx, joinedAt)
+      .compose(deployer -> deployer.deploy(vertx, config.keys(), state, config.options().instances()))
       .recover(e -> Future.failedFuture(new StartupException(plan, e)))
       .compose(deployed -> {
         running.add(new ServicePlan.RunningService(plan, deployed.httpPort(), deployed.undeploy()));
-        return deployAll(plans, index + 1);
+        return deployAll(preparations, index + 1, joinedAt);
       });
   }
 

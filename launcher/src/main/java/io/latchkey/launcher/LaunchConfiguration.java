@@ -43,16 +43,20 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
 
   static ServicePlan userService(Settings settings) {
     UserConfig config = UserConfig.from(settings);
-    return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(),
-      (vertx, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances)
-        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy)));
+    return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), () -> {
+      UserModule.Prepared prepared = UserModule.prepare(config);
+      return (vertx, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances, prepared)
+        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
+    });
   }
 
   static ServicePlan authService(Settings settings) {
     AuthConfig config = AuthConfig.from(settings);
-    return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(),
-      (vertx, keys, state, instances) -> AuthModule.deploy(vertx, config, keys, state, instances)
-        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy)));
+    return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(), () -> {
+      AuthModule.Prepared prepared = AuthModule.prepare(config);
+      return (vertx, keys, state, instances) -> AuthModule.deploy(vertx, config, keys, state, instances, prepared)
+        .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
+    });
   }
 
   public String serviceNames() {

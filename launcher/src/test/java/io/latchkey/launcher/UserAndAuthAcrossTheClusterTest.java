@@ -57,7 +57,7 @@ class UserAndAuthAcrossTheClusterTest {
   private static int authPort;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     DbConfig database = TestPostgres.freshDatabase();
     Map<String, String> env = Map.of(
       "DATABASE_URL", "postgresql://" + database.user() + (database.password() == null ? "" : ":" + database.password())
@@ -77,9 +77,9 @@ class UserAndAuthAcrossTheClusterTest {
     db = Database.pool(userNode, database);
   }
 
-  private static int deploy(Vertx node, ServicePlan plan) {
+  private static int deploy(Vertx node, ServicePlan plan) throws Exception {
     NodeState state = new NodeState(UUID.randomUUID().toString());
-    ServicePlan.Deployed service = await(plan.deployer().deploy(node, KEYS, state, 1));
+    ServicePlan.Deployed service = await(plan.preparer().prepare().deploy(node, KEYS, state, 1));
     deployed.add(service);
     await(HealthRoutes.proveBusRoundTrip(node, state, 15_000));
     return service.httpPort();

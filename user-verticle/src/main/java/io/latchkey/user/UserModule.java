@@ -39,9 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * The user service as one deployable unit: migrates schema {@code users}, opens the pool and
- * the bcrypt pool, registers the event-bus endpoints, starts the outbox relay and
- * {@code instances} HTTP verticles. The future completes when everything listens.
+ * The user service as one deployable unit, started in two steps: {@link #prepare} (blocking,
+ * no Vert.x: migrates schema {@code users}, reads the resources, computes the dummy bcrypt
+ * hash), then {@link #deploy} (opens the pool and the bcrypt pool, registers the event-bus
+ * endpoints, starts the outbox relay and {@code instances} HTTP verticles). The future
+ * completes when everything listens.
  */
 public final class UserModule {
 
@@ -63,34 +65,44 @@ public final class UserModule {
     this.httpPort = httpPort;
   }
 
-  /** What is read from disk or computed slowly at start, off the event loop. */
-  private record Startup(CommonPasswords common, Buffer openApi, BcryptPool bcrypt) {
+  /**
+   * What the start needs that is slow and blocking but needs no Vert.x: the schema migrated,
+   * the common-password list and the OpenAPI document read, the dummy bcrypt hash computed at
+   * full cost. The launcher prepares it beside the cluster join.
+   */
+  public record Prepared(CommonPasswords common, Buffer openApi, String dummyHash) {
   }
 
+  /** Blocking: migrates schema {@code users}, reads the resources, computes the dummy hash. Never on an event loop. */
+  public static Prepared prepare(UserConfig config) {
+    Database.migrateNow(config.database(), SCHEMA);
+    return new Prepared(CommonPasswords.load(), readResource(OPENAPI_RESOURCE), BcryptPool.dummyHash(config.bcryptCost()));
+  }
+
+  /** Prepares on a worker thread, then deploys. */
   public static Future<UserModule> deploy(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances) {
+    return vertx.executeBlocking(() -> prepare(config), false)
+      .compose(prepared -> deploy(vertx, config, keys, state, instances, prepared));
+  }
+
+  /** Deploys what {@link #prepare} made ready; opens the pools, registers the bus endpoints, listens. */
+  public static Future<UserModule> deploy(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances,
+                                          Prepared prepared) {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
     }
-    return Database.migrate(vertx, config.database(), SCHEMA)
-      .compose(applied -> vertx.executeBlocking(() -> new Startup(CommonPasswords.load(), readResource(OPENAPI_RESOURCE),
-        // the constructor hashes a dummy secret at full cost: not on an event loop
-        new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost())), false))
-      .compose(startup -> start(vertx, config, keys, state, instances, startup));
-  }
-
-  private static Future<UserModule> start(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances,
-                                          Startup startup) {
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost(),
+      prepared.dummyHash());
     Pool pool = Database.pool(vertx, config.database());
-    BcryptPool bcrypt = startup.bcrypt();
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
     OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, keys, config.noticeWaitMs(),
       config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
     UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
-      new PasswordPolicy(startup.common()));
+      new PasswordPolicy(prepared.common()));
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
-    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), startup.openApi()).router(v);
+    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), prepared.openApi()).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
@@ -103,7 +115,7 @@ public final class UserModule {
       .map(id -> actualPort.get())
       .map(port -> {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {})",
-          config.httpHost(), port, instances, config.bcryptCost(), bcrypt.threads(), startup.common().size(),
+          config.httpHost(), port, instances, config.bcryptCost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()));
         return new UserModule(vertx, pool, bcrypt, deployed, port);
       });
