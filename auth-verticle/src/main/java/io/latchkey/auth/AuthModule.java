@@ -45,8 +45,7 @@ import java.util.TreeSet;
 
 /**
  * The auth service as one deployable unit, started in two steps: {@link #prepare} (blocking, no
- * Vert.x: migrates schema {@code auth}, reads the OpenAPI document, computes the dummy bcrypt
- * hash), then {@link #deploy}, which builds the process-wide objects once (database pool, bcrypt pool with one thread per core,
+ * Vert.x: migrates schema {@code auth}, reads the OpenAPI document), then {@link #deploy}, which builds the process-wide objects once (database pool, bcrypt pool with one thread per core,
  * JWT keys, revocations, verified-token memory, sessions, the login component), then deploys
  * {@code instances} {@link AuthVerticle}s sharing them. The future completes when every
  * instance listens.
@@ -82,16 +81,16 @@ public final class AuthModule {
 
   /**
    * What the start needs that is slow and blocking but needs no Vert.x: the schema migrated,
-   * the OpenAPI document read and merged, the dummy bcrypt hash computed at full cost. The
-   * launcher prepares it beside the cluster join.
+   * the OpenAPI document read and merged. The launcher prepares it beside the cluster join (the
+   * bcrypt pool computes its dummy hash itself, on its own thread).
    */
-  public record Prepared(JsonObject openApi, String dummyHash) {
+  public record Prepared(JsonObject openApi) {
   }
 
-  /** Blocking: migrates schema {@code auth}, reads the OpenAPI document, computes the dummy hash. Never on an event loop. */
+  /** Blocking: migrates schema {@code auth}, reads the OpenAPI document. Never on an event loop. */
   public static Prepared prepare(AuthConfig config) {
     Database.migrateNow(config.database(), SCHEMA);
-    return new Prepared(OpenApiDocument.load(), BcryptPool.dummyHash(config.login().bcryptCost()));
+    return new Prepared(OpenApiDocument.load());
   }
 
   /** Prepares on a worker thread, then deploys. */
@@ -110,7 +109,7 @@ public final class AuthModule {
       return Future.failedFuture(new IllegalStateException("the auth service needs a clustered Vert.x (Hazelcast)"));
     }
     BcryptPool bcrypt = new BcryptPool(vertx, config.login().bcryptThreads(), config.login().bcryptQueue(),
-      config.login().bcryptCost(), prepared.dummyHash());
+      config.login().bcryptCost());
     Clock clock = Clock.systemUTC();
     Pool pool = Database.pool(vertx, config.database());
     HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
@@ -137,8 +136,8 @@ public final class AuthModule {
     List<AuthVerticle> verticles = Collections.synchronizedList(new ArrayList<>());
     // with port 0 (tests) a free port is chosen first, so that every instance shares it
     int port = config.httpPort() == 0 ? freePort(config.httpHost()) : config.httpPort();
-    Future<AuthModule> started = revocations.start(pool)
-      .compose(v -> login.start())
+    // the revocations load (first PostgreSQL round trip) and the login maps' set-up are independent
+    Future<AuthModule> started = Future.all(revocations.start(pool), login.start())
       .compose(v -> vertx.deployVerticle(() -> {
         AuthVerticle next = new AuthVerticle(shared, port);
         verticles.add(next);

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,27 +28,18 @@ public final class BcryptPool implements AutoCloseable {
   private final Vertx vertx;
   private final ThreadPoolExecutor executor;
   private final int cost;
-  private final String dummyHash;
-
-  /** Computes the dummy hash itself: a full-cost bcrypt hash on the calling thread (never an event loop). */
-  public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost) {
-    this(vertx, threads, queueCapacity, cost, dummyHash(cost));
-  }
+  private final CompletableFuture<String> dummyHash;
 
   /**
-   * With a dummy hash computed beforehand by {@link #dummyHash}, so that the constructor costs
-   * nothing (the launcher computes it beside the cluster join). Its cost must be this pool's:
-   * a cheaper one would let a timing attacker tell unknown logins from wrong passwords.
+   * Starts the pool. Its first task, on its own (low-priority) thread, is the dummy hash: a real
+   * full-cost hash of a random secret that unknown logins are verified against, so that they cost
+   * the same bcrypt work as a wrong password. Nothing on the start path waits for it; a
+   * {@link #verifyDummy} that arrives before it is done waits for it on its bcrypt thread.
    */
-  public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost, String dummyHash) {
+  public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost) {
     checkedCost(cost);
-    String prefix = String.format("$2a$%02d$", cost);
-    if (dummyHash == null || !dummyHash.startsWith(prefix)) {
-      throw new IllegalArgumentException("the dummy bcrypt hash must have this pool's cost " + cost + " (" + prefix + ")");
-    }
     this.vertx = vertx;
     this.cost = cost;
-    this.dummyHash = dummyHash;
     AtomicInteger n = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
       new ArrayBlockingQueue<>(queueCapacity), r -> {
@@ -59,15 +51,9 @@ public final class BcryptPool implements AutoCloseable {
         t.setPriority(Thread.MIN_PRIORITY);
         return t;
       }, new ThreadPoolExecutor.AbortPolicy());
-  }
-
-  /**
-   * A real hash of a random secret at {@code cost}: unknown logins are verified against it, so
-   * they cost the same bcrypt work as a wrong password. Blocking (one full-cost hash).
-   */
-  public static String dummyHash(int cost) {
-    return new String(BCrypt.withDefaults().hash(checkedCost(cost),
-      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    // the first task of an empty pool gets a thread of its own: never refused by the queue bound
+    this.dummyHash = CompletableFuture.supplyAsync(() -> new String(BCrypt.withDefaults().hash(cost,
+      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8), executor);
   }
 
   private static int checkedCost(int cost) {
@@ -99,9 +85,14 @@ public final class BcryptPool implements AutoCloseable {
   /** The same work as {@link #verify} against a hash nobody knows the password of; always false. */
   public Future<Boolean> verifyDummy(String password) {
     return submit(() -> {
-      verifyNow(password, dummyHash);
+      verifyNow(password, dummyHash.join());
       return false;
     });
+  }
+
+  /** The dummy hash once computed (tests: it has this pool's cost). */
+  Future<String> dummyHash() {
+    return Future.fromCompletionStage(dummyHash);
   }
 
   private static boolean verifyNow(String password, String hash) {

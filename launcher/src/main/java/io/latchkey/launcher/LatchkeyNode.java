@@ -58,8 +58,8 @@ public final class LatchkeyNode {
     ClusterSettings cluster = config.cluster();
     HazelcastClusterManager manager = cluster.clusterManager();
     this.clusterManager = manager;
-    // begun before the join, so that the migrations, the resource reads and the dummy bcrypt
-    // hash run beside it (the join is the longer of the two) instead of after it
+    // begun before the join, so that the migrations and the resource reads run beside it (the
+    // join is the longer of the two) instead of after it
     List<Preparation> preparations = config.services().stream().map(Preparation::begin).toList();
     return Vertx.builder()
       .with(new VertxOptions().setEventBusOptions(EventBusTls.eventBusOptions(config.eventBusTls())))
@@ -71,9 +71,10 @@ public final class LatchkeyNode {
         this.vertx = started;
         this.state = new NodeState(manager.getNodeId());
         logMembershipChanges(manager);
-        return deployAll(preparations, 0, System.nanoTime());
+        // the peers' event-bus connections are opened while the services deploy (never fails)
+        Future<Void> peersWarm = warmUpPeers(manager);
+        return deployAll(preparations, 0, System.nanoTime()).compose(v -> peersWarm);
       })
-      .compose(v -> warmUpPeers(manager))
       .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
         .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
           + BUS_ROUND_TRIP_DEADLINE_MS / 1000 + " s", e))))

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * One service this process will run, with its configuration already read and checked: its
  * name for messages, where its database is and which port it takes (to name them when the
  * start fails), and how to start it in two steps: {@link Preparer#prepare} (the blocking work
- * that needs no Vert.x: migration, resources, the dummy bcrypt hash), which the node runs on
+ * that needs no Vert.x: the migration, the resources), which the node runs on
  * its own thread while it joins the cluster, and the {@link Deployer} it returns, which
  * deploys the prepared service on the clustered Vert.x.
  */

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A node prepares its services (migration, resources, the dummy hash) on a thread of their own
+ * A node prepares its services (migration, resources) on a thread of their own
  * WHILE it joins the cluster, not after: the preparer here blocks until the test has seen the
  * clustered Vert.x built, which could never happen if the join waited for it, and it records
  * that the node had not joined yet when it was called.

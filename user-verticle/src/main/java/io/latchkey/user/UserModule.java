@@ -40,8 +40,7 @@ import java.util.function.Function;
 
 /**
  * The user service as one deployable unit, started in two steps: {@link #prepare} (blocking,
- * no Vert.x: migrates schema {@code users}, reads the resources, computes the dummy bcrypt
- * hash), then {@link #deploy} (opens the pool and the bcrypt pool, registers the event-bus
+ * no Vert.x: migrates schema {@code users}, reads the resources), then {@link #deploy} (opens the pool and the bcrypt pool, registers the event-bus
  * endpoints, starts the outbox relay and {@code instances} HTTP verticles). The future
  * completes when everything listens.
  */
@@ -67,16 +66,16 @@ public final class UserModule {
 
   /**
    * What the start needs that is slow and blocking but needs no Vert.x: the schema migrated,
-   * the common-password list and the OpenAPI document read, the dummy bcrypt hash computed at
-   * full cost. The launcher prepares it beside the cluster join.
+   * the common-password list and the OpenAPI document read. The launcher prepares it beside the
+   * cluster join (the bcrypt pool computes its dummy hash itself, on its own thread).
    */
-  public record Prepared(CommonPasswords common, Buffer openApi, String dummyHash) {
+  public record Prepared(CommonPasswords common, Buffer openApi) {
   }
 
-  /** Blocking: migrates schema {@code users}, reads the resources, computes the dummy hash. Never on an event loop. */
+  /** Blocking: migrates schema {@code users}, reads the resources. Never on an event loop. */
   public static Prepared prepare(UserConfig config) {
     Database.migrateNow(config.database(), SCHEMA);
-    return new Prepared(CommonPasswords.load(), readResource(OPENAPI_RESOURCE), BcryptPool.dummyHash(config.bcryptCost()));
+    return new Prepared(CommonPasswords.load(), readResource(OPENAPI_RESOURCE));
   }
 
   /** Prepares on a worker thread, then deploys. */
@@ -91,8 +90,7 @@ public final class UserModule {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
     }
-    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost(),
-      prepared.dummyHash());
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost());
     Pool pool = Database.pool(vertx, config.database());
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
