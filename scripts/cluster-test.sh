@@ -66,6 +66,7 @@ now_ms() { date +%s%3N; }
 cleanup() {
   local status=$?
   trap '' INT TERM
+  lk_cds_abort
   set +e
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
   local role port pid pids=()
