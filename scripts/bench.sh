@@ -17,11 +17,13 @@
 #   BENCH_JFR=1      record a JFR profile of each service into target/bench/<role>.jfr
 #   BENCH_HEAP       -Xmx of each service, default 256m (as scripts/run.sh)
 #   BENCH_JAVA_OPTS  extra JVM flags of both services (e.g. -XX:+UseSerialGC), recorded in the results
-#   BENCH_CDS=1      start the services from an AppCDS archive per role (made by one training start
-#                    each, target/bench-cds/<role>.jsa, kept while the jar is unchanged)
+#   BENCH_CDS=0      start the services without their AppCDS archives (default: with them, as
+#                    every script; one training start per role makes them after a build)
 #   BENCH_PG_PORT    port of the benchmark's own PostgreSQL, default 54349 (data .pg/bench)
 #   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
+#   BENCH_SCENARIOS  only these scenarios, space-separated (baseline validate introspect me refresh
+#                    login under-login); default all. The bounds, memory and start times are always measured
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,10 +86,14 @@ export PG_PORT="${BENCH_PG_PORT:-54349}"
 export PG_DATA="$here/.pg/bench/data"
 export PG_DB="latchkey_bench"
 
-HZ_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens java.management/sun.management=ALL-UNNAMED
-  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+LK_ROOT="$here"
+LK_NAME="bench.sh"
+# shellcheck source=lib/latchkey.sh
+. "$here/scripts/lib/latchkey.sh"
+# the services start with the flags of every other script (lk_java_flags), these included
+export LATCHKEY_HEAP="$HEAP"
+export LATCHKEY_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
+export LATCHKEY_CDS="${BENCH_CDS:-1}"
 
 if ! command -v wrk >/dev/null; then
   log "wrk not found; installing Debian's wrk package"
@@ -108,6 +114,7 @@ pg_started=0
 
 stop_all() {
   trap '' INT TERM
+  lk_cds_abort
   local i pid waited
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     pid="${pids[$i]}"
@@ -163,7 +170,9 @@ export API_KEYS="$API_KEY_VALUE"
 export LATCHKEY_PROFILE=development
 export HAZELCAST_CLUSTER_NAME="latchkey-bench-$$"
 export HAZELCAST_PORT="$HZ_PORT"
-export HAZELCAST_MEMBERS="127.0.0.1:$HZ_PORT,127.0.0.1:$((HZ_PORT + 1)),127.0.0.1:$((HZ_PORT + 2))"
+# the seed member only (the user service, started first; the auth service takes the next port):
+# a first member whose list names absent members waits one join round (~1 s) for them
+export HAZELCAST_MEMBERS="127.0.0.1:$HZ_PORT"
 export USER_HTTP_HOST=127.0.0.1 AUTH_HTTP_HOST=127.0.0.1
 export USER_HTTP_PORT="$USER_PORT" AUTH_HTTP_PORT="$AUTH_PORT"
 export BCRYPT_COST=10
@@ -177,46 +186,18 @@ java -jar "$LAUNCHER_JAR" keygen "$JWT_KEYS_DIR" >/dev/null || die "could not ge
 
 ready_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1$2" 2>/dev/null || true; }
 
-read -r -a EXTRA_OPTS <<<"${BENCH_JAVA_OPTS:-}"
-CDS_DIR="$here/target/bench-cds"
-
-# cds_archive <role> <port>: one training start that writes the role's AppCDS archive at exit
-cds_archive() {
-  local role="$1" port="$2" archive="$CDS_DIR/$1.jsa" pid waited=0
-  if [ -f "$archive" ] && [ "$archive" -nt "$LAUNCHER_JAR" ]; then
-    return 0
-  fi
-  mkdir -p "$CDS_DIR"
-  rm -f "$archive"
-  log "training start of the $role service for its AppCDS archive"
-  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "-XX:ArchiveClassesAtExit=$archive" -jar "$LAUNCHER_JAR" run --role "$role" \
-    >"$LOGS/cds-$role.log" 2>&1 &
-  pid=$!
-  remember "$pid" "$role training start"
-  until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || die "the training start of the $role service failed (see $LOGS/cds-$role.log)"
-    [ "$waited" -lt 2400 ] || die "the training start of the $role service was not ready within 120 s"
-    sleep 0.05
-    waited=$((waited + 1))
-  done
-  kill -TERM "$pid"
-  wait "$pid" 2>/dev/null || true
-  [ -f "$archive" ] || die "no AppCDS archive was written for the $role service (see $LOGS/cds-$role.log)"
-}
-
 # start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
 start_service() {
-  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms jfr=() cds=()
+  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms flags
+  lk_cds_prepare "$role"
+  mapfile -t flags < <(lk_java_flags "$role")
   if [ "${BENCH_JFR:-0}" = 1 ]; then
-    jfr=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
+    flags+=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
   fi
-  if [ "${BENCH_CDS:-0}" = 1 ]; then
-    cds_archive "$role" "$port"
-    cds=("-XX:SharedArchiveFile=$CDS_DIR/$role.jsa")
-  fi
-  log "starting the $role service on 127.0.0.1:$port (heap $HEAP${BENCH_JAVA_OPTS:+, $BENCH_JAVA_OPTS}${cds:+, AppCDS})"
+  log "starting the $role service on 127.0.0.1:$port: java ${flags[*]}"
+  echo "${flags[*]}" >"$OUT/java-flags-$role.txt"
   started="$(now_ms)"
-  java "-Xmx$HEAP" "${HZ_FLAGS[@]}" "${EXTRA_OPTS[@]}" "${cds[@]}" "${jfr[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
+  java "${flags[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
   pid=$!
   remember "$pid" "$role service"
   until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
@@ -301,41 +282,51 @@ warm_up() {
     -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns.txt" 2>&1 || true
 }
 
+SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh login under-login} "
+wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+
 LOAD_BEFORE="$(load_now)"
 BASE="http://127.0.0.1:$BASELINE_PORT"
 AUTH="http://127.0.0.1:$AUTH_PORT"
 
-warm_up baseline.lua "$BASE" "" 64
-run_wrk baseline 16 "$DURATION" baseline.lua "$BASE" ""
-run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
+if wanted baseline; then
+  warm_up baseline.lua "$BASE" "" 64
+  run_wrk baseline 16 "$DURATION" baseline.lua "$BASE" ""
+  run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
+fi
 
-warm_up validate.lua "$AUTH" "$DATA/tokens.access" 64
-run_wrk validate-token 16 "$DURATION" validate.lua "$AUTH" "$DATA/tokens.access"
-run_wrk validate-token 64 "$DURATION" validate.lua "$AUTH" "$DATA/tokens.access"
+# http_scenario <key> <name> <script> <tokens file>: warm-up at 64 connections, then 16 and 64 measured
+http_scenario() {
+  wanted "$1" || return 0
+  warm_up "$3" "$AUTH" "$4" 64
+  run_wrk "$2" 16 "$DURATION" "$3" "$AUTH" "$4"
+  run_wrk "$2" 64 "$DURATION" "$3" "$AUTH" "$4"
+}
+http_scenario validate validate-token validate.lua "$DATA/tokens.access"
+http_scenario introspect introspect introspect.lua "$DATA/tokens.access"
+http_scenario me me me.lua "$DATA/tokens.access"
 
-warm_up introspect.lua "$AUTH" "$DATA/tokens.access" 64
-run_wrk introspect 16 "$DURATION" introspect.lua "$AUTH" "$DATA/tokens.access"
-run_wrk introspect 64 "$DURATION" introspect.lua "$AUTH" "$DATA/tokens.access"
+if wanted refresh; then
+  warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64
+  run_wrk refresh 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-16.refresh"
+  run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-64.refresh"
+fi
 
-warm_up me.lua "$AUTH" "$DATA/tokens.access" 64
-run_wrk me 16 "$DURATION" me.lua "$AUTH" "$DATA/tokens.access"
-run_wrk me 64 "$DURATION" me.lua "$AUTH" "$DATA/tokens.access"
+if wanted login; then
+  warm_up login.lua "$AUTH" "$DATA/users.txt" 16 30s
+  run_wrk login 4 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+  run_wrk login 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+fi
 
-warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64
-run_wrk refresh 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-16.refresh"
-run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-64.refresh"
-
-warm_up login.lua "$AUTH" "$DATA/users.txt" 16 30s
-run_wrk login 4 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
-run_wrk login 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
-
-# validation under login load: two wrk at once, the validation p99 from its own wrk
-log "validation under login load"
-run_wrk login-under-load 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
-login_wrk=$!
-sleep 1 # the login wrk saturates the bcrypt pool first
-run_wrk validate-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
-wait "$login_wrk" || die "the login wrk of the concurrent scenario failed"
+if wanted under-login; then
+  # validation under login load: two wrk at once, the validation p99 from its own wrk
+  log "validation under login load"
+  run_wrk login-under-load 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
+  login_wrk=$!
+  sleep 1 # the login wrk saturates the bcrypt pool first
+  run_wrk validate-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
+  wait "$login_wrk" || die "the login wrk of the concurrent scenario failed"
+fi
 
 # ---- memory after the load, start times
 
@@ -354,9 +345,9 @@ for role in user auth; do
 done
 
 hardware="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"-Xmx%s %s%s"}\n' \
+printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"%s"}\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" \
-  "$HEAP" "${BENCH_JAVA_OPTS:-}" "$([ "${BENCH_CDS:-0}" = 1 ] && echo ' AppCDS')" >>"$RAW"
+  "$(tr ' ' '\n' <"$OUT/java-flags-auth.txt" | grep -E '^-X' | sed 's|^-XX:SharedArchiveFile=.*|AppCDS|' | tr '\n' ' ' | sed 's/ $//')" >>"$RAW"
 
 java -cp "$BENCH_JAR" io.latchkey.bench.BenchReport "$RAW" "$OUT"
 log "written: target/bench/results.json, target/bench/results.md (raw records: target/bench/raw.jsonl, logs: target/bench/logs)"

@@ -132,6 +132,13 @@ public final class BenchReport {
         .put("p50Ms", bounds.getDouble("bcryptVerifyMedianMs")).put("p99Ms", null).put("non2xx", 0)
         .put("ratio", null).put("ratioTo", null)
         .put("target", bounds.getInteger("bcryptThreads") + " thread(s) / median verify at cost " + bounds.getInteger("bcryptCost")));
+      if (bounds.containsKey("bcryptLoopPerSecond")) {
+        double loop = bounds.getDouble("bcryptLoopPerSecond");
+        rows.add(new JsonObject().put("scenario", "bcrypt-loop").put("connections", 0)
+          .put("requestsPerSecond", loop).put("p50Ms", null).put("p99Ms", null).put("non2xx", 0)
+          .put("ratio", round(loop / bounds.getDouble("bcryptBoundPerSecond"), 3)).put("ratioTo", "bcrypt-bound")
+          .put("target", bounds.getInteger("bcryptThreads") + " thread(s) verifying back to back, nothing else: what bcrypt alone reaches"));
+      }
       rows.add(new JsonObject().put("scenario", "rs256-sign-bound").put("connections", 0)
         .put("requestsPerSecond", bounds.getDouble("rs256SignBoundPerSecond"))
         .put("p50Ms", bounds.getDouble("rs256SignMedianMs")).put("p99Ms", null).put("non2xx", 0)
