@@ -31,10 +31,11 @@ public final class BcryptPool implements AutoCloseable {
   private final CompletableFuture<String> dummyHash;
 
   /**
-   * Starts the pool. Its first task, on its own (low-priority) thread, is the dummy hash: a real
-   * full-cost hash of a random secret that unknown logins are verified against, so that they cost
-   * the same bcrypt work as a wrong password. Nothing on the start path waits for it; a
-   * {@link #verifyDummy} that arrives before it is done waits for it on its bcrypt thread.
+   * Starts the pool. The dummy hash (a real full-cost hash of a random secret that unknown logins
+   * are verified against, so that they cost the same bcrypt work as a wrong password) is made on
+   * a thread of its own at the pool's low priority: nothing on the start path waits for it, and
+   * it takes none of the pool's threads or queue places. A {@link #verifyDummy} that arrives
+   * before it is done waits for it on its bcrypt thread.
    */
   public BcryptPool(Vertx vertx, int threads, int queueCapacity, int cost) {
     checkedCost(cost);
@@ -51,9 +52,12 @@ public final class BcryptPool implements AutoCloseable {
         t.setPriority(Thread.MIN_PRIORITY);
         return t;
       }, new ThreadPoolExecutor.AbortPolicy());
-    // the first task of an empty pool gets a thread of its own: never refused by the queue bound
-    this.dummyHash = CompletableFuture.supplyAsync(() -> new String(BCrypt.withDefaults().hash(cost,
-      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8), executor);
+    this.dummyHash = new CompletableFuture<>();
+    Thread dummy = new Thread(() -> dummyHash.complete(new String(BCrypt.withDefaults().hash(cost,
+      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8)), "bcrypt-dummy-hash");
+    dummy.setDaemon(true);
+    dummy.setPriority(Thread.MIN_PRIORITY);
+    dummy.start();
   }
 
   private static int checkedCost(int cost) {
