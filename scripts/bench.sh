@@ -326,6 +326,13 @@ if wanted under-login; then
   sleep 1 # the login wrk saturates the bcrypt pool first
   run_wrk validate-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
   wait "$login_wrk" || die "the login wrk of the concurrent scenario failed"
+  # the same with validations at a fixed pace (16 connections, 5 ms between requests): the CPU
+  # is not saturated by the validating wrk, so its p99 shows whether bcrypt delays the event loops
+  run_wrk login-beside-paced 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
+  login_wrk=$!
+  sleep 1
+  BENCH_PACE_MS=5 run_wrk validate-paced-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
+  wait "$login_wrk" || die "the login wrk of the paced concurrent scenario failed"
 fi
 
 # ---- memory after the load, start times

@@ -14,6 +14,15 @@ function init(args)
   end)
 end
 
+-- BENCH_PACE_MS: each connection waits that long before each request (a fixed pace, so the
+-- latency measured is the service's, not that of a CPU saturated by wrk itself)
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "")
+if pace then
+  function delay()
+    return pace
+  end
+end
+
 function request()
   return next_request()
 end

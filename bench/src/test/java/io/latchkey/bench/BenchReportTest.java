@@ -27,7 +27,7 @@ class BenchReportTest {
   void ratiosAreToTheBaselineOfTheSameConnectionsAndToTheMeasuredBounds() {
     JsonObject bounds = new JsonObject().put("kind", "bounds").put("bcryptBoundPerSecond", 28.0).put("bcryptVerifyMedianMs", 70.0)
       .put("bcryptThreads", 2).put("bcryptCost", 10).put("rs256SignBoundPerSecond", 2000.0).put("rs256SignMedianMs", 1.0)
-      .put("signingThreads", 2);
+      .put("signingThreads", 2).put("bcryptLoopPerSecond", 23.8);
     JsonArray rows = BenchReport.rows(List.of(bounds,
       wrk("baseline", 16, 1_000_000, 0, 0, 0),
       wrk("baseline", 64, 800_000, 0, 0, 0),
@@ -44,6 +44,8 @@ class BenchReportTest {
     assertThat(row(rows, "login", 16).getBoolean("met")).isTrue();
     assertThat(row(rows, "refresh", 64).getDouble("ratio")).isEqualTo(0.5);
     assertThat(row(rows, "refresh", 64).getString("ratioTo")).isEqualTo("rs256-sign-bound");
+    assertThat(row(rows, "bcrypt-loop", 0).getDouble("ratio")).isEqualTo(0.85);
+    assertThat(row(rows, "bcrypt-loop", 0).getString("ratioTo")).isEqualTo("bcrypt-bound");
   }
 
   @Test
@@ -70,10 +72,16 @@ class BenchReportTest {
   void validationUnderLoginIsJudgedOnItsP99AndMemoryAndStartOnTheirLimits() {
     JsonArray rows = BenchReport.rows(List.of(
       wrk("validate-under-login", 16, 100_000, 0, 0, 0),
+      wrk("validate-paced-under-login", 16, 30_000, 0, 0, 0),
+      wrk("login-under-load", 16, 150, 0, 0, 0),
       new JsonObject().put("kind", "process").put("role", "auth").put("rssKb", 300L * 1024).put("readyMs", 2500L)));
 
     assertThat(row(rows, "validate-under-login", 16).getDouble("p99Ms")).isEqualTo(9.0);
     assertThat(row(rows, "validate-under-login", 16).getBoolean("met")).isTrue();
+    // informative rows: no ratio to the baseline, no verdict
+    assertThat(row(rows, "validate-paced-under-login", 16).getValue("ratio")).isNull();
+    assertThat(row(rows, "validate-paced-under-login", 16).getValue("met")).isNull();
+    assertThat(row(rows, "login-under-load", 16).getValue("met")).isNull();
     assertThat(row(rows, "rss-auth", 0).getBoolean("met")).isFalse();
     assertThat(row(rows, "rss-auth", 0).getDouble("rssMb")).isEqualTo(300.0);
     assertThat(row(rows, "ready-auth", 0).getBoolean("met")).isTrue();
