@@ -5,7 +5,7 @@
 # target/bench/results.json and target/bench/results.md. Stops everything it started on exit,
 # also on Ctrl-C. docs/BENCHMARKS.md says what each figure means.
 #
-#   ./scripts/bench.sh            the HTTP scenarios (about 5 minutes after the build)
+#   ./scripts/bench.sh            the HTTP scenarios (about 6 minutes after the build)
 #   ./scripts/bench.sh --jmh [JMH args]   the JMH microbenchmarks instead (bench module)
 #
 # Environment (all optional):
