@@ -22,7 +22,7 @@ function common.parse_args(args)
   scenario = args[1] or "unnamed"
   connections = tonumber(args[2] or "0")
   nthreads = tonumber(args[3] or "1")
-  data_file = args[4]
+  data_file = args[4] ~= "" and args[4] or nil
   out_file = args[5]
 end
 
@@ -88,9 +88,12 @@ function common.done(summary, latency, requests)
     total_non2xx, total_bad, e.connect, e.read, e.write, e.timeout, table.concat(parts, ",")))
 end
 
--- a request cycle over prebuilt requests (one per data line), for the static scenarios
+-- a request cycle over prebuilt requests: one per data line, or build(nil) alone without a data file
 function common.cycle(build)
   local reqs = {}
+  if not data_file then
+    reqs[1] = build(nil)
+  end
   for _, line in ipairs(common.my_lines()) do
     table.insert(reqs, build(line))
   end
@@ -99,6 +102,37 @@ function common.cycle(build)
   return function()
     i = i % #reqs + 1
     return reqs[i]
+  end
+end
+
+-- a body check: the 2xx body contains every one of the given texts
+function common.contains(...)
+  local texts = { ... }
+  return function(body)
+    for _, text in ipairs(texts) do
+      if not body:find(text, 1, true) then
+        return false
+      end
+    end
+    return true
+  end
+end
+
+-- defines wrk's hooks for a scenario of prebuilt requests (build: data line -> request), sent
+-- round robin; a 2xx answer counts as good when check(body) holds
+function common.static_scenario(build, check)
+  setup = common.setup
+  done = common.done
+  local next_request
+  function init(args)
+    common.parse_args(args)
+    next_request = common.cycle(build)
+  end
+  function request()
+    return next_request()
+  end
+  function response(status, headers, body)
+    common.count(status, body, check)
   end
 end
 

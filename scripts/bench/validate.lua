@@ -1,18 +1,12 @@
 -- POST /auth/validate-token over a pool of live access tokens (data file: one token a line);
 -- a 200 that does not say "valid":true counts as a bad body
 local common = require "common"
-setup = common.setup
-done = common.done
-local next_request
+local key = os.getenv("BENCH_API_KEY")
 
-function init(args)
-  common.parse_args(args)
-  local key = os.getenv("BENCH_API_KEY")
-  next_request = common.cycle(function(token)
-    return wrk.format("POST", "/auth/validate-token",
-      { ["Content-Type"] = "application/json", ["X-API-Key"] = key }, '{"token":"' .. token .. '"}')
-  end)
-end
+common.static_scenario(function(token)
+  return wrk.format("POST", "/auth/validate-token",
+    { ["Content-Type"] = "application/json", ["X-API-Key"] = key }, '{"token":"' .. token .. '"}')
+end, common.contains('"valid":true'))
 
 -- BENCH_PACE_MS: each connection waits that long before each request (a fixed pace, so the
 -- latency measured is the service's, not that of a CPU saturated by wrk itself)
@@ -21,12 +15,4 @@ if pace then
   function delay()
     return pace
   end
-end
-
-function request()
-  return next_request()
-end
-
-function response(status, headers, body)
-  common.count(status, body, function(b) return b:find('"valid":true', 1, true) ~= nil end)
 end

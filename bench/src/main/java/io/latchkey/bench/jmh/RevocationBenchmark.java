@@ -2,7 +2,6 @@ package io.latchkey.bench.jmh;
 
 import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.auth.token.Revocations;
-import io.latchkey.common.ApiKeys;
 import io.vertx.core.Vertx;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -53,8 +51,7 @@ public class RevocationBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     vertx = Vertx.vertx();
-    revocations = new Revocations(vertx, new ApiKeys(List.of(ApiKeys.DEVELOPMENT_KEY), List.of(), ApiKeys.DEVELOPMENT_KEY),
-      Duration.ofHours(1));
+    revocations = TokenFixture.noRevocations(vertx);
     List<String> revokedSessions = new ArrayList<>();
     List<String> flooredUsers = new ArrayList<>();
     for (int i = 0; i < revokedEntries; i++) {

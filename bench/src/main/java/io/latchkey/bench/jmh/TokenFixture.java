@@ -2,7 +2,10 @@ package io.latchkey.bench.jmh;
 
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.ApiKeys;
+import io.vertx.core.Vertx;
 
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -33,6 +36,12 @@ final class TokenFixture {
   }
 
   /** {@code count} live tokens of distinct users and sessions. */
+  /** Revocations with nothing revoked, as a fresh auth node has them. */
+  static Revocations noRevocations(Vertx vertx) {
+    return new Revocations(vertx, new ApiKeys(List.of(ApiKeys.DEVELOPMENT_KEY), List.of(), ApiKeys.DEVELOPMENT_KEY),
+      Duration.ofHours(1));
+  }
+
   String[] liveTokens(int count) {
     long notAfter = System.currentTimeMillis() / 1000 + 86_400;
     String[] out = new String[count];

@@ -4,7 +4,6 @@ import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.auth.token.VerifiedTokenMemory;
-import io.latchkey.common.ApiKeys;
 import io.vertx.core.Vertx;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,7 +20,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -58,8 +56,7 @@ public class TokenValidationBenchmark {
   public void setUp() {
     vertx = Vertx.vertx();
     fixture = new TokenFixture();
-    Revocations revocations = new Revocations(vertx, new ApiKeys(List.of(ApiKeys.DEVELOPMENT_KEY), List.of(), ApiKeys.DEVELOPMENT_KEY),
-      Duration.ofHours(1));
+    Revocations revocations = TokenFixture.noRevocations(vertx);
     remembering = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(100_000), revocations, Clock.systemUTC());
     verifyingEveryTime = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(0), revocations, Clock.systemUTC());
     tokens = fixture.liveTokens(tokenCount);
