@@ -1,6 +1,7 @@
 package io.latchkey.auth;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.auth.bus.ValidateTokenConsumer;
 import io.latchkey.auth.http.AccessGuard;
 import io.latchkey.auth.http.OpenApiDocument;
 import io.latchkey.auth.http.SessionRoutes;
@@ -15,13 +16,12 @@ import io.latchkey.auth.sync.SyncStateRepository;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenValidator;
-import io.latchkey.auth.token.ValidateTokenConsumer;
 import io.latchkey.auth.token.VerifiedTokenMemory;
 import io.latchkey.common.ApiKeys;
-import io.latchkey.common.Deployments;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.Database;
+import io.latchkey.common.Deployments;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.NodeState;
 import io.vertx.core.DeploymentOptions;

@@ -1,9 +1,9 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.bus.ValidateTokenConsumer;
 import io.latchkey.auth.http.SessionRoutes;
 import io.latchkey.auth.http.TokenRoutes;
 import io.latchkey.auth.login.LoginComponent;
-import io.latchkey.auth.token.ValidateTokenConsumer;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.HttpServers;
 import io.vertx.core.Future;

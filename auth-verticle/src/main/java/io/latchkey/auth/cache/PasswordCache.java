@@ -8,6 +8,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.login.LoginConfig;
 import io.latchkey.auth.sync.SyncStateRepository;
 import io.latchkey.common.bus.Credentials;

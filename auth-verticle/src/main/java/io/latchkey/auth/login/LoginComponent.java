@@ -1,15 +1,18 @@
 package io.latchkey.auth.login;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.auth.bus.SyncConsumer;
 import io.latchkey.auth.cache.CacheCipher;
 import io.latchkey.auth.cache.PasswordCache;
-import io.latchkey.auth.cache.PasswordCacheRoutes;
+import io.latchkey.auth.http.LoginRoutes;
+import io.latchkey.auth.http.PasswordCacheRoutes;
 import io.latchkey.auth.http.RequestGuard;
+import io.latchkey.auth.http.SyncRoutes;
+import io.latchkey.auth.http.TrustedProxies;
 import io.latchkey.auth.session.Sessions;
-import io.latchkey.auth.sync.SyncConsumer;
-import io.latchkey.auth.sync.SyncRoutes;
 import io.latchkey.auth.sync.SyncService;
 import io.latchkey.auth.sync.SyncStateRepository;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;

@@ -1,5 +1,6 @@
 package io.latchkey.auth.login;
 
+import io.latchkey.auth.http.TrustedProxies;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.Settings;
 

@@ -1,11 +1,10 @@
 package io.latchkey.auth.login;
 
-import io.latchkey.auth.cache.CachedCredentials;
 import io.latchkey.auth.cache.PasswordCache;
-import io.latchkey.auth.cache.PasswordCache.InstallResult;
 import io.latchkey.auth.login.LoginThrottle.Counter;
 import io.latchkey.auth.session.Sessions;
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;

@@ -1,6 +1,6 @@
 package io.latchkey.auth.session;
 
-import io.latchkey.auth.cache.VersionFloor;
+import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.sync.SyncStateRepository;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;

@@ -1,11 +1,11 @@
 package io.latchkey.auth.sync;
 
 import io.latchkey.auth.cache.CachedCredentials;
-import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.cache.PasswordCache.InstallResult;
-import io.latchkey.auth.cache.VersionFloor;
-import io.latchkey.auth.login.UserDirectory;
+import io.latchkey.auth.cache.PasswordCache;
+import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.session.Sessions;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import org.slf4j.Logger;

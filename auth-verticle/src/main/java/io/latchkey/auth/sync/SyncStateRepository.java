@@ -1,6 +1,6 @@
 package io.latchkey.auth.sync;
 
-import io.latchkey.auth.cache.VersionFloor;
+import io.latchkey.auth.floor.VersionFloor;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

@@ -463,7 +463,7 @@ class LoginFlowTest {
     for (int i = 0; i < 25; i++) {
       Credentials v1 = cluster.users.add("race" + i, "password race");
       Future<io.latchkey.auth.cache.PasswordCache.InstallResult> fill = filling.install(v1);
-      Future<Boolean> sync = syncing.announce(v1.userId(), io.latchkey.auth.cache.VersionFloor.password(2));
+      Future<Boolean> sync = syncing.announce(v1.userId(), io.latchkey.auth.floor.VersionFloor.password(2));
       await(Future.join(fill, sync));
 
       assertThat(fill.succeeded() && sync.succeeded()).isTrue();

@@ -1,11 +1,11 @@
-package io.latchkey.auth.sync;
+package io.latchkey.auth.http;
 
-import io.latchkey.auth.http.RequestGuard;
-import io.latchkey.auth.login.RequestFields;
+import io.latchkey.auth.sync.SyncCommand;
+import io.latchkey.auth.sync.SyncService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.RequestFields;
 import io.latchkey.common.RequestIds;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -53,14 +53,5 @@ public final class SyncRoutes {
       })
       .onSuccess(v -> ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end())
       .onFailure(ctx::fail);
-  }
-
-  /** Runs a parse step inside a future so that its ApiException fails the future instead of escaping. */
-  static <T> Future<T> attempt(java.util.concurrent.Callable<T> step) {
-    try {
-      return Future.succeededFuture(step.call());
-    } catch (Exception e) {
-      return Future.failedFuture(e);
-    }
   }
 }

@@ -1,10 +1,13 @@
-package io.latchkey.auth.sync;
+package io.latchkey.auth.bus;
 
-import io.latchkey.auth.login.RequestFields;
+import io.latchkey.auth.sync.SyncCommand;
+import io.latchkey.auth.sync.SyncService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
+import io.latchkey.common.Futures;
+import io.latchkey.common.RequestFields;
 import io.latchkey.common.bus.UserNotice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,7 +34,7 @@ public final class SyncConsumer {
 
   public Future<Void> start() {
     consumer = vertx.eventBus().consumer(BusAddresses.AUTH_SYNC, BusReplies.guarded(keys, (body, requestId) ->
-      SyncRoutes.attempt(() -> parse(body))
+      Futures.attempt(() -> parse(body))
         .compose(command -> sync.apply(command, requestId))
         .map(v -> new JsonObject().put("applied", true))));
     return consumer.completion();

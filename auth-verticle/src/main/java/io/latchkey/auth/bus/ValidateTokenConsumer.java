@@ -1,5 +1,6 @@
-package io.latchkey.auth.token;
+package io.latchkey.auth.bus;
 
+import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;

@@ -1,10 +1,10 @@
-package io.latchkey.auth.cache;
+package io.latchkey.auth.http;
 
-import io.latchkey.auth.http.RequestGuard;
-import io.latchkey.auth.login.RequestFields;
+import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.sync.SyncService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.RequestFields;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,5 @@
-package io.latchkey.auth.login;
+package io.latchkey.common;
 
-import io.latchkey.common.ApiException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 

@@ -1,4 +1,4 @@
-package io.latchkey.auth.cache;
+package io.latchkey.auth.floor;
 
 import io.latchkey.common.bus.Credentials;
 
@@ -43,11 +43,11 @@ public record VersionFloor(long passwordVersion, Instant updatedAt) {
   }
 
   /** Plain string form for the Hazelcast map (built-in serialization, comparable for CAS). */
-  String encode() {
+  public String encode() {
     return passwordVersion + "|" + ChronoUnit.MICROS.between(Instant.EPOCH, updatedAt);
   }
 
-  static VersionFloor decode(String text) {
+  public static VersionFloor decode(String text) {
     if (text == null) {
       return NONE;
     }

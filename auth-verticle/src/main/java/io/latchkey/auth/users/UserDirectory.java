@@ -1,4 +1,4 @@
-package io.latchkey.auth.login;
+package io.latchkey.auth.users;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BusAddresses;

@@ -1,4 +1,4 @@
-package io.latchkey.auth.login;
+package io.latchkey.auth.http;
 
 import io.netty.util.NetUtil;
 import io.vertx.core.net.SocketAddress;

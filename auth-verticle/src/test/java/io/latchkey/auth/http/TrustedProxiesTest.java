@@ -1,4 +1,4 @@
-package io.latchkey.auth.login;
+package io.latchkey.auth.http;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
-package io.latchkey.auth.login;
+package io.latchkey.auth.http;
 
+import io.latchkey.auth.login.LoginService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.RequestIds;
