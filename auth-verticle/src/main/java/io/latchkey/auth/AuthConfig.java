@@ -1,10 +1,14 @@
 package io.latchkey.auth;
 
-import io.latchkey.auth.login.LoginConfig;
+import io.latchkey.auth.cache.CacheSettings;
+import io.latchkey.auth.http.TrustedProxies;
+import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,8 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 
@@ -39,19 +41,28 @@ import java.util.List;
  *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>
  *   <li>sessionCleanupIntervalSeconds / SESSION_CLEANUP_INTERVAL_SECONDS (300; 0 = off),
  *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
- *   <li>profile / LATCHKEY_PROFILE: {@code production} makes missing keys and secrets fatal</li>
- *   <li>the login side's settings: {@link LoginConfig}</li>
+ *   <li>trustedProxies / TRUSTED_PROXIES (none): comma-separated IPs / CIDRs whose X-Forwarded-For gives the
+ *       client IP ({@link TrustedProxies})</li>
+ *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
+ *       {@link CacheSettings}</li>
  * </ul>
+ *
+ * <p>The profile ({@code LATCHKEY_PROFILE}) is decided by the launcher and handed in: in
+ * production, missing keys and secrets are fatal instead of derived.
  */
 public record AuthConfig(String httpHost, int httpPort, DbConfig database, TokenSettings tokens, JwtKeys jwtKeys,
                          byte[] refreshTokenSecret, int verifiedTokenMemorySize, long userServiceTimeoutMs,
-                         Duration sessionCleanupInterval, int sessionCleanupBatchSize, boolean production,
-                         LoginConfig login) {
+                         Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
+                         BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
-  public static AuthConfig from(Settings s) {
-    boolean production = "production".equalsIgnoreCase(s.string("profile", "LATCHKEY_PROFILE", "development"));
+  public AuthConfig {
+    trustedProxies = List.copyOf(trustedProxies);
+  }
+
+  public static AuthConfig from(Settings s, Profile profile) {
+    boolean production = profile.production();
     TokenSettings tokens = new TokenSettings(
       s.string("jwtIssuer", "JWT_ISSUER", "latchkey-auth"),
       s.string("jwtAudience", "JWT_AUDIENCE", "latchkey"),
@@ -70,8 +81,21 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       s.longValue("userServiceTimeoutMs", "USER_SERVICE_TIMEOUT_MS", 1500, 50, 60_000),
       Duration.ofSeconds(s.longValue("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", 300, 0, 86_400)),
       s.integer("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
-      production,
-      LoginConfig.from(s));
+      profile,
+      BcryptSettings.from(s),
+      ThrottleSettings.from(s),
+      CacheSettings.from(s, profile),
+      trustedProxies(s));
+  }
+
+  private static List<String> trustedProxies(Settings s) {
+    List<String> proxies = ApiKeys.split(s.string("trustedProxies", "TRUSTED_PROXIES", ""));
+    try {
+      TrustedProxies.parse(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid setting TRUSTED_PROXIES: " + e.getMessage());
+    }
+    return proxies;
   }
 
   private static JwtKeys jwtKeys(Settings s, boolean production) {
@@ -104,13 +128,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
         throw new IllegalStateException("the production profile needs REFRESH_TOKEN_SECRET (at least 32 random bytes)");
       }
       // local runs: every node of a local cluster derives the same secret from the shared internal key
-      List<String> keys = ApiKeys.split(s.env().get("API_KEYS"));
-      String seed = keys.isEmpty() ? ApiKeys.DEVELOPMENT_KEY : keys.get(0);
-      try {
-        return MessageDigest.getInstance("SHA-256").digest(("latchkey refresh development secret|" + seed).getBytes(StandardCharsets.UTF_8));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+      return ApiKeys.developmentSecret(s.env(), "latchkey refresh development secret");
     }
     byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
     if (bytes.length < 32) {
@@ -127,19 +145,20 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   /** A copy with other token settings (tests shorten lifetimes or the grace). */
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, production, login);
+      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies);
   }
 
-  /** A copy with other login settings (tests lower throttling limits). */
-  public AuthConfig withLogin(LoginConfig other) {
+  /** A copy with other throttling limits (tests lower them). */
+  public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, production, other);
+      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies);
   }
 
   @Override
   public String toString() {
     return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
-      + ", production=" + production + ", login=" + login + "]";
+      + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
+      + ", trustedProxies=" + trustedProxies + "]";
   }
 }

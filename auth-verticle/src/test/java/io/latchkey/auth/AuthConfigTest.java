@@ -1,6 +1,7 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.token.JwtKeys;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,8 @@ class AuthConfigTest {
   Path dir;
 
   static AuthConfig config(Map<String, String> env) {
-    return AuthConfig.from(new Settings(new JsonObject(), env));
+    // the launcher decides the profile from LATCHKEY_PROFILE and hands it in
+    return AuthConfig.from(new Settings(new JsonObject(), env), Profile.parse(env.get("LATCHKEY_PROFILE")));
   }
 
   Map<String, String> production() {
@@ -41,7 +43,7 @@ class AuthConfigTest {
     assertThat(c.tokens().refreshTokenTtl().toDays()).isEqualTo(30);
     assertThat(c.tokens().sessionMaxLifetime().toDays()).isEqualTo(90);
     assertThat(c.tokens().refreshGrace().toSeconds()).isEqualTo(10);
-    assertThat(c.production()).isFalse();
+    assertThat(c.profile()).isEqualTo(Profile.DEVELOPMENT);
     assertThat(Files.exists(dir.resolve(JwtKeys.PRIVATE_FILE))).as("development keys generated").isTrue();
     assertThat(c.refreshTokenSecret()).hasSize(32);
   }
@@ -78,6 +80,6 @@ class AuthConfigTest {
     env.put("REFRESH_TOKEN_SECRET", "too-short");
     assertThatThrownBy(() -> config(env)).hasMessageContaining("REFRESH_TOKEN_SECRET");
     env.put("REFRESH_TOKEN_SECRET", "x".repeat(40));
-    assertThat(config(env).production()).isTrue();
+    assertThat(config(env).profile()).isEqualTo(Profile.PRODUCTION);
   }
 }

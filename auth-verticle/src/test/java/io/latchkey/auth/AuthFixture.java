@@ -4,6 +4,7 @@ import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
@@ -94,13 +95,13 @@ public final class AuthFixture implements AutoCloseable {
   }
 
   public AuthConfig config() {
-    return AuthConfig.from(new Settings(new JsonObject(), env));
+    return AuthConfig.from(new Settings(new JsonObject(), env), Profile.DEVELOPMENT);
   }
 
   /** Deploys (or redeploys) the module on node {@code i}. */
   public AuthModule deploy(int i) {
     Vertx vertx = nodes.get(i);
-    AuthModule module = await(AuthModule.deploy(vertx, config(), keys, new NodeState("node-" + i + "-" + UUID.randomUUID()), 2), 60);
+    AuthModule module = await(AuthModule.deploy(vertx, TestNodes.hazelcast(vertx), config(), keys, new NodeState("node-" + i + "-" + UUID.randomUUID()), 2), 60);
     WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(module.httpPort()));
     if (i < modules.size()) {
       modules.set(i, module);

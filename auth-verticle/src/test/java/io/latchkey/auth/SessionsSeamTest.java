@@ -1,5 +1,6 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.buffer.Buffer;
@@ -151,12 +152,15 @@ class SessionsSeamTest {
     await(auth.module(0).sessions().revokeAllOfUser(UUID.randomUUID().toString(), "nobody", "noop"));
     assertThat(auth.bearer(0, io.vertx.core.http.HttpMethod.POST, "/auth/logout", revokedJustNow.accessToken()).statusCode()).isEqualTo(204);
 
+    AuthConfig config = auth.config();
+    SessionCleanup cleanup = new SessionCleanup(auth.nodes.get(0), auth.sql(), config.tokens().accessTokenTtl(),
+      config.tokens().refreshTokenTtl(), config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
     // another node holding the lock: this one skips
     int whileLocked = await(auth.sql().withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
-      .execute(Tuple.of(0x6c6b2d73657373L)).compose(v -> auth.module(0).parts().cleanup().runOnce())));
+      .execute(Tuple.of(0x6c6b2d73657373L)).compose(v -> cleanup.runOnce())));
     assertThat(whileLocked).isEqualTo(-1);
 
-    int deleted = await(auth.module(0).parts().cleanup().runOnce());
+    int deleted = await(cleanup.runOnce());
 
     assertThat(deleted).isGreaterThanOrEqualTo(2);
     List<String> left = auth.query("SELECT id::text AS id FROM auth.sessions WHERE user_id = $1::uuid",

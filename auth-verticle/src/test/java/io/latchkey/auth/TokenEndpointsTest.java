@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.token.AccessClaims;
+import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.bus.Credentials;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -188,7 +190,8 @@ class TokenEndpointsTest {
   @Test
   void anExpiredTokenIsExpiredEverywhere() {
     long past = Instant.now().getEpochSecond() - 10;
-    String expired = auth.module(0).parts().accessTokens().sign(new AccessClaims("latchkey-auth", "latchkey", bob.userId(),
+    AuthConfig config = auth.config();
+    String expired = new AccessTokens(config.jwtKeys(), config.tokens(), Clock.systemUTC()).sign(new AccessClaims("latchkey-auth", "latchkey", bob.userId(),
       UUID.randomUUID().toString(), UUID.randomUUID().toString(), past - 900, past, List.of("user"), "bob", 0));
     assertThat(validate(expired, AuthFixture.FULL_KEY).bodyAsJsonObject())
       .isEqualTo(new JsonObject().put("valid", false).put("reason", "expired"));

@@ -38,9 +38,10 @@ public final class ApiKeys {
 
   /**
    * Reads API_KEYS, API_KEYS_VALIDATE and API_KEY from the given environment. Without API_KEYS
-   * the development key is used, unless {@code production} is set, in which case this throws.
+   * the development key is used, except in the production profile, where this throws.
    */
-  public static ApiKeys fromEnvironment(Map<String, String> env, boolean production) {
+  public static ApiKeys fromEnvironment(Map<String, String> env, Profile profile) {
+    boolean production = profile.production();
     List<String> full = split(env.get("API_KEYS"));
     if (full.isEmpty()) {
       if (production) {
@@ -52,6 +53,21 @@ public final class ApiKeys {
       throw new IllegalStateException("the production profile refuses the development API key");
     }
     return new ApiKeys(full, split(env.get("API_KEYS_VALIDATE")), env.get("API_KEY"));
+  }
+
+  /**
+   * Outside production, a secret that is not configured is derived from the first internal key
+   * ({@code API_KEYS}, else the development key), so that every node of a local cluster agrees
+   * without extra set-up: SHA-256 of {@code purpose|key}, a different secret for each purpose.
+   */
+  public static byte[] developmentSecret(Map<String, String> env, String purpose) {
+    List<String> keys = split(env.get("API_KEYS"));
+    String seed = keys.isEmpty() ? DEVELOPMENT_KEY : keys.get(0);
+    try {
+      return MessageDigest.getInstance("SHA-256").digest((purpose + "|" + seed).getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static List<String> split(String value) {

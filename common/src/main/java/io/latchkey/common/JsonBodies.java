@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Reading request bodies the way API.md says: JSON objects only, no unknown fields. */
+/** Reading request bodies: JSON objects only, no unknown fields, typed fields with problem+json errors. */
 public final class JsonBodies {
 
   private JsonBodies() {
@@ -69,5 +69,45 @@ public final class JsonBodies {
       throw ApiException.malformed("The field '" + field + "' must be a string.");
     }
     return s;
+  }
+
+  /** A required user id: 400 validation_failed when absent or not a UUID, malformed when not a string; canonical form. */
+  public static String requiredUserId(JsonObject body, String field) {
+    String value = string(body, field);
+    if (value == null) {
+      throw ApiException.validation(field, "Required.");
+    }
+    if (!Uuids.isUuid(value)) {
+      throw ApiException.validation(field, "Must be a UUID.");
+    }
+    return Uuids.canonical(value);
+  }
+
+  /** An optional id (absent or null: null); 400 validation_failed when not a UUID; canonical form. */
+  public static String optionalUuid(JsonObject body, String field, String message) {
+    String value = string(body, field);
+    if (value == null) {
+      return null;
+    }
+    if (!Uuids.isUuid(value)) {
+      throw ApiException.validation(field, message);
+    }
+    return Uuids.canonical(value);
+  }
+
+  /** A required whole number from {@code min}; a JSON type other than a number is 400 malformed_request. */
+  public static long requiredLong(JsonObject body, String field, long min) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      throw ApiException.validation(field, "Required.");
+    }
+    if (!(value instanceof Number n)) {
+      throw ApiException.malformed("The field '" + field + "' must be a number.");
+    }
+    double d = n.doubleValue();
+    if (d != Math.rint(d) || d < min || d > Long.MAX_VALUE / 2.0) {
+      throw ApiException.validation(field, "Must be a whole number from " + min + ".");
+    }
+    return n.longValue();
   }
 }

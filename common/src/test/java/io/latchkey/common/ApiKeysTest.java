@@ -34,14 +34,14 @@ class ApiKeysTest {
 
   @Test
   void theEnvironmentGivesRotationListsAndTheDevelopmentKeyOnlyOutsideProduction() {
-    ApiKeys fromEnv = ApiKeys.fromEnvironment(Map.of("API_KEYS", " k1 , k2,,", "API_KEYS_VALIDATE", "v1"), true);
+    ApiKeys fromEnv = ApiKeys.fromEnvironment(Map.of("API_KEYS", " k1 , k2,,", "API_KEYS_VALIDATE", "v1"), Profile.PRODUCTION);
     assertThat(fromEnv.isFull("k1")).isTrue();
     assertThat(fromEnv.isFull("k2")).isTrue();
     assertThat(fromEnv.canValidate("v1")).isTrue();
 
-    assertThat(ApiKeys.fromEnvironment(Map.of(), false).usesDevelopmentKey()).isTrue();
-    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of(), true)).hasMessageContaining("API_KEYS");
-    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of("API_KEYS", ApiKeys.DEVELOPMENT_KEY), true))
+    assertThat(ApiKeys.fromEnvironment(Map.of(), Profile.DEVELOPMENT).usesDevelopmentKey()).isTrue();
+    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of(), Profile.PRODUCTION)).hasMessageContaining("API_KEYS");
+    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of("API_KEYS", ApiKeys.DEVELOPMENT_KEY), Profile.PRODUCTION))
       .hasMessageContaining("development");
   }
 

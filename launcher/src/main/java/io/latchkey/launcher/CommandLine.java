@@ -1,9 +1,10 @@
 package io.latchkey.launcher;
 
+import io.latchkey.common.Profile;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -94,23 +95,19 @@ public final class CommandLine {
       Role.parse(role, roleSource),
       instances == null ? Math.max(1, cores) : integer(instancesSource, instances, 1, MAX_INSTANCES),
       Path.of(present(env, "LATCHKEY_CONF_DIR") ? env.get("LATCHKEY_CONF_DIR").trim() : "conf"),
-      production(env),
+      profile(env),
       present(env, "LATCHKEY_DRAIN_SECONDS") ? integer("LATCHKEY_DRAIN_SECONDS", env.get("LATCHKEY_DRAIN_SECONDS"), 0, 300) : 2,
       present(env, "LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS")
         ? integer("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", env.get("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS"), 1, 600) : 30);
   }
 
   /** LATCHKEY_PROFILE: {@code development} (default) or {@code production}; a typo is refused, not taken as development. */
-  static boolean production(Map<String, String> env) {
-    if (!present(env, "LATCHKEY_PROFILE")) {
-      return false;
+  static Profile profile(Map<String, String> env) {
+    try {
+      return Profile.parse(env.get("LATCHKEY_PROFILE"));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
-    return switch (env.get("LATCHKEY_PROFILE").trim().toLowerCase(Locale.ROOT)) {
-      case "production" -> true;
-      case "development" -> false;
-      default -> throw new UsageException("invalid LATCHKEY_PROFILE=" + env.get("LATCHKEY_PROFILE")
-        + " (expected development or production)");
-    };
   }
 
   private static int integer(String source, String raw, int min, int max) {

@@ -185,7 +185,8 @@ public final class LatchkeyNode {
     Preparation preparation = preparations.get(index);
     ServicePlan plan = preparation.plan;
     return preparation.prepared(vertx, joinedAt)
-      .compose(deployer -> deployer.deploy(vertx, config.keys(), state, config.options().instances()))
+      .compose(deployer -> deployer.deploy(vertx, clusterManager.getHazelcastInstance(), config.keys(), state,
+        config.options().instances()))
       .recover(e -> Future.failedFuture(new StartupException(plan, e)))
       .compose(deployed -> {
         running.add(new ServicePlan.RunningService(plan, deployed.httpPort(), deployed.undeploy()));

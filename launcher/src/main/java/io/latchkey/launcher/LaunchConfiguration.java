@@ -4,6 +4,7 @@ import io.latchkey.auth.AuthConfig;
 import io.latchkey.auth.AuthModule;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.ClusterSettings;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
@@ -23,7 +24,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
                                   List<ServicePlan> services) {
 
   public static LaunchConfiguration load(RunOptions options, Map<String, String> env) {
-    ApiKeys keys = ApiKeys.fromEnvironment(env, options.production());
+    ApiKeys keys = ApiKeys.fromEnvironment(env, options.profile());
     ClusterSettings cluster = ClusterSettings.fromEnvironment(env);
     EventBusTls eventBusTls = EventBusTls.fromEnvironment(env);
     List<ServicePlan> services = new ArrayList<>();
@@ -31,7 +32,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
       services.add(userService(Settings.load(options.confDir(), "user", env)));
     }
     if (options.role().runsAuth()) {
-      services.add(authService(Settings.load(options.confDir(), "auth", env)));
+      services.add(authService(Settings.load(options.confDir(), "auth", env), options.profile()));
     }
     if (services.size() == 2 && services.get(0).configuredPort() == services.get(1).configuredPort()
       && services.get(0).configuredPort() != 0) {
@@ -45,16 +46,16 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
     UserConfig config = UserConfig.from(settings);
     return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), () -> {
       UserModule.Prepared prepared = UserModule.prepare(config);
-      return (vertx, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances, prepared)
+      return (vertx, hazelcast, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances, prepared)
         .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
     });
   }
 
-  static ServicePlan authService(Settings settings) {
-    AuthConfig config = AuthConfig.from(settings);
+  static ServicePlan authService(Settings settings, Profile profile) {
+    AuthConfig config = AuthConfig.from(settings, profile);
     return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(), () -> {
       AuthModule.Prepared prepared = AuthModule.prepare(config);
-      return (vertx, keys, state, instances) -> AuthModule.deploy(vertx, config, keys, state, instances, prepared)
+      return (vertx, hazelcast, keys, state, instances) -> AuthModule.deploy(vertx, hazelcast, config, keys, state, instances, prepared)
         .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
     });
   }

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,7 @@ public final class Main {
       log.warn("using the development API key (see README); set API_KEYS for anything but a local run");
     }
     log.info("starting {} (role {}, {} instance(s) per service, profile {}, conf {})", config.serviceNames(),
-      options.role().wire(), options.instances(), options.production() ? "production" : "development",
+      options.role().wire(), options.instances(), options.profile().name().toLowerCase(Locale.ROOT),
       options.confDir().toAbsolutePath());
 
     LatchkeyNode node = new LatchkeyNode(config);

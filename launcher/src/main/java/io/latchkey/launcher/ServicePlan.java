@@ -1,5 +1,6 @@
 package io.latchkey.launcher;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.NodeState;
@@ -26,7 +27,7 @@ public record ServicePlan(String name, DbConfig database, String httpHost, int c
 
   @FunctionalInterface
   public interface Deployer {
-    Future<Deployed> deploy(Vertx vertx, ApiKeys keys, NodeState state, int instances);
+    Future<Deployed> deploy(Vertx vertx, HazelcastInstance hazelcast, ApiKeys keys, NodeState state, int instances);
   }
 
   /** What a deployed module gives back: the port it listens on and how to undeploy it. */

@@ -12,6 +12,7 @@ import io.latchkey.common.DbConfig;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
@@ -156,9 +157,9 @@ final class BothServices implements AutoCloseable {
     if (authModules[i] != null) {
       throw new IllegalStateException("the auth service is already deployed on auth node " + i);
     }
-    AuthConfig config = AuthConfig.from(new Settings(new JsonObject(), env));
+    AuthConfig config = AuthConfig.from(new Settings(new JsonObject(), env), Profile.DEVELOPMENT);
     NodeState state = new NodeState("e2e-auth-" + i + "-" + UUID.randomUUID());
-    authModules[i] = await(AuthModule.deploy(authNodes.get(i), config, KEYS, state, 1), 60);
+    authModules[i] = await(AuthModule.deploy(authNodes.get(i), TestNodes.hazelcast(authNodes.get(i)), config, KEYS, state, 1), 60);
     // the user service must see this node's consumers before a test relies on them
     awaitVisible(userNode, authNodes.get(i), state);
     awaitReachable(userNode, BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", "not-a-token"),

@@ -2,6 +2,7 @@ package io.latchkey.launcher;
 
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.ClusterSettings;
+import io.latchkey.common.Profile;
 import io.latchkey.common.testing.Await;
 import io.latchkey.common.testing.TestNodes;
 import io.vertx.core.Future;
@@ -46,8 +47,8 @@ class PreparationBesideTheJoinTest {
     int port = TestNodes.freePort();
     ClusterSettings cluster = new ClusterSettings("test-" + UUID.randomUUID(), List.of("127.0.0.1:" + port), port,
       "127.0.0.1", 1, 5);
-    RunOptions options = new RunOptions(Role.USER, 1, Path.of("conf"), false, 0, 5);
-    return new LatchkeyNode(new LaunchConfiguration(options, ApiKeys.fromEnvironment(Map.of(), false), cluster, null,
+    RunOptions options = new RunOptions(Role.USER, 1, Path.of("conf"), Profile.DEVELOPMENT, 0, 5);
+    return new LatchkeyNode(new LaunchConfiguration(options, ApiKeys.fromEnvironment(Map.of(), Profile.DEVELOPMENT), cluster, null,
       List.of(plan)));
   }
 
@@ -64,7 +65,7 @@ class PreparationBesideTheJoinTest {
       if (!clusterSeen.await(BOUND_MS, TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException("the cluster was not joined while prepare blocked");
       }
-      return (vertx, keys, state, instances) -> {
+      return (vertx, hazelcast, keys, state, instances) -> {
         deployedOn.set(vertx);
         return Future.succeededFuture(new ServicePlan.Deployed(4242, Future::succeededFuture));
       };

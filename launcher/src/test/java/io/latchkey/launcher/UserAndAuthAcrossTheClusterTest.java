@@ -5,6 +5,7 @@ import io.latchkey.common.Database;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
@@ -41,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UserAndAuthAcrossTheClusterTest {
 
-  private static final ApiKeys KEYS = ApiKeys.fromEnvironment(Map.of(), false);
+  private static final ApiKeys KEYS = ApiKeys.fromEnvironment(Map.of(), Profile.DEVELOPMENT);
   private static final String PASSWORD = "a long passphrase 42";
   private static final String NEW_PASSWORD = "another long passphrase 43";
 
@@ -66,7 +67,7 @@ class UserAndAuthAcrossTheClusterTest {
       "JWT_KEYS_DIR", keysDir.toString());
     Settings settings = new Settings(new JsonObject(), env);
     ServicePlan userPlan = LaunchConfiguration.userService(settings);
-    ServicePlan authPlan = LaunchConfiguration.authService(settings);
+    ServicePlan authPlan = LaunchConfiguration.authService(settings, Profile.DEVELOPMENT);
 
     TestNodes cluster = new TestNodes();
     userNode = await(cluster.start());
@@ -79,7 +80,7 @@ class UserAndAuthAcrossTheClusterTest {
 
   private static int deploy(Vertx node, ServicePlan plan) throws Exception {
     NodeState state = new NodeState(UUID.randomUUID().toString());
-    ServicePlan.Deployed service = await(plan.preparer().prepare().deploy(node, KEYS, state, 1));
+    ServicePlan.Deployed service = await(plan.preparer().prepare().deploy(node, TestNodes.hazelcast(node), KEYS, state, 1));
     deployed.add(service);
     await(HealthRoutes.proveBusRoundTrip(node, state, 15_000));
     return service.httpPort();

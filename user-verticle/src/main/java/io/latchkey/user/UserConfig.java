@@ -1,5 +1,6 @@
 package io.latchkey.user;
 
+import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.Settings;
 
@@ -10,9 +11,7 @@ import io.latchkey.common.Settings;
  * @param httpHost          USER_HTTP_HOST / httpHost: the address the HTTP server binds
  * @param httpPort          USER_HTTP_PORT / httpPort: the HTTP port (0 = any free port, for tests)
  * @param database          DATABASE_URL and friends, see {@link DbConfig#from}
- * @param bcryptCost        BCRYPT_COST / bcryptCost: bcrypt work factor for new hashes
- * @param bcryptThreads     BCRYPT_THREADS / bcryptThreads: threads hashing and verifying passwords
- * @param bcryptQueue       BCRYPT_QUEUE / bcryptQueue: password operations that may wait; beyond it 503 overloaded
+ * @param bcrypt            BCRYPT_COST, BCRYPT_THREADS, BCRYPT_QUEUE: see {@link BcryptSettings}
  * @param noticeWaitMs      NOTICE_WAIT_MS / noticeWaitMs: how long a change waits for the auth service's acknowledgement
  * @param busTimeoutMs      BUS_TIMEOUT_MS / busTimeoutMs: timeout of one event-bus request to the auth service
  * @param relaySweepMs      RELAY_SWEEP_MS / relaySweepMs: how often the outbox relay looks for undelivered notices
@@ -20,19 +19,15 @@ import io.latchkey.common.Settings;
  * @param relayBackoffMaxMs RELAY_BACKOFF_MAX_MS / relayBackoffMaxMs: longest retry delay (the delay doubles per failure)
  * @param relayBatchUsers   RELAY_BATCH_USERS / relayBatchUsers: users whose backlog one sweep handles at most
  */
-public record UserConfig(String httpHost, int httpPort, DbConfig database, int bcryptCost, int bcryptThreads,
-                         int bcryptQueue, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
+public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers) {
 
   public static UserConfig from(Settings s) {
-    int cores = Runtime.getRuntime().availableProcessors();
     UserConfig config = new UserConfig(
       s.string("httpHost", "USER_HTTP_HOST", "0.0.0.0"),
       s.integer("httpPort", "USER_HTTP_PORT", 8081, 0, 65535),
       DbConfig.from(s),
-      s.integer("bcryptCost", "BCRYPT_COST", 12, 4, 31),
-      s.integer("bcryptThreads", "BCRYPT_THREADS", cores, 1, 256),
-      s.integer("bcryptQueue", "BCRYPT_QUEUE", 64, 1, 100_000),
+      BcryptSettings.from(s),
       s.longValue("noticeWaitMs", "NOTICE_WAIT_MS", 2000, 0, 60_000),
       s.longValue("busTimeoutMs", "BUS_TIMEOUT_MS", 2000, 100, 60_000),
       s.longValue("relaySweepMs", "RELAY_SWEEP_MS", 1000, 50, 600_000),
@@ -48,7 +43,7 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, int b
 
   /** The same configuration on another database and port (tests). */
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
-    return new UserConfig(httpHost, otherPort, otherDatabase, bcryptCost, bcryptThreads, bcryptQueue, noticeWaitMs,
+    return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers);
   }
 }

@@ -1,13 +1,14 @@
 package io.latchkey.user;
 
 import io.latchkey.common.ApiKeys;
-import io.latchkey.common.Deployments;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.Database;
+import io.latchkey.common.Deployments;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.Resources;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
@@ -29,9 +30,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -75,7 +73,7 @@ public final class UserModule {
   /** Blocking: migrates schema {@code users}, reads the resources. Never on an event loop. */
   public static Prepared prepare(UserConfig config) {
     Database.migrateNow(config.database(), SCHEMA);
-    return new Prepared(CommonPasswords.load(), readResource(OPENAPI_RESOURCE));
+    return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE));
   }
 
   /** Prepares on a worker thread, then deploys. */
@@ -90,7 +88,7 @@ public final class UserModule {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
     }
-    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost());
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost());
     Pool pool = Database.pool(vertx, config.database());
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
@@ -113,7 +111,7 @@ public final class UserModule {
       .map(id -> actualPort.get())
       .map(port -> {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {})",
-          config.httpHost(), port, instances, config.bcryptCost(), bcrypt.threads(), prepared.common().size(),
+          config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()));
         return new UserModule(vertx, pool, bcrypt, deployed, port);
       });
@@ -133,16 +131,5 @@ public final class UserModule {
   /** The port the HTTP server listens on (the real one when the configuration said 0). */
   public int httpPort() {
     return httpPort;
-  }
-
-  static Buffer readResource(String name) {
-    try (InputStream in = UserModule.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the classpath");
-      }
-      return Buffer.buffer(in.readAllBytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

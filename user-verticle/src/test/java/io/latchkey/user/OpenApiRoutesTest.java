@@ -3,6 +3,7 @@ package io.latchkey.user;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.Resources;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.http.UserApi;
 import io.vertx.core.Future;
@@ -31,7 +32,7 @@ class OpenApiRoutesTest {
 
   @Test
   void routerRoutesAndDocumentedOperationsAreTheSame(Vertx vertx) {
-    Buffer document = UserModule.readResource(UserModule.OPENAPI_RESOURCE);
+    Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
     Router router = new UserApi(null, new Authorizer(new ApiKeys(List.of("k"), List.of(), "k"), (t, r) -> Future.failedFuture("unused")),
       new HealthRoutes(vertx, new NodeState("n"), null), document).router(vertx);
 
@@ -59,7 +60,7 @@ class OpenApiRoutesTest {
 
   @Test
   void everyOperationHasAnIdAndResponses() {
-    JsonObject openApi = new JsonObject(UserModule.readResource(UserModule.OPENAPI_RESOURCE));
+    JsonObject openApi = new JsonObject(Resources.read(UserModule.OPENAPI_RESOURCE));
     openApi.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).fieldNames().stream()
       .filter(OPERATIONS::contains)
       .forEach(op -> {
@@ -71,7 +72,7 @@ class OpenApiRoutesTest {
 
   @Test
   void theDocumentIsServedAtOpenapiJson(Vertx vertx) {
-    Buffer document = UserModule.readResource(UserModule.OPENAPI_RESOURCE);
+    Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
     Router router = new UserApi(null, null, new HealthRoutes(vertx, new NodeState("n"), null), document).router(vertx);
     var server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     var client = io.vertx.ext.web.client.WebClient.create(vertx);

@@ -7,7 +7,7 @@ import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
 import io.latchkey.common.Futures;
-import io.latchkey.common.RequestFields;
+import io.latchkey.common.Uuids;
 import io.latchkey.common.bus.UserNotice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -51,18 +51,18 @@ public final class SyncConsumer {
     } catch (RuntimeException e) {
       throw ApiException.malformed("Not a user notice: " + e.getMessage());
     }
-    if (!RequestFields.isUuid(notice.userId())) {
+    if (!Uuids.isUuid(notice.userId())) {
       throw ApiException.validation("userId", "Must be a UUID.");
     }
     if (notice.type() == UserNotice.Type.PASSWORD_CHANGED
       && (notice.passwordVersion() == null || notice.passwordVersion() < 1)) {
       throw ApiException.validation("passwordVersion", "A password_changed notice needs the new version.");
     }
-    if (notice.keepSessionId() != null && !RequestFields.isUuid(notice.keepSessionId())) {
+    if (notice.keepSessionId() != null && !Uuids.isUuid(notice.keepSessionId())) {
       throw ApiException.validation("keepSessionId", "Must be a session id (UUID) or absent.");
     }
     SyncCommand command = SyncCommand.from(notice);
-    return new SyncCommand(command.eventId(), command.kind(), RequestFields.canonicalUuid(command.userId()),
-      command.passwordVersion(), command.keepSessionId() == null ? null : RequestFields.canonicalUuid(command.keepSessionId()));
+    return new SyncCommand(command.eventId(), command.kind(), Uuids.canonical(command.userId()),
+      command.passwordVersion(), command.keepSessionId() == null ? null : Uuids.canonical(command.keepSessionId()));
   }
 }

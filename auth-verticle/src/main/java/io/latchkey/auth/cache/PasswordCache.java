@@ -1,16 +1,14 @@
 package io.latchkey.auth.cache;
 
-import com.hazelcast.config.Config;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
-import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.latchkey.auth.cluster.ClusterMaps;
 import io.latchkey.auth.floor.VersionFloor;
-import io.latchkey.auth.login.LoginConfig;
-import io.latchkey.auth.sync.SyncStateRepository;
+import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -54,7 +53,6 @@ public final class PasswordCache {
   public static final String ENTRIES_MAP = "latchkey.auth.password-cache";
   public static final String LOGINS_MAP = "latchkey.auth.password-cache.logins";
   public static final String FLOORS_MAP = "latchkey.auth.password-cache.floors";
-  private static final int CAS_ATTEMPTS = 100;
 
   /** What {@link #install} did. */
   public enum InstallResult {
@@ -65,51 +63,56 @@ public final class PasswordCache {
     DELETED
   }
 
+  /** What an install's compare-and-set did: written over {@code replaced} (null: nothing was cached), or not, a newer entry being cached. */
+  private record Write(boolean written, CachedCredentials replaced) {
+    static final Write NEWER_CACHED = new Write(false, null);
+  }
+
   /** One page of the admin listing. */
   public record Page(int size, List<CachedCredentials> items, String nextCursor) {
   }
 
+  /** What all auth nodes must set alike for these maps. */
+  private static final String SETTINGS_THAT_AGREE = "PASSWORD_CACHE_MAX_ENTRIES and PASSWORD_CACHE_TTL_SECONDS";
+
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
-  private final LoginConfig config;
+  private final CacheSettings config;
   private final CacheCipher cipher;
-  private final SyncStateRepository durableState;
+  private final VersionFloors durableFloors;
   private IMap<String, byte[]> entries;
   private IMap<String, String> logins;
   private IMap<String, String> floors;
   private CacheCounters counters;
 
-  public PasswordCache(Vertx vertx, HazelcastInstance hazelcast, LoginConfig config, CacheCipher cipher,
-                       SyncStateRepository durableState) {
+  public PasswordCache(Vertx vertx, HazelcastInstance hazelcast, CacheSettings config, CacheCipher cipher,
+                       VersionFloors durableFloors) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.config = config;
     this.cipher = cipher;
-    this.durableState = durableState;
+    this.durableFloors = durableFloors;
   }
 
   /** Adds the map configurations to the cluster (before first use) and registers the counters. */
   public Future<Void> start() {
     return blocking(() -> {
-      Config cluster = hazelcast.getConfig();
-      int ttl = config.cacheTtlSeconds();
-      addMapConfig(cluster, new MapConfig(ENTRIES_MAP)
+      int ttl = config.ttlSeconds();
+      entries = ClusterMaps.configure(hazelcast, new MapConfig(ENTRIES_MAP)
         .setTimeToLiveSeconds(ttl)
         .setEvictionConfig(new EvictionConfig()
           .setEvictionPolicy(EvictionPolicy.LRU)
           .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-          .setSize(config.cacheMaxEntries())));
-      addMapConfig(cluster, new MapConfig(LOGINS_MAP)
+          .setSize(config.maxEntries())), SETTINGS_THAT_AGREE);
+      logins = ClusterMaps.configure(hazelcast, new MapConfig(LOGINS_MAP)
         .setTimeToLiveSeconds(ttl)
         .setEvictionConfig(new EvictionConfig()
           .setEvictionPolicy(EvictionPolicy.LRU)
           .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-          .setSize(saturatingMultiply(config.cacheMaxEntries(), 2))));
+          .setSize(saturatingMultiply(config.maxEntries(), 2))), SETTINGS_THAT_AGREE);
       // a floor must outlive any fill or entry older than it; fills last seconds, entries one TTL
-      addMapConfig(cluster, new MapConfig(FLOORS_MAP).setTimeToLiveSeconds(Math.max(2 * ttl, 600)));
-      entries = hazelcast.getMap(ENTRIES_MAP);
-      logins = hazelcast.getMap(LOGINS_MAP);
-      floors = hazelcast.getMap(FLOORS_MAP);
+      floors = ClusterMaps.configure(hazelcast, new MapConfig(FLOORS_MAP).setTimeToLiveSeconds(Math.max(2 * ttl, 600)),
+        SETTINGS_THAT_AGREE);
       counters = CacheCounters.acquire(hazelcast, entries);
       return null;
     });
@@ -123,15 +126,6 @@ public final class PasswordCache {
       CacheCounters.release(hazelcast, entries);
       return null;
     });
-  }
-
-  private static void addMapConfig(Config cluster, MapConfig mapConfig) {
-    try {
-      cluster.addMapConfig(mapConfig);
-    } catch (InvalidConfigurationException e) {
-      throw new IllegalStateException("map " + mapConfig.getName() + " is already configured differently in this cluster"
-        + " (all auth nodes need the same PASSWORD_CACHE_MAX_ENTRIES and PASSWORD_CACHE_TTL_SECONDS)", e);
-    }
   }
 
   public CacheCounters counters() {
@@ -166,7 +160,7 @@ public final class PasswordCache {
    * (or the user was deleted), or the cache already holds a newer state.
    */
   public Future<InstallResult> install(Credentials credentials) {
-    return durableState.floor(credentials.userId())
+    return durableFloors.floor(credentials.userId())
       .compose(durable -> blocking(() -> installNow(credentials, durable)));
   }
 
@@ -177,21 +171,21 @@ public final class PasswordCache {
   public Future<Boolean> announce(String userId, VersionFloor floor) {
     return blocking(() -> {
       VersionFloor raised = raiseFloor(userId, floor);
-      for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      return ClusterMaps.retry("password cache entry", () -> {
         byte[] sealed = entries.get(userId);
         if (sealed == null) {
-          return false;
+          return Optional.of(false);
         }
         CachedCredentials cached = open(userId, sealed);
         if (cached != null && !raised.rejects(cached.credentials())) {
-          return false;
+          return Optional.of(false);
         }
         if (entries.remove(userId, sealed)) {
           removeIndex(userId, cached, null);
-          return true;
+          return Optional.of(true);
         }
-      }
-      throw new IllegalStateException("password cache entry kept changing; gave up after " + CAS_ATTEMPTS + " attempts");
+        return Optional.empty();
+      });
     });
   }
 
@@ -274,24 +268,18 @@ public final class PasswordCache {
       return InstallResult.STALE;
     }
     byte[] sealed = seal(new CachedCredentials(fresh, Instant.now()));
-    CachedCredentials previous = null;
-    boolean written = false;
-    for (int attempt = 0; attempt < CAS_ATTEMPTS && !written; attempt++) {
+    Write write = ClusterMaps.retry("password cache entry", () -> {
       byte[] old = entries.get(userId);
-      if (old == null) {
-        previous = null;
-        written = entries.putIfAbsent(userId, sealed) == null;
-        continue;
-      }
-      previous = open(userId, old);
+      CachedCredentials previous = old == null ? null : open(userId, old);
       if (previous != null && newer(previous.credentials(), fresh)) {
-        return InstallResult.STALE;
+        return Optional.of(Write.NEWER_CACHED);
       }
-      written = entries.replace(userId, old, sealed);
+      return ClusterMaps.compareAndSet(entries, userId, old, sealed) ? Optional.of(new Write(true, previous)) : Optional.empty();
+    });
+    if (!write.written()) {
+      return InstallResult.STALE;
     }
-    if (!written) {
-      throw new IllegalStateException("password cache entry kept changing; gave up after " + CAS_ATTEMPTS + " attempts");
-    }
+    CachedCredentials previous = write.replaced();
     logins.set(loginKey(CacheCipher.normalizeLogin(fresh.username())), userId);
     if (fresh.email() != null) {
       logins.set(loginKey(CacheCipher.normalizeLogin(fresh.email())), userId);
@@ -313,21 +301,13 @@ public final class PasswordCache {
   }
 
   private VersionFloor raiseFloor(String userId, VersionFloor announced) {
-    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    return ClusterMaps.retry("version floor", () -> {
       String current = floors.get(userId);
       VersionFloor merged = VersionFloor.decode(current).max(announced);
       String encoded = merged.encode();
-      if (encoded.equals(current)) {
-        return merged;
-      }
-      boolean written = current == null
-        ? floors.putIfAbsent(userId, encoded) == null
-        : floors.replace(userId, current, encoded);
-      if (written) {
-        return merged;
-      }
-    }
-    throw new IllegalStateException("version floor kept changing; gave up after " + CAS_ATTEMPTS + " attempts");
+      return encoded.equals(current) || ClusterMaps.compareAndSet(floors, userId, current, encoded)
+        ? Optional.of(merged) : Optional.empty();
+    });
   }
 
   /** Removes the index entries of {@code previous} that {@code kept} (may be null) no longer answers to. */

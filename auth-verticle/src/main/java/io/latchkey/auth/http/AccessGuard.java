@@ -5,6 +5,7 @@ import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.AuthorizationHeader;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
@@ -56,7 +57,7 @@ public final class AccessGuard implements RequestGuard {
 
   /** A valid access token in {@code Authorization: Bearer}; its claims, also stored under {@link #CLAIMS}. */
   public Future<AccessClaims> requireBearer(RoutingContext ctx) {
-    String token = bearerToken(ctx);
+    String token = AuthorizationHeader.bearerToken(ctx.request().getHeader("Authorization"));
     if (token == null) {
       return Future.failedFuture(ApiException.invalidToken("An access token is required (Authorization: Bearer)."));
     }
@@ -72,16 +73,6 @@ public final class AccessGuard implements RequestGuard {
   /** True when the request carries an Authorization header at all. */
   public static boolean sendsAuthorization(RoutingContext ctx) {
     return ctx.request().getHeader("Authorization") != null;
-  }
-
-  /** The token of {@code Authorization: Bearer <token>} (scheme without regard to case), or null. */
-  static String bearerToken(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = header.substring(7).trim();
-    return token.isEmpty() ? null : token;
   }
 
   private Future<Void> refuseKey(RoutingContext ctx, String key) {

@@ -3,7 +3,9 @@ package io.latchkey.auth.http;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -16,7 +18,7 @@ import java.util.Set;
 public final class LoginRoutes {
 
   /** Longer than any username (32) or email (254) can be. */
-  static final int MAX_LOGIN_LENGTH = 320;
+  public static final int MAX_LOGIN_LENGTH = 320;
   private static final int MAX_USER_AGENT_LENGTH = 512;
 
   private final LoginService logins;
@@ -28,24 +30,11 @@ public final class LoginRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/auth/login").handler(this::login);
+    router.post("/auth/login").handler(Replies.handle(this::login));
   }
 
-  private void login(RoutingContext ctx) {
-    LoginService.Attempt attempt;
-    try {
-      attempt = parse(ctx);
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
-    logins.login(attempt)
-      .onSuccess(pair -> ctx.response().setStatusCode(200)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .putHeader("Pragma", "no-cache")
-        .end(pair.toJson().encode()))
-      .onFailure(ctx::fail);
+  private Future<Void> login(RoutingContext ctx) {
+    return logins.login(parse(ctx)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
   }
 
   private LoginService.Attempt parse(RoutingContext ctx) {

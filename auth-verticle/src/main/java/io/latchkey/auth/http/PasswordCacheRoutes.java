@@ -4,8 +4,9 @@ import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.sync.SyncService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
-import io.latchkey.common.RequestFields;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.Uuids;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * {@code GET /health/cache} (anyone) and the admin view of the password cache:
@@ -40,22 +42,20 @@ public final class PasswordCacheRoutes {
   }
 
   public void mount(Router router) {
-    router.get("/health/cache").handler(ctx -> cache.size()
-      .onSuccess(size -> json(ctx, 200, cache.counters().toJson(size)))
-      .onFailure(ctx::fail));
-    router.get("/admin/password-cache").handler(ctx -> guard.requireAdmin(ctx)
+    router.get("/health/cache").handler(Replies.handle(ctx -> cache.size()
+      .map(size -> Replies.json(ctx, 200, cache.counters().toJson(size)))));
+    router.get("/admin/password-cache").handler(Replies.handle(ctx -> guard.requireAdmin(ctx)
       .compose(v -> list(ctx))
-      .onSuccess(body -> json(ctx, 200, body))
-      .onFailure(ctx::fail));
-    router.delete("/admin/password-cache/:userId").handler(ctx -> guard.requireAdmin(ctx)
-      .compose(v -> cache.evict(RequestFields.pathUserId(ctx, "userId", notCached())))
-      .compose(found -> found ? Future.<Void>succeededFuture() : Future.failedFuture(notCached()))
-      .onSuccess(v -> ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end())
-      .onFailure(ctx::fail));
-    router.post("/admin/password-cache/sync").handler(ctx -> guard.requireAdmin(ctx)
+      .map(body -> Replies.json(ctx, 200, body))));
+    router.delete("/admin/password-cache/:userId").handler(Replies.handle(ctx -> guard.requireAdmin(ctx)
+      .compose(v -> {
+        UUID userId = Uuids.fromPath(ctx, "userId");
+        return userId == null ? Future.succeededFuture(false) : cache.evict(userId.toString());
+      })
+      .compose(found -> found ? Future.succeededFuture(Replies.noContent(ctx)) : Future.failedFuture(notCached()))));
+    router.post("/admin/password-cache/sync").handler(Replies.handle(ctx -> guard.requireAdmin(ctx)
       .compose(v -> refresh(ctx))
-      .onSuccess(n -> json(ctx, 200, new JsonObject().put("refreshed", n)))
-      .onFailure(ctx::fail));
+      .map(n -> Replies.json(ctx, 200, new JsonObject().put("refreshed", n)))));
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {
@@ -76,7 +76,7 @@ public final class PasswordCacheRoutes {
     JsonBodies.onlyFields(body, Set.of("userId"));
     String rid = RequestIds.of(ctx);
     if (body.getValue("userId") != null) {
-      String userId = RequestFields.requiredUserId(body, "userId");
+      String userId = JsonBodies.requiredUserId(body, "userId");
       return sync.refreshForAdmin(userId, rid).map(done -> done ? 1 : 0);
     }
     return cache.userIds().compose(ids -> refreshAll(ids, 0, 0, rid));
@@ -119,7 +119,7 @@ public final class PasswordCacheRoutes {
     }
     try {
       String userId = new String(Base64.getUrlDecoder().decode(values.get(0)), StandardCharsets.UTF_8);
-      if (values.size() == 1 && RequestFields.isUuid(userId)) {
+      if (values.size() == 1 && Uuids.isUuid(userId)) {
         return userId;
       }
     } catch (IllegalArgumentException ignored) {
@@ -134,12 +134,5 @@ public final class PasswordCacheRoutes {
 
   private static ApiException notCached() {
     return ApiException.notFound("cache_entry_not_found", "This user has no entry in the password cache.");
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status)
-      .putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "no-store")
-      .end(body.encode());
   }
 }

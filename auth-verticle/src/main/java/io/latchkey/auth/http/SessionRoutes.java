@@ -2,10 +2,9 @@ package io.latchkey.auth.http;
 
 import io.latchkey.auth.session.SessionRepository;
 import io.latchkey.auth.session.SessionService;
-import io.latchkey.auth.token.AccessClaims;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
-import io.latchkey.common.BusAddresses;
-import io.latchkey.common.BusClient;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -22,51 +21,39 @@ public final class SessionRoutes {
 
   private final SessionService sessions;
   private final AccessGuard guard;
-  private final BusClient userService;
+  private final UserDirectory users;
 
-  public SessionRoutes(SessionService sessions, AccessGuard guard, BusClient userService) {
+  public SessionRoutes(SessionService sessions, AccessGuard guard, UserDirectory users) {
     this.sessions = sessions;
     this.guard = guard;
-    this.userService = userService;
+    this.users = users;
   }
 
   public void mount(Router router) {
-    router.get("/auth/me").handler(this::me);
-    router.get("/auth/sessions").handler(this::list);
-    router.delete("/auth/sessions/:id").handler(this::delete);
+    router.get("/auth/me").handler(Replies.handle(this::me));
+    router.get("/auth/sessions").handler(Replies.handle(this::list));
+    router.delete("/auth/sessions/:id").handler(Replies.handle(this::delete));
   }
 
-  private void me(RoutingContext ctx) {
-    guard.requireBearer(ctx)
-      .compose(claims -> userOf(claims, RequestIds.of(ctx)))
-      .onSuccess(user -> Responses.json(ctx, 200, user))
-      .onFailure(ctx::fail);
+  private Future<Void> me(RoutingContext ctx) {
+    return guard.requireBearer(ctx)
+      .compose(claims -> users.profile(claims.userId(), RequestIds.of(ctx)).compose(user -> user == null
+        // a valid token of a user who no longer exists: the client must log in again
+        ? Future.failedFuture(ApiException.invalidToken("The user of this token no longer exists."))
+        : Future.succeededFuture(user.copy().put("sessionId", claims.sessionId()))))
+      .map(user -> Replies.json(ctx, 200, user));
   }
 
-  private Future<JsonObject> userOf(AccessClaims claims, String requestId) {
-    return userService.request(BusAddresses.USER_GET, new JsonObject().put("userId", claims.userId()), requestId)
-      .map(user -> user.copy().put("sessionId", claims.sessionId()))
-      .recover(err -> {
-        if (err instanceof ApiException api && api.status() == 404) {
-          // a valid token of a user who no longer exists: the client must log in again
-          return Future.failedFuture(ApiException.invalidToken("The user of this token no longer exists."));
-        }
-        return Future.failedFuture(err);
-      });
-  }
-
-  private void list(RoutingContext ctx) {
-    guard.requireBearer(ctx)
+  private Future<Void> list(RoutingContext ctx) {
+    return guard.requireBearer(ctx)
       .compose(claims -> sessions.listActive(claims.userId()).map(rows -> toJson(rows, claims.sessionId())))
-      .onSuccess(body -> Responses.json(ctx, 200, body))
-      .onFailure(ctx::fail);
+      .map(body -> Replies.json(ctx, 200, body));
   }
 
-  private void delete(RoutingContext ctx) {
-    guard.requireBearer(ctx)
+  private Future<Void> delete(RoutingContext ctx) {
+    return guard.requireBearer(ctx)
       .compose(claims -> sessions.revokeOwnSession(ctx.pathParam("id"), claims.userId(), RequestIds.of(ctx)))
-      .onSuccess(v -> Responses.noContent(ctx))
-      .onFailure(ctx::fail);
+      .map(v -> Replies.noContent(ctx));
   }
 
   private static JsonObject toJson(List<SessionRepository.SessionView> rows, String currentSessionId) {

@@ -2,10 +2,10 @@ package io.latchkey.auth.http;
 
 import io.latchkey.auth.sync.SyncCommand;
 import io.latchkey.auth.sync.SyncService;
-import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
-import io.latchkey.common.RequestFields;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -25,33 +25,26 @@ public final class SyncRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/auth/sync/password").handler(ctx -> handle(ctx, body -> {
+    router.post("/auth/sync/password").handler(Replies.handle(ctx -> apply(ctx, body -> {
       JsonBodies.onlyFields(body, Set.of("userId", "passwordVersion", "keepSessionId"));
-      String userId = RequestFields.requiredUserId(body, "userId");
-      long version = RequestFields.requiredLong(body, "passwordVersion", 1);
-      String keep = JsonBodies.string(body, "keepSessionId");
-      if (keep != null && !RequestFields.isUuid(keep)) {
-        throw ApiException.validation("keepSessionId", "Must be a session id (UUID) or absent.");
-      }
-      return SyncCommand.password(userId, version, keep == null ? null : RequestFields.canonicalUuid(keep));
-    }));
-    router.post("/auth/sync/user-deleted").handler(ctx -> handle(ctx, body -> {
+      String userId = JsonBodies.requiredUserId(body, "userId");
+      long version = JsonBodies.requiredLong(body, "passwordVersion", 1);
+      String keep = JsonBodies.optionalUuid(body, "keepSessionId", "Must be a session id (UUID) or absent.");
+      return SyncCommand.password(userId, version, keep);
+    })));
+    router.post("/auth/sync/user-deleted").handler(Replies.handle(ctx -> apply(ctx, body -> {
       JsonBodies.onlyFields(body, Set.of("userId"));
-      return SyncCommand.deleted(RequestFields.requiredUserId(body, "userId"));
-    }));
-    router.post("/auth/sync/user-updated").handler(ctx -> handle(ctx, body -> {
+      return SyncCommand.deleted(JsonBodies.requiredUserId(body, "userId"));
+    })));
+    router.post("/auth/sync/user-updated").handler(Replies.handle(ctx -> apply(ctx, body -> {
       JsonBodies.onlyFields(body, Set.of("userId"));
-      return SyncCommand.updated(RequestFields.requiredUserId(body, "userId"));
-    }));
+      return SyncCommand.updated(JsonBodies.requiredUserId(body, "userId"));
+    })));
   }
 
-  private void handle(RoutingContext ctx, Function<JsonObject, SyncCommand> parse) {
-    guard.requireFullKey(ctx)
-      .compose(v -> {
-        SyncCommand command = parse.apply(JsonBodies.object(ctx));
-        return sync.apply(command, RequestIds.of(ctx));
-      })
-      .onSuccess(v -> ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end())
-      .onFailure(ctx::fail);
+  private Future<Void> apply(RoutingContext ctx, Function<JsonObject, SyncCommand> parse) {
+    return guard.requireFullKey(ctx)
+      .compose(v -> sync.apply(parse.apply(JsonBodies.object(ctx)), RequestIds.of(ctx)))
+      .map(v -> Replies.noContent(ctx));
   }
 }

@@ -1,13 +1,13 @@
 package io.latchkey.auth.http;
 
 import io.latchkey.auth.session.SessionService;
-import io.latchkey.auth.token.JwtKeys;
-import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,75 +26,57 @@ public final class TokenRoutes {
   private final AccessGuard guard;
   private final String jwks;
 
-  public TokenRoutes(SessionService sessions, TokenValidator validator, AccessGuard guard, JwtKeys keys) {
+  public TokenRoutes(SessionService sessions, TokenValidator validator, AccessGuard guard, String jwks) {
     this.sessions = sessions;
     this.validator = validator;
     this.guard = guard;
-    this.jwks = keys.jwks().encode();
+    this.jwks = jwks;
   }
 
   public void mount(Router router) {
-    router.post("/auth/refresh").handler(this::refresh);
-    router.post("/auth/logout").handler(this::logout);
-    router.post("/auth/logout-all").handler(this::logoutAll);
-    router.post("/auth/validate-token").handler(this::validateToken);
-    router.post("/auth/introspect").handler(this::introspect);
-    router.get("/.well-known/jwks.json").handler(this::jwks);
+    router.post("/auth/refresh").handler(Replies.handle(this::refresh));
+    router.post("/auth/logout").handler(Replies.handle(this::logout));
+    router.post("/auth/logout-all").handler(Replies.handle(this::logoutAll));
+    router.post("/auth/validate-token").handler(Replies.handle(this::validateToken));
+    router.post("/auth/introspect").handler(Replies.handle(this::introspect));
+    router.get("/.well-known/jwks.json").handler(ctx -> Replies.publicJson(ctx, jwks));
   }
 
-  private void refresh(RoutingContext ctx) {
+  private Future<Void> refresh(RoutingContext ctx) {
     String refreshToken = refreshTokenField(JsonBodies.object(ctx), true);
-    sessions.refresh(refreshToken, RequestIds.of(ctx))
-      .onSuccess(pair -> Responses.json(ctx, 200, pair.toJson()))
-      .onFailure(ctx::fail);
+    return sessions.refresh(refreshToken, RequestIds.of(ctx)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
   }
 
   /** Bearer: that token's session. Without an Authorization header: the session of body {"refreshToken"}. */
-  private void logout(RoutingContext ctx) {
+  private Future<Void> logout(RoutingContext ctx) {
     String requestId = RequestIds.of(ctx);
     if (AccessGuard.sendsAuthorization(ctx)) {
-      guard.requireBearer(ctx)
+      return guard.requireBearer(ctx)
         .compose(claims -> sessions.logoutSession(claims.sessionId(), requestId))
-        .onSuccess(v -> Responses.noContent(ctx))
-        .onFailure(ctx::fail);
-      return;
+        .map(v -> Replies.noContent(ctx));
     }
-    JsonObject body = JsonBodies.objectOrEmpty(ctx);
-    String refreshToken = refreshTokenField(body, false);
+    String refreshToken = refreshTokenField(JsonBodies.objectOrEmpty(ctx), false);
     if (refreshToken == null) {
       throw ApiException.invalidToken("Send an access token (Authorization: Bearer) or a body {\"refreshToken\"}.");
     }
-    sessions.logoutByRefreshToken(refreshToken, requestId)
-      .onSuccess(v -> Responses.noContent(ctx))
-      .onFailure(ctx::fail);
+    return sessions.logoutByRefreshToken(refreshToken, requestId).map(v -> Replies.noContent(ctx));
   }
 
-  private void logoutAll(RoutingContext ctx) {
-    guard.requireBearer(ctx)
+  private Future<Void> logoutAll(RoutingContext ctx) {
+    return guard.requireBearer(ctx)
       .compose(claims -> sessions.logoutAll(claims.userId(), RequestIds.of(ctx)))
-      .onSuccess(n -> Responses.json(ctx, 200, new JsonObject().put("revokedSessions", n)))
-      .onFailure(ctx::fail);
+      .map(n -> Replies.json(ctx, 200, new JsonObject().put("revokedSessions", n)));
   }
 
-  private void validateToken(RoutingContext ctx) {
-    guard.requireValidateKey(ctx)
-      .map(v -> validator.validate(tokenField(JsonBodies.object(ctx))))
-      .onSuccess(check -> Responses.json(ctx, 200, check.toValidateJson()))
-      .onFailure(ctx::fail);
+  private Future<Void> validateToken(RoutingContext ctx) {
+    return guard.requireValidateKey(ctx)
+      .map(v -> Replies.json(ctx, 200, validator.validate(tokenField(JsonBodies.object(ctx))).toValidateJson()));
   }
 
-  /** RFC 7662: a form body {@code token=...} (and an ignored {@code token_type_hint}), or API.md's JSON body. */
-  private void introspect(RoutingContext ctx) {
-    guard.requireValidateKey(ctx)
-      .map(v -> validator.validate(introspectedToken(ctx)))
-      .onSuccess(check -> Responses.json(ctx, 200, check.toIntrospectionJson()))
-      .onFailure(ctx::fail);
-  }
-
-  private void jwks(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "public, max-age=300")
-      .end(jwks);
+  /** RFC 7662: a form body {@code token=...} (and an ignored {@code token_type_hint}), or a JSON body {@code {"token"}}. */
+  private Future<Void> introspect(RoutingContext ctx) {
+    return guard.requireValidateKey(ctx)
+      .map(v -> Replies.json(ctx, 200, validator.validate(introspectedToken(ctx)).toIntrospectionJson()));
   }
 
   private static String introspectedToken(RoutingContext ctx) {
@@ -134,10 +116,5 @@ public final class TokenRoutes {
       throw ApiException.validation(field, message);
     }
     return value;
-  }
-
-  /** For tests and the bus: the same validation the HTTP endpoint runs. */
-  public TokenCheck check(String token) {
-    return validator.validate(token);
   }
 }

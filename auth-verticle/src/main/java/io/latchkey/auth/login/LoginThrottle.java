@@ -1,10 +1,10 @@
 package io.latchkey.auth.login;
 
-import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.latchkey.auth.cache.CacheCipher;
+import io.latchkey.auth.cluster.ClusterMaps;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
 import io.vertx.core.Future;
@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -33,7 +34,6 @@ public final class LoginThrottle {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoginThrottle.class);
   public static final String MAP = "latchkey.auth.login-attempts";
-  private static final int CAS_ATTEMPTS = 200;
 
   /** A counter: an account (user id, or the login string when no such user) or a client IP. */
   public record Counter(String key, int limit, String kind) {
@@ -55,11 +55,11 @@ public final class LoginThrottle {
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
-  private final LoginConfig config;
+  private final ThrottleSettings config;
   private final CacheCipher cipher;
   private IMap<String, String> counters;
 
-  public LoginThrottle(Vertx vertx, HazelcastInstance hazelcast, LoginConfig config, CacheCipher cipher) {
+  public LoginThrottle(Vertx vertx, HazelcastInstance hazelcast, ThrottleSettings config, CacheCipher cipher) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.config = config;
@@ -70,13 +70,8 @@ public final class LoginThrottle {
     return blocking(() -> {
       // an entry outlives its window and the longest lock, then disappears by itself
       int ttl = config.failureWindowSeconds() + config.lockoutMaxSeconds();
-      try {
-        hazelcast.getConfig().addMapConfig(new MapConfig(MAP).setTimeToLiveSeconds(ttl));
-      } catch (InvalidConfigurationException e) {
-        throw new IllegalStateException("map " + MAP + " is already configured differently in this cluster"
-          + " (all auth nodes need the same LOGIN_FAILURE_WINDOW_SECONDS and LOGIN_LOCKOUT_MAX_SECONDS)", e);
-      }
-      counters = hazelcast.getMap(MAP);
+      counters = ClusterMaps.configure(hazelcast, new MapConfig(MAP).setTimeToLiveSeconds(ttl),
+        "LOGIN_FAILURE_WINDOW_SECONDS and LOGIN_LOCKOUT_MAX_SECONDS");
       return null;
     });
   }
@@ -96,33 +91,31 @@ public final class LoginThrottle {
 
   /** Counts an attempt before its password is checked; fails with 429 too_many_attempts when locked or at the limit. */
   public Future<Void> reserve(Counter counter, String requestId) {
-    return blocking(() -> {
-      for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        long now = System.currentTimeMillis();
-        String old = counters.get(counter.key());
-        State s = roll(State.parse(old, now), now);
-        if (s.lockedUntil() > now) {
-          return retryAfterSeconds(s.lockedUntil(), now);
-        }
-        State next;
-        long refusedUntil = 0;
-        if (s.count() >= counter.limit()) {
-          next = lock(s, now);
-          refusedUntil = next.lockedUntil();
-        } else {
-          next = new State(s.windowStart(), s.count() + 1, s.lockedUntil(), s.lockouts());
-        }
-        if (write(counter.key(), old, next)) {
-          if (refusedUntil > 0) {
-            LOG.warn("[{}] {} locked for {} s after {} failed logins (lockout #{})", requestId, counter.kind(),
-              (refusedUntil - now) / 1000, counter.limit(), next.lockouts());
-            return retryAfterSeconds(refusedUntil, now);
-          }
-          return 0L;
-        }
+    return blocking(() -> ClusterMaps.retry("login counter", () -> {
+      long now = System.currentTimeMillis();
+      String old = counters.get(counter.key());
+      State s = roll(State.parse(old, now), now);
+      if (s.lockedUntil() > now) {
+        return Optional.of(retryAfterSeconds(s.lockedUntil(), now));
       }
-      throw new IllegalStateException("login counter kept changing; gave up after " + CAS_ATTEMPTS + " attempts");
-    }).compose(retryAfter -> retryAfter > 0 ? Future.failedFuture(tooManyAttempts(retryAfter)) : Future.succeededFuture());
+      State next;
+      long refusedUntil = 0;
+      if (s.count() >= counter.limit()) {
+        next = lock(s, now);
+        refusedUntil = next.lockedUntil();
+      } else {
+        next = new State(s.windowStart(), s.count() + 1, s.lockedUntil(), s.lockouts());
+      }
+      if (!ClusterMaps.compareAndSet(counters, counter.key(), old, next.encode())) {
+        return Optional.empty();
+      }
+      if (refusedUntil > 0) {
+        LOG.warn("[{}] {} locked for {} s after {} failed logins (lockout #{})", requestId, counter.kind(),
+          (refusedUntil - now) / 1000, counter.limit(), next.lockouts());
+        return Optional.of(retryAfterSeconds(refusedUntil, now));
+      }
+      return Optional.of(0L);
+    })).compose(retryAfter -> retryAfter > 0 ? Future.failedFuture(tooManyAttempts(retryAfter)) : Future.succeededFuture());
   }
 
   /** The checked password was wrong: the reserved attempt stays counted; reaching the limit locks now. */
@@ -153,21 +146,16 @@ public final class LoginThrottle {
   }
 
   private Future<Void> update(Counter counter, Change change) {
-    return blocking(() -> {
-      for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        long now = System.currentTimeMillis();
-        String old = counters.get(counter.key());
-        if (old == null) {
-          return null; // expired meanwhile: nothing left to change
-        }
-        State s = roll(State.parse(old, now), now);
-        State next = change.apply(s, now);
-        if (next.encode().equals(old) || write(counter.key(), old, next)) {
-          return null;
-        }
+    return blocking(() -> ClusterMaps.retry("login counter", () -> {
+      long now = System.currentTimeMillis();
+      String old = counters.get(counter.key());
+      if (old == null) {
+        return Optional.of(Boolean.TRUE); // expired meanwhile: nothing left to change
       }
-      throw new IllegalStateException("login counter kept changing; gave up after " + CAS_ATTEMPTS + " attempts");
-    });
+      State next = change.apply(roll(State.parse(old, now), now), now);
+      return next.encode().equals(old) || ClusterMaps.compareAndSet(counters, counter.key(), old, next.encode())
+        ? Optional.of(Boolean.TRUE) : Optional.empty();
+    })).mapEmpty();
   }
 
   /** A new window when the old one is over; the lockout history is forgotten after a whole window without a lock. */
@@ -194,10 +182,6 @@ public final class LoginThrottle {
     long duration = Math.min(max, base << Math.min(s.lockouts(), 20));
     // a new window starts when the lock ends
     return new State(now + duration, 0, now + duration, s.lockouts() + 1);
-  }
-
-  private boolean write(String key, String old, State next) {
-    return old == null ? counters.putIfAbsent(key, next.encode()) == null : counters.replace(key, old, next.encode());
   }
 
   private static long retryAfterSeconds(long until, long now) {

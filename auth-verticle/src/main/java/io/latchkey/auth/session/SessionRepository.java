@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -170,7 +171,11 @@ public final class SessionRepository {
   }
 
   public Future<List<String>> revokeAllOfUser(UUID userId, String reason) {
-    return ids(pool.preparedQuery("""
+    return revokeAllOfUser(pool, userId, reason);
+  }
+
+  private static Future<List<String>> revokeAllOfUser(SqlClient client, UUID userId, String reason) {
+    return ids(client.preparedQuery("""
         UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
          WHERE user_id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
       .execute(Tuple.of(userId, reason)));
@@ -191,7 +196,7 @@ public final class SessionRepository {
     return raiseGeneration(pool, userId);
   }
 
-  private static Future<Long> raiseGeneration(io.vertx.sqlclient.SqlClient client, UUID userId) {
+  private static Future<Long> raiseGeneration(SqlClient client, UUID userId) {
     return client.preparedQuery("""
         INSERT INTO auth.user_token_state (user_id, generation, updated_at) VALUES ($1, 1, now())
         ON CONFLICT (user_id) DO UPDATE SET generation = auth.user_token_state.generation + 1, updated_at = now()
@@ -202,10 +207,7 @@ public final class SessionRepository {
 
   /** Revokes every session of the user and raises the generation, in one transaction. */
   public Future<RevokedUser> revokeUser(UUID userId, String reason) {
-    return pool.withTransaction(conn -> ids(conn.preparedQuery("""
-          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
-           WHERE user_id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
-        .execute(Tuple.of(userId, reason)))
+    return pool.withTransaction(conn -> revokeAllOfUser(conn, userId, reason)
       .compose(ids -> raiseGeneration(conn, userId).map(gen -> new RevokedUser(ids, gen))));
   }
 
@@ -219,12 +221,6 @@ public final class SessionRepository {
          WHERE user_id = $1 AND revoked_at IS NULL AND roles_generation < $4""")
       .execute(Tuple.of(userId, username, roles.toArray(String[]::new), generation))
       .map(RowSet::rowCount);
-  }
-
-  public Future<Long> currentGeneration(UUID userId) {
-    return pool.preparedQuery("SELECT " + GENERATION_OF.formatted("$1::uuid") + " AS generation")
-      .execute(Tuple.of(userId))
-      .map(rows -> rows.iterator().next().getLong("generation"));
   }
 
   public Future<List<SessionView>> listActive(UUID userId, int limit) {

@@ -1,17 +1,16 @@
 package io.latchkey.auth.session;
 
 import io.latchkey.auth.floor.VersionFloor;
-import io.latchkey.auth.sync.SyncStateRepository;
+import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
-import io.latchkey.common.BusAddresses;
-import io.latchkey.common.BusClient;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.Uuids;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,18 +37,18 @@ public final class SessionService implements Sessions {
   private final RefreshTokens refreshTokens;
   private final AccessTokens accessTokens;
   private final Revocations revocations;
-  private final BusClient userService;
+  private final UserDirectory users;
   private final TokenSettings settings;
-  private final SyncStateRepository syncState;
+  private final VersionFloors floors;
 
   public SessionService(SessionRepository repository, RefreshTokens refreshTokens, AccessTokens accessTokens,
-                        Revocations revocations, BusClient userService, SyncStateRepository syncState) {
+                        Revocations revocations, UserDirectory users, VersionFloors floors) {
     this.repository = repository;
-    this.syncState = syncState;
+    this.floors = floors;
     this.refreshTokens = refreshTokens;
     this.accessTokens = accessTokens;
     this.revocations = revocations;
-    this.userService = userService;
+    this.users = users;
     this.settings = accessTokens.settings();
   }
 
@@ -72,7 +71,7 @@ public final class SessionService implements Sessions {
    */
   @Override
   public Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {
-    UUID userId = uuidOrNull(user.userId());
+    UUID userId = Uuids.parseOrNull(user.userId());
     if (userId == null) {
       return Future.failedFuture(new IllegalArgumentException("a user id must be a UUID"));
     }
@@ -80,7 +79,7 @@ public final class SessionService implements Sessions {
     return repository.insert(UUID.randomUUID(), userId, user.username(), user.roles(), user.passwordVersion(),
         RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),
         truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP))
-      .compose(session -> syncState.floor(user.userId()).compose(floor -> againstFloor(session, user, floor, requestId)))
+      .compose(session -> floors.floor(user.userId()).compose(floor -> againstFloor(session, user, floor, requestId)))
       .map(session -> {
         LOG.info("[{}] session {} opened for user {}", requestId, session.id(), session.userId());
         return pair(session, refreshToken);
@@ -185,7 +184,7 @@ public final class SessionService implements Sessions {
 
   /** POST /auth/logout with a bearer token: revokes the token's session (already revoked: still done). */
   public Future<Void> logoutSession(String sessionId, String requestId) {
-    UUID id = uuidOrNull(sessionId);
+    UUID id = Uuids.parseOrNull(sessionId);
     if (id == null) {
       return Future.failedFuture(ApiException.invalidToken("The access token names no session."));
     }
@@ -207,7 +206,7 @@ public final class SessionService implements Sessions {
 
   /** DELETE /auth/sessions/{id}: the caller's own active session only, else 404 session_not_found. */
   public Future<Void> revokeOwnSession(String sessionId, String userId, String requestId) {
-    UUID id = uuidOrNull(sessionId);
+    UUID id = Uuids.parseOrNull(sessionId);
     if (id == null) {
       return Future.failedFuture(sessionNotFound());
     }
@@ -227,11 +226,11 @@ public final class SessionService implements Sessions {
 
   @Override
   public Future<Integer> revokeOlderPasswordVersions(String userId, long passwordVersion, String keepSessionId, String requestId) {
-    UUID user = uuidOrNull(userId);
+    UUID user = Uuids.parseOrNull(userId);
     if (user == null) {
       return Future.succeededFuture(0);
     }
-    return repository.revokeOlderPasswordVersions(user, passwordVersion, uuidOrNull(keepSessionId)).map(ids -> {
+    return repository.revokeOlderPasswordVersions(user, passwordVersion, Uuids.parseOrNull(keepSessionId)).map(ids -> {
       revocations.revokeSessions(ids, requestId);
       LOG.info("[{}] password version {} of user {}: {} older session(s) revoked", requestId, passwordVersion, userId, ids.size());
       return ids.size();
@@ -240,7 +239,7 @@ public final class SessionService implements Sessions {
 
   @Override
   public Future<Integer> revokeAllOfUser(String userId, String reason, String requestId) {
-    UUID user = uuidOrNull(userId);
+    UUID user = Uuids.parseOrNull(userId);
     if (user == null) {
       return Future.succeededFuture(0);
     }
@@ -261,7 +260,7 @@ public final class SessionService implements Sessions {
    */
   @Override
   public Future<Void> invalidateAccessTokens(String userId, String requestId) {
-    UUID user = uuidOrNull(userId);
+    UUID user = Uuids.parseOrNull(userId);
     if (user == null) {
       return Future.succeededFuture();
     }
@@ -277,18 +276,14 @@ public final class SessionService implements Sessions {
 
   /** Reads the user's roles from the user service and stores them on their sessions as of {@code generation}. */
   private Future<Void> refreshRoles(UUID userId, long generation, String requestId) {
-    return userService.request(BusAddresses.USER_CREDENTIALS, new JsonObject().put("userId", userId.toString()), requestId)
-      .map(Credentials::fromJson)
-      .compose(user -> repository.storeRoles(userId, user.username(), user.roles(), generation))
-      .<Void>mapEmpty()
-      .recover(err -> {
-        if (err instanceof ApiException api && api.status() == 404) {
-          // the user is gone: their sessions die with them
-          return revokeAllOfUser(userId.toString(), "user_deleted", requestId)
-            .compose(n -> Future.failedFuture(invalidRefreshToken()));
-        }
-        return Future.failedFuture(err);
-      });
+    return users.byUserId(userId.toString(), requestId).compose(lookup -> switch (lookup.status()) {
+      case FOUND -> repository.storeRoles(userId, lookup.credentials().username(), lookup.credentials().roles(), generation)
+        .<Void>mapEmpty();
+      // the user is gone: their sessions die with them
+      case NOT_FOUND -> revokeAllOfUser(userId.toString(), "user_deleted", requestId)
+        .compose(n -> Future.failedFuture(invalidRefreshToken()));
+      case UNAVAILABLE -> Future.failedFuture(UserDirectory.unavailable());
+    });
   }
 
   private TokenPair pair(SessionRepository.LiveSession session, String refreshToken) {
@@ -310,17 +305,6 @@ public final class SessionService implements Sessions {
 
   static ApiException sessionNotFound() {
     return ApiException.notFound(ErrorCodes.SESSION_NOT_FOUND, "No such session.");
-  }
-
-  static UUID uuidOrNull(String value) {
-    if (value == null || value.length() != 36) {
-      return null;
-    }
-    try {
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 
   private static String truncate(String value, int max) {

@@ -4,10 +4,12 @@ import io.latchkey.auth.cache.CachedCredentials;
 import io.latchkey.auth.cache.PasswordCache.InstallResult;
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.floor.VersionFloor;
+import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.session.Sessions;
 import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,42 +26,67 @@ public final class SyncService {
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
 
-  private final SyncStateRepository state;
+  /** Applied-notice ids are kept this long for deduplication (the user service retries for far less). */
+  private static final int NOTICE_RETENTION_DAYS = 30;
+  private static final long PRUNE_INTERVAL_MS = 6 * 3600 * 1000L;
+  private static final int PRUNE_BATCH = 10_000;
+
+  private final VersionFloors floors;
+  private final AppliedNotices applied;
   private final PasswordCache cache;
   private final UserDirectory users;
   private final Sessions sessions;
+  private long pruneTimer = -1;
 
-  public SyncService(SyncStateRepository state, PasswordCache cache, UserDirectory users, Sessions sessions) {
-    this.state = state;
+  public SyncService(VersionFloors floors, AppliedNotices applied, PasswordCache cache, UserDirectory users, Sessions sessions) {
+    this.floors = floors;
+    this.applied = applied;
     this.cache = cache;
     this.users = users;
     this.sessions = sessions;
+  }
+
+  /** Prunes the applied-notice log periodically (a minute after start, then every six hours). */
+  public void startPruning(Vertx vertx) {
+    pruneTimer = vertx.setPeriodic(60_000, PRUNE_INTERVAL_MS, id -> applied.pruneOlderThan(NOTICE_RETENTION_DAYS, PRUNE_BATCH)
+      .onSuccess(n -> {
+        if (n > 0) {
+          LOG.info("pruned {} applied user notice(s) older than {} days", n, NOTICE_RETENTION_DAYS);
+        }
+      })
+      .onFailure(e -> LOG.warn("pruning applied user notices failed: {}", e.toString())));
+  }
+
+  public void stopPruning(Vertx vertx) {
+    if (pruneTimer >= 0) {
+      vertx.cancelTimer(pruneTimer);
+    }
   }
 
   public Future<Void> apply(SyncCommand command, String requestId) {
     if (command.eventId() == null) {
       return run(command, requestId);
     }
-    return state.isApplied(command.eventId()).compose(applied -> {
-      if (applied) {
+    return applied.contains(command.eventId()).compose(seen -> {
+      if (seen) {
         LOG.info("[{}] notice {} ({}) for user {} was already applied", requestId, command.eventId(), command.kind(), command.userId());
         return Future.succeededFuture();
       }
       return run(command, requestId)
-        .compose(v -> state.markApplied(command.eventId(), command.userId(), command.kind().name().toLowerCase()));
+        .compose(v -> applied.record(command.eventId(), command.userId(), command.kind().name().toLowerCase()));
     });
   }
 
   private Future<Void> run(SyncCommand command, String rid) {
     String userId = command.userId();
     return switch (command.kind()) {
-      case PASSWORD_CHANGED -> state.raisePasswordVersion(userId, command.passwordVersion())
+      case PASSWORD_CHANGED -> floors.raisePasswordVersion(userId, command.passwordVersion())
         .compose(v -> cache.announce(userId, VersionFloor.password(command.passwordVersion())))
         .compose(dropped -> sessions.revokeOlderPasswordVersions(userId, command.passwordVersion(), command.keepSessionId(), rid)
           .onSuccess(n -> LOG.info("[{}] password of user {} is now version {}: cache entry {}, {} session(s) revoked", rid, userId,
             command.passwordVersion(), dropped ? "dropped" : "unchanged", n)))
         .mapEmpty();
-      case USER_DELETED -> state.markDeleted(userId)
+      case USER_DELETED -> floors.markDeleted(userId)
         .compose(v -> cache.announce(userId, VersionFloor.deleted()))
         .compose(v -> cache.evict(userId))
         .compose(v -> sessions.revokeAllOfUser(userId, "user_deleted", rid)
@@ -93,7 +120,7 @@ public final class SyncService {
         // session any more: the durable floor is raised first, before the access tokens are
         // invalidated, so a login that read older roles and opens its session after that sees
         // it (SessionService.open)
-        yield state.raiseUpdatedAt(userId, fresh.updatedAt())
+        yield floors.raiseUpdatedAt(userId, fresh.updatedAt())
           .compose(v -> cache.announce(userId, new VersionFloor(fresh.passwordVersion(), fresh.updatedAt())))
           .compose(v -> old != null || kind == null ? cache.install(fresh) : Future.succeededFuture(InstallResult.STALE))
           .compose(result -> (rolesChanged ? sessions.invalidateAccessTokens(userId, rid) : Future.<Void>succeededFuture())

@@ -1,19 +1,23 @@
 package io.latchkey.auth.users;
 
 import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Credentials from the user service over the event bus ({@link BusAddresses#USER_CREDENTIALS}),
- * with the three answers login and sync need: found, no such user, or the user service cannot
- * answer now (not reachable, timed out, or failing itself).
+ * The auth service's one client of the user service: every event-bus request to it goes
+ * through here, with its addresses, timeout and error mapping. Credentials
+ * ({@link BusAddresses#USER_CREDENTIALS}) come with the three answers login, sync and sessions
+ * need: found, no such user, or the user service cannot answer now (not reachable, timed out, or
+ * failing itself).
  */
 public final class UserDirectory {
 
@@ -32,8 +36,8 @@ public final class UserDirectory {
 
   private final BusClient userService;
 
-  public UserDirectory(BusClient userService) {
-    this.userService = userService;
+  public UserDirectory(EventBus bus, ApiKeys keys, long timeoutMs) {
+    this.userService = new BusClient(bus, keys, timeoutMs, ErrorCodes.USER_SERVICE_UNAVAILABLE, "user service");
   }
 
   public Future<Lookup> byLogin(String login, String requestId) {
@@ -42,6 +46,17 @@ public final class UserDirectory {
 
   public Future<Lookup> byUserId(String userId, String requestId) {
     return ask(new JsonObject().put("userId", userId), requestId);
+  }
+
+  /**
+   * The user as the user service shows it ({@code GET /users/{id}}), or null when there is no such
+   * user; fails with 503 user_service_unavailable when the user service cannot answer.
+   */
+  public Future<JsonObject> profile(String userId, String requestId) {
+    return userService.request(BusAddresses.USER_GET, new JsonObject().put("userId", userId), requestId)
+      .recover(err -> err instanceof ApiException api && api.status() == 404
+        ? Future.succeededFuture(null)
+        : Future.failedFuture(err));
   }
 
   /** The failure to answer with when the user service cannot be asked. */

@@ -1,16 +1,26 @@
 package io.latchkey.auth.login;
 
-import io.latchkey.common.testing.Await;
-
-import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.auth.bus.SyncConsumer;
+import io.latchkey.auth.cache.CacheCipher;
+import io.latchkey.auth.cache.CacheSettings;
+import io.latchkey.auth.cache.PasswordCache;
+import io.latchkey.auth.floor.VersionFloors;
+import io.latchkey.auth.http.LoginRoutes;
+import io.latchkey.auth.http.PasswordCacheRoutes;
+import io.latchkey.auth.http.SyncRoutes;
+import io.latchkey.auth.http.TrustedProxies;
+import io.latchkey.auth.sync.AppliedNotices;
+import io.latchkey.auth.sync.SyncService;
+import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
-import io.latchkey.common.BusClient;
+import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.Database;
 import io.latchkey.common.DbConfig;
-import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.HttpServers;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
+import io.latchkey.common.testing.Await;
 import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
 import io.vertx.core.Future;
@@ -18,14 +28,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -37,17 +45,16 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The login side under test, without the sessions side: clustered Vert.x nodes of a private
  * test cluster, a fresh PostgreSQL database migrated with schema auth, the user service stood
- * in for on node 0, and on every node a real {@link LoginComponent} mounted on its own router
- * and HTTP server, with {@link RecordingSessions} and {@link HeaderRequestGuard} as the seams.
+ * in for on node 0, and on every node the real login side (password cache, throttling, sync,
+ * and their routes) composed as {@link io.latchkey.auth.AuthModule} composes it, mounted on its
+ * own router and HTTP server, with {@link RecordingSessions} and {@link HeaderRequestGuard} as
+ * the seams.
  */
 public final class LoginCluster implements AutoCloseable {
 
@@ -55,7 +62,7 @@ public final class LoginCluster implements AutoCloseable {
 
   public final ApiKeys keys = new ApiKeys(List.of(FULL_KEY), List.of(), null);
   public final List<Vertx> nodes = new ArrayList<>();
-  public final List<LoginComponent> components = new ArrayList<>();
+  public final List<LoginSide> components = new ArrayList<>();
   public final List<RecordingSessions> sessions = new ArrayList<>();
   public final List<WebClient> clients = new ArrayList<>();
   private final List<Pool> pools = new ArrayList<>();
@@ -75,7 +82,7 @@ public final class LoginCluster implements AutoCloseable {
 
   /**
    * Starts one node per settings map (one after another); each map overrides the environment of
-   * {@link LoginConfig#from} on that node (for example TRUSTED_PROXIES or throttling limits).
+   * that node's settings (for example TRUSTED_PROXIES or throttling limits).
    */
   @SafeVarargs
   public static LoginCluster start(Map<String, String>... perNode) {
@@ -92,27 +99,48 @@ public final class LoginCluster implements AutoCloseable {
     return c;
   }
 
-  public LoginConfig config(Map<String, String> overrides) {
+  /** The login side of one node: what {@link io.latchkey.auth.AuthModule} builds for it. */
+  public record LoginSide(PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer consumer) {
+    Future<Void> start() {
+      return cache.start().compose(v -> throttle.start()).compose(v -> consumer.start());
+    }
+
+    Future<Void> stop() {
+      return consumer.stop().compose(v -> cache.stop());
+    }
+  }
+
+  public Settings settings(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("PASSWORD_CACHE_KEY", cacheKey);
     env.put("BCRYPT_COST", "4");
     env.put("BCRYPT_THREADS", "2");
     env.putAll(overrides);
-    return LoginConfig.from(new Settings(new JsonObject(), env));
+    return new Settings(new JsonObject(), env);
   }
 
   private void deploy(int i, Map<String, String> overrides) {
     Vertx vertx = nodes.get(i);
-    LoginConfig config = config(overrides);
+    Settings settings = settings(overrides);
+    CacheSettings cacheSettings = CacheSettings.from(settings, Profile.DEVELOPMENT);
+    BcryptSettings bcryptSettings = BcryptSettings.from(settings);
     Pool pool = Database.pool(vertx, database);
-    BcryptPool bcrypt = new BcryptPool(vertx, config.bcryptThreads(), config.bcryptQueue(), config.bcryptCost());
-    BusClient userService = new BusClient(vertx.eventBus(), keys, 700, ErrorCodes.USER_SERVICE_UNAVAILABLE, "user service");
+    BcryptPool bcrypt = new BcryptPool(vertx, bcryptSettings.threads(), bcryptSettings.queue(), bcryptSettings.cost());
+    UserDirectory users = new UserDirectory(vertx.eventBus(), keys, 700);
     RecordingSessions recording = new RecordingSessions();
-    LoginComponent component = new LoginComponent(vertx, hazelcast(vertx), config, bcrypt, userService, recording, pool, keys,
-      new HeaderRequestGuard(keys));
+    VersionFloors floors = new VersionFloors(pool);
+    CacheCipher cipher = new CacheCipher(cacheSettings.key());
+    PasswordCache cache = new PasswordCache(vertx, TestNodes.hazelcast(vertx), cacheSettings, cipher, floors);
+    LoginThrottle throttle = new LoginThrottle(vertx, TestNodes.hazelcast(vertx), ThrottleSettings.from(settings), cipher);
+    SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, recording);
+    LoginSide component = new LoginSide(cache, throttle, sync, new SyncConsumer(vertx, keys, sync));
     await(component.start());
+    HeaderRequestGuard guard = new HeaderRequestGuard(keys);
     Router router = HttpServers.baseRouter(vertx);
-    component.mount(router);
+    new LoginRoutes(new LoginService(cache, users, throttle, bcrypt, recording),
+      TrustedProxies.parse(ApiKeys.split(settings.string("trustedProxies", "TRUSTED_PROXIES", "")))).mount(router);
+    new SyncRoutes(sync, guard).mount(router);
+    new PasswordCacheRoutes(cache, sync, guard).mount(router);
     HttpServer server = await(vertx.createHttpServer(HttpServers.options("127.0.0.1", 0)).requestHandler(router).listen());
     pools.add(pool);
     bcrypts.add(bcrypt);
@@ -120,10 +148,6 @@ public final class LoginCluster implements AutoCloseable {
     components.add(component);
     sessions.add(recording);
     clients.add(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.actualPort())));
-  }
-
-  public static HazelcastInstance hazelcast(Vertx vertx) {
-    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
   }
 
   public HttpRequest<Buffer> request(int node, HttpMethod method, String path) {
@@ -178,7 +202,7 @@ public final class LoginCluster implements AutoCloseable {
     for (HttpServer server : servers) {
       await(server.close().otherwiseEmpty());
     }
-    for (LoginComponent component : components) {
+    for (LoginSide component : components) {
       await(component.stop().otherwiseEmpty());
     }
     if (users != null) {

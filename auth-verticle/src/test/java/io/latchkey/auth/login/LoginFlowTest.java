@@ -1,7 +1,11 @@
 package io.latchkey.auth.login;
 
+import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.cache.CachedCredentials;
+import io.latchkey.common.Profile;
+import io.latchkey.common.Settings;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.testing.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -458,7 +462,7 @@ class LoginFlowTest {
   void concurrentFillsAndSyncsNeverLeaveAnEntryBelowTheAnnouncedVersion() {
     io.latchkey.auth.cache.PasswordCache filling = cluster.components.get(1).cache();
     io.latchkey.auth.cache.PasswordCache syncing = cluster.components.get(0).cache();
-    com.hazelcast.map.IMap<String, byte[]> raw = LoginCluster.hazelcast(cluster.nodes.get(0))
+    com.hazelcast.map.IMap<String, byte[]> raw = TestNodes.hazelcast(cluster.nodes.get(0))
       .getMap(io.latchkey.auth.cache.PasswordCache.ENTRIES_MAP);
     for (int i = 0; i < 25; i++) {
       Credentials v1 = cluster.users.add("race" + i, "password race");
@@ -476,10 +480,10 @@ class LoginFlowTest {
 
   @Test
   void lockoutsGrowWithEachRepeatedLockout() {
-    LoginConfig config = cluster.config(Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2", "LOGIN_LOCKOUT_BASE_SECONDS", "1",
+    Settings settings = cluster.settings(Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2", "LOGIN_LOCKOUT_BASE_SECONDS", "1",
       "LOGIN_LOCKOUT_MAX_SECONDS", "900"));
-    LoginThrottle throttle = new LoginThrottle(cluster.nodes.get(0), LoginCluster.hazelcast(cluster.nodes.get(0)), config,
-      new io.latchkey.auth.cache.CacheCipher(config.cacheKey()));
+    LoginThrottle throttle = new LoginThrottle(cluster.nodes.get(0), TestNodes.hazelcast(cluster.nodes.get(0)),
+      ThrottleSettings.from(settings), new io.latchkey.auth.cache.CacheCipher(CacheSettings.from(settings, Profile.DEVELOPMENT).key()));
     await(throttle.start());
     LoginThrottle.Counter account = throttle.user(UUID.randomUUID().toString());
 

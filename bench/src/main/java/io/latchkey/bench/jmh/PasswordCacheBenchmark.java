@@ -3,10 +3,10 @@ package io.latchkey.bench.jmh;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.auth.cache.CacheCipher;
+import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.cache.CachedCredentials;
 import io.latchkey.auth.cache.PasswordCache;
-import io.latchkey.auth.login.LoginConfig;
-import io.latchkey.auth.sync.SyncStateRepository;
+import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.common.ClusterSettings;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
@@ -79,8 +79,8 @@ public class PasswordCacheBenchmark {
     vertx = Vertx.vertx();
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
-    LoginConfig config = new LoginConfig(10, 100, 900, 60, 900, 10_000, 900, key, true, List.of(), 10, 2, 64);
-    cache = new PasswordCache(vertx, instances.get(0), config, new CacheCipher(key), new SyncStateRepository(noFloorsPool()));
+    CacheSettings settings = new CacheSettings(10_000, 900, key, true);
+    cache = new PasswordCache(vertx, instances.get(0), settings, new CacheCipher(key), new VersionFloors(noFloorsPool()));
     cache.start().await();
     logins = new String[USERS];
     String hash = "$2a$10$" + "a".repeat(53);
@@ -114,7 +114,7 @@ public class PasswordCacheBenchmark {
 
   /**
    * A pool whose every query answers no rows: the durable floor of every user is "none". Only
-   * {@link SyncStateRepository#floor} runs (when entries are installed in the set-up), and the
+   * {@link VersionFloors#floor} runs (when entries are installed in the set-up), and the
    * lookups measured never touch it.
    */
   @SuppressWarnings("unchecked")

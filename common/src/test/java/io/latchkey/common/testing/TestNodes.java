@@ -1,9 +1,12 @@
 package io.latchkey.common.testing;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.common.ClusterSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -27,6 +30,11 @@ public final class TestNodes {
       .with(new VertxOptions().setBlockedThreadCheckInterval(1000))
       .withClusterManager(settings.clusterManager())
       .buildClustered();
+  }
+
+  /** The Hazelcast member of a clustered test node (what the launcher hands the auth service). */
+  public static HazelcastInstance hazelcast(Vertx vertx) {
+    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
   }
 
   /** A free TCP port on loopback with two free successors (likely; good enough for tests). */

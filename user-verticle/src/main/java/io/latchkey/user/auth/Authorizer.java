@@ -2,6 +2,7 @@ package io.latchkey.user.auth;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.AuthorizationHeader;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
@@ -21,7 +22,6 @@ import java.util.UUID;
 public final class Authorizer {
 
   public static final String API_KEY_HEADER = "X-API-Key";
-  private static final String BEARER = "bearer ";
 
   private final ApiKeys keys;
   private final TokenVerifier tokens;
@@ -49,11 +49,11 @@ public final class Authorizer {
     if (authorization == null || authorization.isBlank()) {
       return Future.failedFuture(ApiException.invalidToken("A bearer access token is required."));
     }
-    if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    String token = AuthorizationHeader.bearerToken(authorization);
+    if (token == null) {
       return Future.failedFuture(ApiException.invalidToken("The Authorization header must be 'Bearer <accessToken>'."));
     }
-    String token = authorization.substring(BEARER.length()).trim();
-    if (token.isEmpty() || token.length() > 8192) {
+    if (token.length() > 8192) {
       return Future.failedFuture(ApiException.invalidToken("The access token is malformed."));
     }
     return tokens.verify(token, RequestIds.of(ctx));

@@ -4,6 +4,7 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
+import io.latchkey.common.Uuids;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.UserService;
 import io.vertx.core.Future;
@@ -12,8 +13,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.UUID;
 
 /**
  * The event-bus endpoints the auth service calls, each behind {@link BusReplies#guarded} (the
@@ -52,7 +51,7 @@ public final class UserBusVerticle extends VerticleBase {
     if (login instanceof String l && !l.isBlank()) {
       user = users.byLogin(l);
     } else if (userId instanceof String id) {
-      user = users.get(uuidOrNull(id));
+      user = users.get(Uuids.parseOrNull(id));
     } else {
       return Future.failedFuture(ApiException.validation("login", "Send {\"login\"} or {\"userId\"}."));
     }
@@ -66,15 +65,6 @@ public final class UserBusVerticle extends VerticleBase {
     if (!(userId instanceof String id)) {
       return Future.failedFuture(ApiException.validation("userId", "Send {\"userId\"}."));
     }
-    return users.get(uuidOrNull(id)).map(User::toPublicJson);
-  }
-
-  private static UUID uuidOrNull(String raw) {
-    try {
-      UUID id = UUID.fromString(raw);
-      return id.toString().equalsIgnoreCase(raw) ? id : null;
-    } catch (RuntimeException e) {
-      return null;
-    }
+    return users.get(Uuids.parseOrNull(id)).map(User::toPublicJson);
   }
 }

@@ -1,20 +1,20 @@
 package io.latchkey.user.http;
 
-import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.ApiException;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.HttpServers;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.Uuids;
 import io.latchkey.user.auth.Authorizer;
-import io.latchkey.user.auth.Caller;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.SearchCursor;
-import io.latchkey.user.service.UserService;
 import io.latchkey.user.service.UserService.ProfileChange;
 import io.latchkey.user.service.UserService.Registration;
+import io.latchkey.user.service.UserService;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * The HTTP side of the user service (API.md, user-service rows): parse, authorize, call the
@@ -47,33 +46,30 @@ public final class UserApi {
   private final UserService users;
   private final Authorizer authorizer;
   private final HealthRoutes health;
-  private final Buffer openApiDocument;
+  private final String openApiDocument;
 
   public UserApi(UserService users, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument) {
     this.users = users;
     this.authorizer = authorizer;
     this.health = health;
-    this.openApiDocument = openApiDocument;
+    this.openApiDocument = openApiDocument.toString();
   }
 
   public Router router(Vertx vertx) {
     Router router = HttpServers.baseRouter(vertx);
-    router.post("/users").handler(handle(this::register));
-    router.post("/users/verify-credentials").handler(handle(this::verifyCredentials));
-    router.get("/users").handler(handle(this::search));
-    router.get("/users/by-username/:username").handler(handle(this::byUsername));
-    router.get("/users/by-email/:email").handler(handle(this::byEmail));
-    router.get("/users/:id").handler(handle(this::get));
-    router.put("/users/:id").handler(handle(this::update));
-    router.delete("/users/:id").handler(handle(this::delete));
-    router.post("/users/:id/change-password").handler(handle(this::changePassword));
-    router.get("/users/:id/password-hash").handler(handle(this::passwordHash));
-    router.post("/users/:id/password-changed").handler(handle(this::resendPasswordChanged));
-    router.put("/users/:id/roles").handler(handle(this::setRoles));
-    router.get("/openapi.json").handler(ctx -> ctx.response()
-      .putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "public, max-age=300")
-      .end(openApiDocument));
+    router.post("/users").handler(Replies.handle(this::register));
+    router.post("/users/verify-credentials").handler(Replies.handle(this::verifyCredentials));
+    router.get("/users").handler(Replies.handle(this::search));
+    router.get("/users/by-username/:username").handler(Replies.handle(this::byUsername));
+    router.get("/users/by-email/:email").handler(Replies.handle(this::byEmail));
+    router.get("/users/:id").handler(Replies.handle(this::get));
+    router.put("/users/:id").handler(Replies.handle(this::update));
+    router.delete("/users/:id").handler(Replies.handle(this::delete));
+    router.post("/users/:id/change-password").handler(Replies.handle(this::changePassword));
+    router.get("/users/:id/password-hash").handler(Replies.handle(this::passwordHash));
+    router.post("/users/:id/password-changed").handler(Replies.handle(this::resendPasswordChanged));
+    router.put("/users/:id/roles").handler(Replies.handle(this::setRoles));
+    router.get("/openapi.json").handler(ctx -> Replies.publicJson(ctx, openApiDocument));
     health.mount(router);
     return router;
   }
@@ -87,7 +83,7 @@ public final class UserApi {
     JsonBodies.onlyFields(body, REGISTRATION_FIELDS);
     return users.register(registration, RequestIds.of(ctx)).map(user -> {
       ctx.response().putHeader("Location", "/users/" + user.id());
-      return json(ctx, 201, user.toPublicJson());
+      return Replies.json(ctx, 201, user.toPublicJson());
     });
   }
 
@@ -108,7 +104,7 @@ public final class UserApi {
         throw ApiException.validation(errors);
       }
       return users.verifyCredentials(login, password, RequestIds.of(ctx))
-        .map(user -> json(ctx, 200, new JsonObject().put("valid", true).put("user", user.toPublicJson())));
+        .map(user -> Replies.json(ctx, 200, new JsonObject().put("valid", true).put("user", user.toPublicJson())));
     });
   }
 
@@ -124,7 +120,7 @@ public final class UserApi {
       return users.search(text, limit, after).map(page -> {
         JsonArray items = new JsonArray();
         page.items().forEach(u -> items.add(u.toPublicJson()));
-        return json(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor()));
+        return Replies.json(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor()));
       });
     });
   }
@@ -132,20 +128,20 @@ public final class UserApi {
   private Future<Void> byUsername(RoutingContext ctx) {
     return authorizer.requireAdmin(ctx)
       .compose(caller -> users.byUsername(ctx.pathParam("username")))
-      .map(user -> json(ctx, 200, user.toPublicJson()));
+      .map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> byEmail(RoutingContext ctx) {
     return authorizer.requireAdmin(ctx)
       .compose(caller -> users.byEmail(ctx.pathParam("email")))
-      .map(user -> json(ctx, 200, user.toPublicJson()));
+      .map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> get(RoutingContext ctx) {
     UUID id = pathId(ctx);
     return authorizer.authenticateFor(ctx, id)
       .compose(caller -> users.get(id))
-      .map(user -> json(ctx, 200, user.toPublicJson()));
+      .map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> update(RoutingContext ctx) {
@@ -156,14 +152,14 @@ public final class UserApi {
         body.containsKey("displayName"), JsonBodies.string(body, "displayName"));
       JsonBodies.onlyFields(body, PROFILE_FIELDS);
       return users.updateProfile(id, change, RequestIds.of(ctx));
-    }).map(user -> json(ctx, 200, user.toPublicJson()));
+    }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> delete(RoutingContext ctx) {
     UUID id = pathId(ctx);
     return authorizer.authenticateFor(ctx, id)
       .compose(caller -> users.delete(id, RequestIds.of(ctx)))
-      .map(v -> noContent(ctx));
+      .map(v -> Replies.noContent(ctx));
   }
 
   private Future<Void> changePassword(RoutingContext ctx) {
@@ -176,14 +172,14 @@ public final class UserApi {
       // your own password needs the current one, admins included; the session that changed it stays
       boolean own = caller.is(id);
       return users.changePassword(id, current, next, own, own ? caller.sessionId() : null, RequestIds.of(ctx));
-    }).map(v -> noContent(ctx));
+    }).map(v -> Replies.noContent(ctx));
   }
 
   private Future<Void> passwordHash(RoutingContext ctx) {
     UUID id = pathId(ctx);
     return authorizer.requireApiKey(ctx)
       .compose(caller -> users.get(id))
-      .map(user -> json(ctx, 200, new JsonObject()
+      .map(user -> Replies.json(ctx, 200, new JsonObject()
         .put("userId", user.id().toString())
         .put("passwordHash", user.passwordHash())
         .put("passwordVersion", user.passwordVersion())
@@ -194,7 +190,7 @@ public final class UserApi {
     UUID id = pathId(ctx);
     return authorizer.requireApiKey(ctx)
       .compose(caller -> users.resendPasswordChanged(id, RequestIds.of(ctx)))
-      .map(eventId -> json(ctx, 202, new JsonObject().put("userId", id.toString()).put("eventId", eventId)));
+      .map(eventId -> Replies.json(ctx, 202, new JsonObject().put("userId", id.toString()).put("eventId", eventId)));
   }
 
   private Future<Void> setRoles(RoutingContext ctx) {
@@ -217,20 +213,14 @@ public final class UserApi {
         names.add(name);
       }
       return users.setRoles(id, names, RequestIds.of(ctx));
-    }).map(user -> json(ctx, 200, user.toPublicJson()));
+    }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   // ---- helpers
 
-  /** The path id as a UUID in its canonical form, or null (answered like an unknown id: 404). */
+  /** The path id as a UUID, or null (answered like an unknown id: 404). */
   static UUID pathId(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    try {
-      UUID id = UUID.fromString(raw);
-      return id.toString().equalsIgnoreCase(raw) ? id : null;
-    } catch (RuntimeException e) {
-      return null;
-    }
+    return Uuids.fromPath(ctx, "id");
   }
 
   private static int limit(String raw) {
@@ -246,34 +236,5 @@ public final class UserApi {
       // answered below
     }
     throw ApiException.validation("limit", "The limit must be an integer from 1 to " + MAX_LIMIT + ".");
-  }
-
-  private static Void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status)
-      .putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "no-store")
-      .end(body.encode());
-    return null;
-  }
-
-  private static Void noContent(RoutingContext ctx) {
-    ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end();
-    return null;
-  }
-
-  private static Handler<RoutingContext> handle(Function<RoutingContext, Future<Void>> action) {
-    return ctx -> {
-      Future<Void> result;
-      try {
-        result = action.apply(ctx);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onFailure(err -> {
-        if (!ctx.response().ended()) {
-          ctx.fail(err);
-        }
-      });
-    };
   }
 }

@@ -1,6 +1,5 @@
-package io.latchkey.auth.sync;
+package io.latchkey.auth.floor;
 
-import io.latchkey.auth.floor.VersionFloor;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -12,12 +11,15 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
-/** SQL of the per-user sync state and the applied-notice log (schema auth, V10). */
-public final class SyncStateRepository {
+/**
+ * The durable half of the version floors: SQL of {@code auth.user_sync_state} (schema auth, V10,
+ * V11). The password cache, the session opening and the sync all read it; only the sync raises it.
+ */
+public final class VersionFloors {
 
   private final Pool pool;
 
-  public SyncStateRepository(Pool pool) {
+  public VersionFloors(Pool pool) {
     this.pool = pool;
   }
 
@@ -64,32 +66,5 @@ public final class SyncStateRepository {
         + "ON CONFLICT (user_id) DO UPDATE SET deleted = true, updated_at = now()")
       .execute(Tuple.of(UUID.fromString(userId)))
       .mapEmpty();
-  }
-
-  public Future<Boolean> isApplied(long eventId) {
-    return pool.preparedQuery("SELECT 1 FROM auth.applied_user_notices WHERE event_id = $1")
-      .execute(Tuple.of(eventId))
-      .map(rows -> rows.size() > 0);
-  }
-
-  /** Records a notice as applied (idempotent) and the user's last applied event id. */
-  public Future<Void> markApplied(long eventId, String userId, String type) {
-    UUID user = UUID.fromString(userId);
-    return pool.withTransaction(client -> client
-      .preparedQuery("INSERT INTO auth.applied_user_notices (event_id, user_id, type) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING")
-      .execute(Tuple.of(eventId, user, type))
-      .compose(r -> client.preparedQuery("INSERT INTO auth.user_sync_state (user_id, last_event_id) VALUES ($1, $2) "
-          + "ON CONFLICT (user_id) DO UPDATE SET last_event_id = GREATEST(auth.user_sync_state.last_event_id, EXCLUDED.last_event_id), "
-          + "updated_at = now()")
-        .execute(Tuple.of(user, eventId))))
-      .mapEmpty();
-  }
-
-  /** Deletes up to {@code batch} applied-notice rows older than {@code retentionDays}; returns how many. */
-  public Future<Integer> pruneApplied(int retentionDays, int batch) {
-    return pool.preparedQuery("DELETE FROM auth.applied_user_notices WHERE event_id IN ("
-        + "SELECT event_id FROM auth.applied_user_notices WHERE applied_at < now() - make_interval(days => $1) LIMIT $2)")
-      .execute(Tuple.of(retentionDays, batch))
-      .map(rows -> rows.rowCount());
   }
 }
