@@ -27,42 +27,25 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
-
 OUT="$here/target/bench"
 RAW="$OUT/raw.jsonl"
 LOGS="$OUT/logs"
 DATA="$OUT/data"
-LAUNCHER_JAR="$here/launcher/target/latchkey.jar"
 BENCH_JAR="$here/bench/target/latchkey-bench.jar"
+LK_RUN="$OUT"   # the services' pid files (target/bench/nodes/): not among run.sh's and scale.sh's
+# shellcheck source=lib/latchkey.sh
+. "$here/scripts/lib/latchkey.sh"
+cd "$here"
 
-log() { echo "bench.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-needs_build() {
-  [ ! -f "$LAUNCHER_JAR" ] || [ ! -f "$BENCH_JAR" ] && return 0
-  local older="$LAUNCHER_JAR"
-  [ "$BENCH_JAR" -ot "$LAUNCHER_JAR" ] && older="$BENCH_JAR"
-  [ -n "$(find pom.xml ./*/pom.xml ./*/src -newer "$older" -type f -print -quit 2>/dev/null)" ]
-}
-
-build_if_needed() {
-  if needs_build; then
-    command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: apt-get install maven)"
-    log "building latchkey.jar and latchkey-bench.jar (mvn -q -B -DskipTests package -pl launcher,bench -am)"
-    mvn -q -B -Dstyle.color=never -DskipTests package -pl launcher,bench -am || die "the build failed; see the output above"
-  fi
-}
-
-command -v java >/dev/null || die "java not found: install a JDK 17"
+lk_require java
 
 if [ "${1:-}" = "--jmh" ]; then
   shift
-  build_if_needed
+  lk_build_if_needed bench
   mkdir -p "$OUT"
-  log "JMH microbenchmarks (results also in target/bench/jmh.json); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  lk_log "JMH microbenchmarks (results also in target/bench/jmh.json); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   java -jar "$BENCH_JAR" -rf json -rff "$OUT/jmh.json" "$@"
-  log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  lk_log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 
@@ -86,25 +69,20 @@ export PG_PORT="${BENCH_PG_PORT:-54349}"
 export PG_DATA="$here/.pg/bench/data"
 export PG_DB="latchkey_bench"
 
-LK_ROOT="$here"
-LK_NAME="bench.sh"
-# shellcheck source=lib/latchkey.sh
-. "$here/scripts/lib/latchkey.sh"
 # the services start with the flags of every other script (lk_java_flags), these included
 export LATCHKEY_HEAP="$HEAP"
 export LATCHKEY_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
 export LATCHKEY_CDS="${BENCH_CDS:-1}"
 
 if ! command -v wrk >/dev/null; then
-  log "wrk not found; installing Debian's wrk package"
-  [ "$(id -u)" -eq 0 ] || die "need root to install wrk (run: sudo apt-get install -y wrk)"
+  lk_log "wrk not found; installing Debian's wrk package"
+  [ "$(id -u)" -eq 0 ] || lk_die "need root to install wrk (run: sudo apt-get install -y wrk)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
-    || die "could not install wrk"
+    || lk_die "could not install wrk"
 fi
-command -v curl >/dev/null || die "curl not found (Debian: apt-get install curl)"
-
-build_if_needed
+lk_require curl
+lk_build_if_needed bench
 
 # ---- everything started below is stopped on exit
 
@@ -115,33 +93,21 @@ pg_started=0
 stop_all() {
   trap '' INT TERM
   lk_cds_abort
-  local i pid waited
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    pid="${pids[$i]}"
-    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
-  done
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    pid="${pids[$i]}"
-    waited=0
-    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${names[$i]} (pid $pid) did not stop within 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
+  local i stops=()
+  # the last started first
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stops+=("${names[$i]}" "${pids[$i]}"); done
+  lk_stop_processes 30 TERM "${stops[@]}"
   pids=()
   if [ "$pg_started" = 1 ]; then
     "$here/scripts/pg.sh" stop >/dev/null 2>&1 || true
     pg_started=0
   fi
 }
-trap 'log "interrupted; stopping everything this script started"; stop_all; exit 130' INT TERM
+trap 'lk_log "interrupted; stopping everything this script started"; stop_all; exit 130' INT TERM
 trap 'stop_all' EXIT
 
 remember() { pids+=("$1"); names+=("$2"); }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 
 rm -rf "$OUT"
@@ -151,7 +117,7 @@ mkdir -p "$OUT" "$LOGS" "$DATA"
 # ---- PostgreSQL: our own, fresh, durable commits (no --test)
 
 if "$here/scripts/pg.sh" status; then
-  die "something already answers on PostgreSQL port $PG_PORT; stop it or set BENCH_PG_PORT"
+  lk_die "something already answers on PostgreSQL port $PG_PORT; stop it or set BENCH_PG_PORT"
 fi
 rm -rf "$here/.pg/bench"
 "$here/scripts/pg.sh" start
@@ -160,7 +126,7 @@ export DATABASE_URL="$("$here/scripts/pg.sh" url)"
 PSQL="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql"
 # every refresh is a durable commit: the benchmark runs with fsync and synchronous commits on
 DURABILITY="fsync=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW fsync'),synchronous_commit=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW synchronous_commit')"
-[ "$DURABILITY" = "fsync=on,synchronous_commit=on" ] || die "the benchmark PostgreSQL must commit durably ($DURABILITY)"
+[ "$DURABILITY" = "fsync=on,synchronous_commit=on" ] || lk_die "the benchmark PostgreSQL must commit durably ($DURABILITY)"
 
 # ---- the services, with the benchmark configuration
 
@@ -182,32 +148,25 @@ export JWT_KEYS_DIR="$OUT/keys"
 export LATCHKEY_LOG_LEVEL="${LATCHKEY_LOG_LEVEL:-WARN}"
 unset JWT_PRIVATE_KEY_FILE JWT_PUBLIC_KEY_FILES API_KEY API_KEYS_VALIDATE 2>/dev/null || true
 
-java -jar "$LAUNCHER_JAR" keygen "$JWT_KEYS_DIR" >/dev/null || die "could not generate JWT keys"
+lk_ensure_keys "$JWT_KEYS_DIR"
 
-ready_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1$2" 2>/dev/null || true; }
+# the start times are measured: readiness polled every 50 ms
+LK_POLL_S=0.05
 
 # start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
 start_service() {
-  local role="$1" port="$2" logfile="$LOGS/$1.log" pid started ready_ms flags
-  lk_cds_prepare "$role"
-  mapfile -t flags < <(lk_java_flags "$role")
+  local role="$1" port="$2" logfile="$LOGS/$1.log" ready_ms extra=()
   if [ "${BENCH_JFR:-0}" = 1 ]; then
-    flags+=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
+    extra+=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
   fi
-  log "starting the $role service on 127.0.0.1:$port: java ${flags[*]}"
-  echo "${flags[*]}" >"$OUT/java-flags-$role.txt"
-  started="$(now_ms)"
-  java "${flags[@]}" -jar "$LAUNCHER_JAR" run --role "$role" >"$logfile" 2>&1 &
-  pid=$!
-  remember "$pid" "$role service"
-  until [ "$(ready_code "$port" /health/ready)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$logfile" >&2; die "the $role service exited during its start"; }
-    [ $(($(now_ms) - started)) -lt 120000 ] || { tail -n 20 "$logfile" >&2; die "the $role service was not ready within 120 s"; }
-    sleep 0.05
-  done
-  ready_ms=$(($(now_ms) - started))
-  log "the $role service is ready after $ready_ms ms"
-  eval "${role}_pid=$pid"
+  lk_spawn_node "$role" "$port" "$logfile" "${extra[@]}"
+  remember "$LK_NODE_PID" "the $role node on port $port"
+  lk_log "the $role node's JVM flags: ${LK_NODE_FLAGS[*]}"
+  echo "${LK_NODE_FLAGS[*]}" >"$OUT/java-flags-$role.txt"
+  lk_await_ready "the $role node on port $port" "$port" "$LK_NODE_PID" "$logfile" 120 || exit 1
+  ready_ms=$(($(lk_now_ms) - LK_NODE_STARTED_MS))
+  lk_log "the $role node on port $port is ready after $ready_ms ms"
+  eval "${role}_pid=$LK_NODE_PID"
   eval "${role}_ready_ms=$ready_ms"
 }
 
@@ -215,12 +174,13 @@ start_service user "$USER_PORT"
 start_service auth "$AUTH_PORT"
 
 java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.BaselineServer "$BASELINE_PORT" "$CORES" >"$LOGS/baseline.log" 2>&1 &
-remember $! "baseline server"
-until [ "$(ready_code "$BASELINE_PORT" /health/ready)" = 200 ]; do sleep 0.05; done
+baseline_pid=$!
+remember "$baseline_pid" "the baseline server on port $BASELINE_PORT"
+lk_await_ready "the baseline server on port $BASELINE_PORT" "$BASELINE_PORT" "$baseline_pid" "$LOGS/baseline.log" 60 || exit 1
 
 # ---- seeding through the real API: users, then sessions (each login a token pair)
 
-log "seeding $USERS users"
+lk_log "seeding $USERS users"
 PASSWORD="bench passphrase 4711"
 : >"$DATA/users.txt"
 seed_user() {
@@ -232,7 +192,7 @@ seed_user() {
 }
 export -f seed_user
 export USER_PORT PASSWORD
-seq 1 "$USERS" | xargs -P 4 -I{} bash -c 'seed_user {}' || die "seeding users failed"
+seq 1 "$USERS" | xargs -P 4 -I{} bash -c 'seed_user {}' || lk_die "seeding users failed"
 for i in $(seq 1 "$USERS"); do echo "bench$i $PASSWORD" >>"$DATA/users.txt"; done
 
 # login_many <count> <file prefix>: <prefix>.access and <prefix>.refresh, one token a line
@@ -244,13 +204,13 @@ login_many() {
   grep -o '"accessToken":"[^"]*"' "$prefix.pairs" | cut -d'"' -f4 >"$prefix.access"
   grep -o '"refreshToken":"[^"]*"' "$prefix.pairs" | cut -d'"' -f4 >"$prefix.refresh"
   local got; got="$(wc -l <"$prefix.refresh")"
-  [ "$got" -eq "$count" ] || die "seeding sessions: $got of $count logins succeeded (see $prefix.pairs)"
+  [ "$got" -eq "$count" ] || lk_die "seeding sessions: $got of $count logins succeeded (see $prefix.pairs)"
 }
 export AUTH_PORT USERS
 
 # refresh chains: one pool per wrk run (a run ends with requests in flight, whose successors are
 # never seen), each of at least 1.5x the run's connections so that no connection waits for a token
-log "seeding sessions (logins at bcrypt cost 10)"
+lk_log "seeding sessions (logins at bcrypt cost 10)"
 login_many 200 "$DATA/tokens"             # access tokens of validate / introspect / me
 login_many 96 "$DATA/chains-warmup"
 login_many 32 "$DATA/chains-16"
@@ -258,7 +218,7 @@ login_many 96 "$DATA/chains-64"
 
 # ---- the bounds, measured alone (the services idle)
 
-log "measuring the bcrypt and RS256 bounds alone"
+lk_log "measuring the bcrypt and RS256 bounds alone"
 java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}" >>"$RAW"
 
 # ---- the scenarios
@@ -271,9 +231,9 @@ run_wrk() {
   load="$(load_now)"
   line="$(wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
     -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
-  [ -n "$line" ] || die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns.txt)"
+  [ -n "$line" ] || lk_die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns.txt)"
   echo "${line/\{/\{\"loadBefore\":\"$load\",}" >>"$RAW"
-  log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load"
+  lk_log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load"
 }
 
 warm_up() {
@@ -320,19 +280,19 @@ fi
 
 if wanted under-login; then
   # validation under login load: two wrk at once, the validation p99 from its own wrk
-  log "validation under login load"
+  lk_log "validation under login load"
   run_wrk login-under-load 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
   login_wrk=$!
   sleep 1 # the login wrk saturates the bcrypt pool first
   run_wrk validate-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
-  wait "$login_wrk" || die "the login wrk of the concurrent scenario failed"
+  wait "$login_wrk" || lk_die "the login wrk of the concurrent scenario failed"
   # the same with validations at a fixed pace (16 connections, 5 ms between requests): the CPU
   # is not saturated by the validating wrk, so its p99 shows whether bcrypt delays the event loops
   run_wrk login-beside-paced 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s &
   login_wrk=$!
   sleep 1
   BENCH_PACE_MS=5 run_wrk validate-paced-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
-  wait "$login_wrk" || die "the login wrk of the paced concurrent scenario failed"
+  wait "$login_wrk" || lk_die "the login wrk of the paced concurrent scenario failed"
 fi
 
 # ---- memory after the load, start times
@@ -357,4 +317,4 @@ printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSe
   "$(tr ' ' '\n' <"$OUT/java-flags-auth.txt" | grep -E '^-X' | sed 's|^-XX:SharedArchiveFile=.*|AppCDS|' | tr '\n' ' ' | sed 's/ $//')" >>"$RAW"
 
 java -cp "$BENCH_JAR" io.latchkey.bench.BenchReport "$RAW" "$OUT"
-log "written: target/bench/results.json, target/bench/results.md (raw records: target/bench/raw.jsonl, logs: target/bench/logs)"
+lk_log "written: target/bench/results.json, target/bench/results.md (raw records: target/bench/raw.jsonl, logs: target/bench/logs)"

@@ -69,16 +69,13 @@ cleanup() {
   lk_cds_abort
   set +e
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
-  local role port pid pids=()
+  local role port pid stops=()
   for role in auth user; do
     for port in $(lk_node_ports "$role"); do
-      pid="$(lk_node_pid "$role" "$port")" && { kill -TERM "$pid" 2>/dev/null; pids+=("$pid"); }
+      pid="$(lk_node_pid "$role" "$port")" && stops+=("the $role node on port $port" "$pid")
     done
   done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-  done
+  lk_stop_processes 30 TERM "${stops[@]}" 2>/dev/null
   rm -f "$LK_RUN"/nodes/*.pid
   lk_nginx_stop >/dev/null 2>&1
   "$LK_ROOT/scripts/pg.sh" stop >/dev/null 2>&1
@@ -152,16 +149,14 @@ psql_q() {
 
 # ------------------------------------------------------------------ setup
 step "setup: PostgreSQL on $PG_PORT, keystore for event-bus TLS, 1 user node, 3 auth nodes, nginx"
-command -v curl >/dev/null || lk_die "curl not found (Debian: apt-get install curl)"
-command -v java >/dev/null || lk_die "java not found: install a JDK 17"
+lk_require curl java
 lk_build_if_needed
 lk_nginx_ensure_installed
-if [ -n "$(ls "$LK_RUN"/nodes/*.pid 2>/dev/null)" ]; then
-  for f in "$LK_RUN"/nodes/*.pid; do
-    pid="$(cat "$f")"; kill -0 "$pid" 2>/dev/null && grep -q latchkey.jar "/proc/$pid/cmdline" 2>/dev/null \
-      && fail "a node of an earlier cluster-test run still runs (pid $pid, $f): stop it first"
+for role in user auth; do
+  for port in $(lk_node_ports "$role"); do
+    fail "a node of an earlier cluster-test run still runs (pid $(lk_node_pid "$role" "$port"), $(lk_pidfile "$role" "$port")): stop it first"
   done
-fi
+done
 "$LK_ROOT/scripts/pg.sh" status && fail "something already answers on PostgreSQL port $PG_PORT (CLUSTER_TEST_PG_PORT)"
 for port in 8310 8320 8321 8322 8323 8324 "$NGINX_USER_PORT" "$NGINX_AUTH_PORT"; do
   [ "$(lk_http_status "http://127.0.0.1:$port/")" = 000 ] || fail "port $port is taken by another process"

@@ -22,13 +22,10 @@
 # and every variable of the README's configuration table, passed through to the services.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
-LK_ROOT="$here"
-LK_NAME="run.sh"
-LK_RUN="${LATCHKEY_RUN_DIR:-$here/.run}"
 # shellcheck source=lib/latchkey.sh
-. "$here/scripts/lib/latchkey.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/latchkey.sh"   # LK_ROOT: the repository; LK_RUN: LATCHKEY_RUN_DIR or .run
+here="$LK_ROOT"
+cd "$here"
 
 with_nginx=0
 for arg in "$@"; do
@@ -38,67 +35,34 @@ for arg in "$@"; do
   esac
 done
 
-JAR="$here/launcher/target/latchkey.jar"
 LOG_DIR="$LK_RUN/logs"
 KEYS_DIR="${LATCHKEY_KEYS_DIR:-$here/.run/keys}"
-HEAP="${LATCHKEY_HEAP:-256m}"
 START_WAIT="${LATCHKEY_START_WAIT:-120}"
 export USER_HTTP_PORT="${USER_HTTP_PORT:-8081}"
 export AUTH_HTTP_PORT="${AUTH_HTTP_PORT:-8082}"
 
-log() { echo "run.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"
-
-# GET http://127.0.0.1:<port><path> answers 200 (curl when present, else bash's /dev/tcp)
-http_ok() {
-  local port="$1" path="$2"
-  if command -v curl >/dev/null; then
-    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port$path" 2>/dev/null
-    return
-  fi
-  local status
-  exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3
-  read -r -t 2 _ status _ <&3 || status=""
-  exec 3>&- 3<&-
-  [ "$status" = "200" ]
-}
-
+lk_require java
 lk_build_if_needed
 
+# the nodes started: pids[i], named whats[i] in messages, logging to logs[i]
 pids=()
-roles=()
+whats=()
+logs=()
 pg_started=0
 nginx_started=0
 
 stop_all() {
   trap '' INT TERM
   lk_cds_abort
-  local i pid waited
+  local i stops=()
   rm -f "$(lk_pidfile user "$USER_HTTP_PORT")" "$(lk_pidfile auth "$AUTH_HTTP_PORT")"
   if [ "$nginx_started" = 1 ]; then
     lk_nginx_stop || true
     nginx_started=0
   fi
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    pid="${pids[$i]}"
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping the ${roles[$i]} service (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    pid="${pids[$i]}"
-    waited=0
-    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 400 ]; do sleep 0.1; waited=$((waited + 1)); done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "the ${roles[$i]} service did not stop within 40 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
+  # the last started first
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stops+=("${whats[$i]}" "${pids[$i]}"); done
+  lk_stop_processes 40 TERM "${stops[@]}"
   pids=()
   if [ "$pg_started" = 1 ]; then
     "$here/scripts/pg.sh" stop || true
@@ -107,7 +71,7 @@ stop_all() {
 }
 
 on_signal() {
-  log "stopping everything this script started"
+  lk_log "stopping everything this script started"
   stop_all
   exit 0
 }
@@ -115,48 +79,27 @@ trap on_signal INT TERM
 trap 'stop_all' EXIT
 
 if "$here/scripts/pg.sh" status; then
-  log "PostgreSQL already answers on its port; using it (and leaving it running)"
+  lk_log "PostgreSQL already answers on its port; using it (and leaving it running)"
 else
   "$here/scripts/pg.sh" start
   pg_started=1
 fi
 export DATABASE_URL="${DATABASE_URL:-$("$here/scripts/pg.sh" url)}"
 
-mkdir -p "$LOG_DIR"
-if [ -z "$(ls -A "$KEYS_DIR" 2>/dev/null)" ]; then
-  log "generating development JWT keys in $KEYS_DIR"
-  java -jar "$JAR" keygen "$KEYS_DIR" >/dev/null || die "could not generate development JWT keys"
-fi
+lk_ensure_keys "$KEYS_DIR"
 export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$KEYS_DIR}"
 
-# start_service <role> <port>: starts it in the background, returns once /health/ready says 200
+# start_service <role> <port>: starts it in the background (with a pid file like scale.sh's:
+# `scripts/scale.sh status` lists the node, nginx's upstream list includes it), returns once
+# /health/ready says 200
 start_service() {
-  local role="$1" port="$2" logfile="$LOG_DIR/$1.log" pid waited=0 flags
-  lk_cds_prepare "$role"
-  mapfile -t flags < <(lk_java_flags "$role")
-  log "starting the $role service on port $port (heap $HEAP$(lk_cds_archive "$role" >/dev/null && echo ', AppCDS'), log $logfile)"
-  java "${flags[@]}" -jar "$JAR" run --role "$role" >"$logfile" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  roles+=("$role")
-  # a pid file like scale.sh's: `scripts/scale.sh status` lists the node, nginx's upstream list includes it
-  mkdir -p "$LK_RUN/nodes"
-  echo "$pid" >"$(lk_pidfile "$role" "$port")"
-  until http_ok "$port" /health/ready; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "the $role service exited during its start; the end of $logfile:"
-      tail -n 15 "$logfile" >&2
-      exit 1
-    fi
-    if [ "$waited" -ge $((START_WAIT * 2)) ]; then
-      log "the $role service was not ready within ${START_WAIT} s; the end of $logfile:"
-      tail -n 15 "$logfile" >&2
-      exit 1
-    fi
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-  log "the $role service is ready"
+  local role="$1" port="$2" log="$LOG_DIR/$1.log"
+  lk_spawn_node "$role" "$port" "$log"
+  pids+=("$LK_NODE_PID")
+  whats+=("the $role node on port $port")
+  logs+=("$log")
+  lk_await_ready "the $role node on port $port" "$port" "$LK_NODE_PID" "$log" "$START_WAIT" || exit 1
+  lk_log "the $role node on port $port is ready"
 }
 
 # one after another: nodes started at the same instant can form separate clusters
@@ -198,8 +141,7 @@ status=$?
 set -e
 for i in "${!pids[@]}"; do
   if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-    log "the ${roles[$i]} service exited (status $status); the end of $LOG_DIR/${roles[$i]}.log:"
-    tail -n 15 "$LOG_DIR/${roles[$i]}.log" >&2
+    lk_log_tail "${whats[$i]} exited (status $status)" "${logs[$i]}"
   fi
 done
 stop_all

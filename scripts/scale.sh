@@ -27,11 +27,8 @@
 # after this script returns; `scale.sh stop all` stops them.
 set -euo pipefail
 
-LK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LK_NAME="scale.sh"
-LK_RUN="${LATCHKEY_RUN_DIR:-$LK_ROOT/.run}"
 # shellcheck source=lib/latchkey.sh
-. "$LK_ROOT/scripts/lib/latchkey.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/latchkey.sh"   # LK_ROOT: the repository; LK_RUN: LATCHKEY_RUN_DIR or .run
 
 USER_BASE="${SCALE_USER_PORT:-8110}"
 AUTH_BASE="${SCALE_AUTH_PORT:-8120}"
@@ -60,8 +57,7 @@ managed_ports() {
 }
 
 prepare_environment() {
-  command -v java >/dev/null || lk_die "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"
-  command -v curl >/dev/null || lk_die "curl not found (Debian: apt-get install curl)"
+  lk_require java curl
   lk_build_if_needed missing-only
   if [ -z "${DATABASE_URL:-}" ]; then
     "$LK_ROOT/scripts/pg.sh" status || "$LK_ROOT/scripts/pg.sh" start

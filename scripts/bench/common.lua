@@ -136,4 +136,15 @@ function common.static_scenario(build, check)
   end
 end
 
+-- a scenario of POST <path> with {"token":"<token>"} and the internal key (BENCH_API_KEY), one
+-- request per token of the data file (one a line); a 2xx counts as good when its body contains
+-- every one of the expected texts
+function common.token_scenario(path, ...)
+  local key = os.getenv("BENCH_API_KEY")
+  common.static_scenario(function(token)
+    return wrk.format("POST", path,
+      { ["Content-Type"] = "application/json", ["X-API-Key"] = key }, '{"token":"' .. token .. '"}')
+  end, common.contains(...))
+end
+
 return common

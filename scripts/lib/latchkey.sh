@@ -1,18 +1,20 @@
-# Shared helpers of the operator scripts (sourced, not run): starting and stopping Latchkey
-# nodes as background processes with pid files, waiting for readiness, and the nginx balancer
-# in front of them. scripts/run.sh, scripts/scale.sh and scripts/cluster-test.sh use it.
+# Shared helpers of the operator scripts (sourced, not run): the build check, development JWT
+# keys, starting and stopping Latchkey nodes as background processes with pid files, waiting
+# for readiness, and the nginx balancer in front of them. scripts/run.sh, scripts/bench.sh,
+# scripts/scale.sh and scripts/cluster-test.sh use it.
 #
-# Before sourcing, a script sets LK_ROOT (the repository) and LK_NAME (its name for messages);
-# LK_RUN (default $LK_ROOT/.run) holds everything at run time:
+# A script may set, before sourcing: LK_ROOT (the repository; default: the one this file is in),
+# LK_NAME (its name in messages; default: its file name) and LK_RUN (default: LATCHKEY_RUN_DIR,
+# else $LK_ROOT/.run), which holds everything at run time:
 #   $LK_RUN/nodes/<role>-<port>.pid   one file per running node (its pid)
 #   $LK_RUN/logs/<role>-<port>.log    the node's output
 #   $LK_RUN/nginx/                    the balancer's prefix: nginx.conf, upstream-<role>.conf,
 #                                     nginx.pid, logs/, temp/
 # Every function returns non-zero (or dies) with a message naming what failed.
 
-: "${LK_ROOT:?LK_ROOT must be set before sourcing scripts/lib/latchkey.sh}"
-: "${LK_NAME:=latchkey}"
-: "${LK_RUN:=$LK_ROOT/.run}"
+: "${LK_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${LK_NAME:=${0##*/}}"
+: "${LK_RUN:=${LATCHKEY_RUN_DIR:-$LK_ROOT/.run}}"
 LK_JAR="$LK_ROOT/launcher/target/latchkey.jar"
 # Hazelcast on Java 17 (see STACK-NOTES): without these it warns about illegal access
 LK_HZ_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
@@ -104,42 +106,88 @@ lk_cds_prepare() {
 }
 lk_die() { lk_log "$*"; exit 1; }
 
-# lk_http_status <url> [curl args...]: prints the HTTP status (000 when nothing answered), bounded to 3 s
+# lk_require <command>...: dies naming the package of the first command that is missing
+lk_require() {
+  local cmd
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null && continue
+    case "$cmd" in
+      java) lk_die "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)" ;;
+      mvn) lk_die "mvn not found: install Maven (Debian: apt-get install maven)" ;;
+      *) lk_die "$cmd not found (Debian: apt-get install $cmd)" ;;
+    esac
+  done
+}
+
+lk_now_ms() { date +%s%3N; }
+
+# lk_http_status <url>: prints the HTTP status of a GET (000 when nothing answered), bounded to
+# 3 s; without curl (run.sh does not need it), an HTTP/1.0 GET through bash's /dev/tcp
 lk_http_status() {
-  local url="$1"; shift
-  curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" "$url" 2>/dev/null || true
+  local url="$1" rest host port path status
+  if command -v curl >/dev/null; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$url" 2>/dev/null || true
+    return 0
+  fi
+  rest="${url#http://}"
+  case "$rest" in */*) path="/${rest#*/}"; rest="${rest%%/*}" ;; *) path=/ ;; esac
+  host="${rest%%:*}"; port="${rest##*:}"
+  [ "$port" != "$rest" ] || port=80
+  # shellcheck disable=SC2016 # the inner script expands its own positional parameters
+  status="$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$3" "$1" >&3
+    read -r _ s _ <&3 && echo "$s"' _ "$host" "$port" "$path" 2>/dev/null)" || true
+  echo "${status:-000}"
 }
 
 # lk_ready <port>: the node on 127.0.0.1:<port> answers 200 on /health/ready
 lk_ready() { [ "$(lk_http_status "http://127.0.0.1:$1/health/ready")" = 200 ]; }
 
-lk_needs_build() {
-  [ ! -f "$LK_JAR" ] && return 0
-  # only what the jar is made of (other modules, e.g. bench/, do not trigger a build)
-  [ -n "$(cd "$LK_ROOT" && find pom.xml common launcher user-verticle auth-verticle -path '*/target' -prune -o \
-    \( -name pom.xml -o -path '*/src/main/*' \) -newer "$LK_JAR" -type f -print -quit 2>/dev/null)" ]
+# lk_module_jars [module...]: the jars the build makes: launcher/target/latchkey.jar, and
+# <module>/target/latchkey-<module>.jar of each extra module (bench)
+lk_module_jars() {
+  local module
+  echo "$LK_JAR"
+  for module in "$@"; do echo "$LK_ROOT/$module/target/latchkey-$module.jar"; done
 }
 
-# lk_build_if_needed [missing-only]: packages launcher/target/latchkey.jar when missing or older
-# than the sources; with "missing-only" (scale.sh: nodes of one cluster must run the same jar)
-# an older jar is only reported
+# lk_needs_build [module...]: a jar is missing, or a source it is made of is newer than the oldest jar
+lk_needs_build() {
+  local jar oldest=""
+  while read -r jar; do
+    [ -f "$jar" ] || return 0
+    if [ -z "$oldest" ] || [ "$jar" -ot "$oldest" ]; then oldest="$jar"; fi
+  done < <(lk_module_jars "$@")
+  # only what the jars are made of (other modules, e.g. bench/ for latchkey.jar, do not trigger a build)
+  [ -n "$(cd "$LK_ROOT" && find pom.xml common launcher user-verticle auth-verticle "$@" -path '*/target' -prune -o \
+    \( -name pom.xml -o -path '*/src/main/*' \) -newer "$oldest" -type f -print -quit 2>/dev/null)" ]
+}
+
+# lk_build_if_needed [missing-only | module...]: packages launcher/target/latchkey.jar (and the
+# jar of each module given, e.g. bench) when missing or older than the sources; with
+# "missing-only" (scale.sh: nodes of one cluster must run the same jar) an older jar is only reported
 lk_build_if_needed() {
-  if [ "${1:-}" = missing-only ] && [ -f "$LK_JAR" ]; then
-    lk_needs_build && lk_log "note: launcher/target/latchkey.jar is older than the sources (rebuild: mvn -q -DskipTests package -pl launcher -am)"
-    return 0
+  if [ "${1:-}" = missing-only ]; then
+    shift
+    if [ -f "$LK_JAR" ]; then
+      lk_needs_build && lk_log "note: launcher/target/latchkey.jar is older than the sources (rebuild: mvn -q -DskipTests package -pl launcher -am)"
+      return 0
+    fi
   fi
-  if lk_needs_build; then
-    command -v mvn >/dev/null || lk_die "mvn not found: install Maven (Debian: apt-get install maven)"
-    lk_log "building launcher/target/latchkey.jar (mvn -q -B -DskipTests package -pl launcher -am)"
-    (cd "$LK_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl launcher -am) || lk_die "the build failed; see the output above"
-  fi
+  lk_needs_build "$@" || return 0
+  local modules jar jars=""
+  modules="$(IFS=,; echo "launcher${*:+,$*}")"
+  while read -r jar; do jars="${jars:+$jars and }${jar#"$LK_ROOT"/}"; done < <(lk_module_jars "$@")
+  lk_require mvn
+  lk_log "building $jars (mvn -q -B -DskipTests package -pl $modules -am)"
+  (cd "$LK_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl "$modules" -am) || lk_die "the build failed; see the output above"
 }
 
 # lk_ensure_keys <dir>: development JWT keys shared by every auth node (generated once)
 lk_ensure_keys() {
   local dir="$1"
   if [ -z "$(ls -A "$dir" 2>/dev/null)" ]; then
-    lk_log "generating development JWT keys in $dir"
+    lk_log "generating development JWT keys in ${dir#"$LK_ROOT"/}"
     java -jar "$LK_JAR" keygen "$dir" >/dev/null || lk_die "could not generate development JWT keys in $dir"
   fi
 }
@@ -171,13 +219,63 @@ lk_node_ports() {
   done | sort -n
 }
 
+# lk_log_tail <message> <log>: the message, then the last 15 lines of the log (on stderr)
+lk_log_tail() {
+  lk_log "$1; the end of ${2#"$LK_ROOT"/}:"
+  tail -n 15 "$2" >&2
+}
+
+# lk_spawn_node [--detach] <role> <port> <log> [java flag...]: starts a node of <role> on <port>
+# in the background and returns at once (lk_await_ready waits for it): the role's AppCDS archive
+# first when this jar has none (lk_cds_prepare), then java with lk_java_flags and the extra
+# flags, output to <log>; writes the node's pid file. --detach: in its own session, so that it
+# outlives the calling script (scale.sh); without it the node is a child the caller stops
+# (run.sh, bench.sh). The environment passes through (cluster, database, keys, ...).
+# Sets LK_NODE_PID, LK_NODE_FLAGS (the JVM flags) and LK_NODE_STARTED_MS (java's start).
+lk_spawn_node() {
+  local detach=() role port log port_var cds=""
+  if [ "$1" = --detach ]; then detach=(setsid); shift; fi
+  role="$1" port="$2" log="$3"
+  shift 3
+  case "$role" in user) port_var=USER_HTTP_PORT ;; auth) port_var=AUTH_HTTP_PORT ;; *) lk_die "unknown role $role" ;; esac
+  mkdir -p "$LK_RUN/nodes" "$(dirname "$log")"
+  lk_cds_prepare "$role"
+  mapfile -t LK_NODE_FLAGS < <(lk_java_flags "$role")
+  LK_NODE_FLAGS+=("$@")
+  case " ${LK_NODE_FLAGS[*]} " in *" -XX:SharedArchiveFile="*) cds=", AppCDS" ;; esac
+  lk_log "starting the $role node on port $port (heap ${LATCHKEY_HEAP:-256m}$cds, log ${log#"$LK_ROOT"/})"
+  # shellcheck disable=SC2034 # for the caller (bench.sh measures the start time)
+  LK_NODE_STARTED_MS="$(lk_now_ms)"
+  env "$port_var=$port" "${detach[@]}" java "${LK_NODE_FLAGS[@]}" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
+  LK_NODE_PID=$!
+  echo "$LK_NODE_PID" >"$(lk_pidfile "$role" "$port")"
+}
+
+# lk_await_ready <what> <port> <pid> <log> <seconds>: polls http://127.0.0.1:<port>/health/ready
+# every LK_POLL_S seconds (default 0.2) until it says 200; fails with the end of <log> when the
+# process <pid> exits first or <seconds> pass (the process is left as it is: the caller decides)
+lk_await_ready() {
+  local what="$1" port="$2" pid="$3" log="$4" seconds="$5" start
+  start="$(lk_now_ms)"
+  until lk_ready "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      lk_log_tail "$what exited during its start" "$log"
+      return 1
+    fi
+    if [ $(($(lk_now_ms) - start)) -ge $((seconds * 1000)) ]; then
+      lk_log_tail "$what was not ready within $seconds s" "$log"
+      return 1
+    fi
+    sleep "${LK_POLL_S:-0.2}"
+  done
+}
+
 # lk_start_node <role> <port>: starts a node in its own session (it outlives the calling script),
-# writes its pid file, and returns once /health/ready says 200 (or dies with the log's end).
-# The environment passes through (cluster, database, keys, LATCHKEY_INSTANCES ...).
+# writes its pid file, and returns once /health/ready says 200 (or fails with the log's end,
+# the node killed) within LATCHKEY_START_WAIT seconds (default 120).
 lk_start_node() {
-  local role="$1" port="$2" log pid waited=0 wait_s="${LATCHKEY_START_WAIT:-120}" port_var
+  local role="$1" port="$2" log
   log="$(lk_logfile "$role" "$port")"
-  mkdir -p "$LK_RUN/nodes" "$LK_RUN/logs"
   if lk_node_pid "$role" "$port" >/dev/null; then
     lk_log "the $role node on port $port already runs"
     return 0
@@ -185,46 +283,44 @@ lk_start_node() {
   if [ "$(lk_http_status "http://127.0.0.1:$port/health/live")" != 000 ]; then
     lk_die "port $port already answers HTTP (another process); choose other ports"
   fi
-  case "$role" in user) port_var=USER_HTTP_PORT ;; auth) port_var=AUTH_HTTP_PORT ;; *) lk_die "unknown role $role" ;; esac
-  lk_log "starting the $role node on port $port (log ${log#"$LK_ROOT"/})"
-  lk_cds_prepare "$role"
-  local flags
-  mapfile -t flags < <(lk_java_flags "$role")
-  env "$port_var=$port" setsid java "${flags[@]}" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
-  pid=$!
-  echo "$pid" >"$(lk_pidfile "$role" "$port")"
-  until lk_ready "$port"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$(lk_pidfile "$role" "$port")"
-      lk_log "the $role node on port $port exited during its start; the end of its log:"
-      tail -n 15 "$log" >&2
-      return 1
-    fi
-    if [ "$waited" -ge $((wait_s * 5)) ]; then
-      lk_log "the $role node on port $port was not ready within ${wait_s} s; stopping it; the end of its log:"
-      tail -n 15 "$log" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      rm -f "$(lk_pidfile "$role" "$port")"
-      return 1
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
+  lk_spawn_node --detach "$role" "$port" "$log"
+  if ! lk_await_ready "the $role node on port $port" "$port" "$LK_NODE_PID" "$log" "${LATCHKEY_START_WAIT:-120}"; then
+    kill -KILL "$LK_NODE_PID" 2>/dev/null || true
+    rm -f "$(lk_pidfile "$role" "$port")"
+    return 1
+  fi
+  lk_log "the $role node on port $port is ready (pid $LK_NODE_PID, $(lk_cluster_size "$role" "$port") member(s) in its cluster)"
+}
+
+# lk_stop_processes <seconds> <signal> [<what> <pid>]...: sends <signal> to each live process (in
+# the order given), then waits for each to exit, <seconds> at most per process, and kills the
+# ones that do not with SIGKILL. <what> names the process in the messages.
+lk_stop_processes() {
+  local seconds="$1" signal="$2" i waited whats=() pids=()
+  shift 2
+  while [ "$#" -ge 2 ]; do whats+=("$1"); pids+=("$2"); shift 2; done
+  for i in "${!pids[@]}"; do
+    kill -0 "${pids[$i]}" 2>/dev/null || continue
+    lk_log "stopping ${whats[$i]} (pid ${pids[$i]}, SIG$signal)"
+    kill "-$signal" "${pids[$i]}" 2>/dev/null || true
   done
-  lk_log "the $role node on port $port is ready (pid $pid, $(lk_cluster_size "$role" "$port") member(s) in its cluster)"
+  for i in "${!pids[@]}"; do
+    waited=0
+    while kill -0 "${pids[$i]}" 2>/dev/null && [ "$waited" -lt $((seconds * 10)) ]; do sleep 0.1; waited=$((waited + 1)); done
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      lk_log "${whats[$i]} (pid ${pids[$i]}) did not stop within $seconds s; killing it"
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+    wait "${pids[$i]}" 2>/dev/null || true   # a child of the caller: reaped (others: no-op)
+  done
 }
 
 # lk_stop_node <role> <port> [signal]: SIGTERM (graceful: readiness DOWN, drain, leave the
 # cluster) and wait for the exit, bounded; SIGKILL when it does not stop within 45 s.
 lk_stop_node() {
-  local role="$1" port="$2" signal="${3:-TERM}" pid waited=0
+  local role="$1" port="$2" signal="${3:-TERM}" pid
   pid="$(lk_node_pid "$role" "$port")" || { lk_log "no $role node runs on port $port"; return 0; }
-  lk_log "stopping the $role node on port $port (pid $pid, SIG$signal)"
-  kill "-$signal" "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 450 ]; do sleep 0.1; waited=$((waited + 1)); done
-  if kill -0 "$pid" 2>/dev/null; then
-    lk_log "the $role node on port $port did not stop within 45 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  lk_stop_processes 45 "$signal" "the $role node on port $port" "$pid"
   rm -f "$(lk_pidfile "$role" "$port")"
 }
 
