@@ -3,11 +3,11 @@ package io.latchkey.user;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.bus.UserNotice;
-import io.latchkey.common.testing.TestNodes;
-import io.latchkey.common.testing.TestPostgres;
 import io.latchkey.user.testing.FakeAuthService;
 import io.latchkey.user.testing.FakeAuthService.Received;
+import io.latchkey.user.testing.OnNode;
 import io.latchkey.user.testing.UserServiceFixture;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,25 +35,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * user nodes on one database relay side by side without sending one notice twice at once.
  * The receiver (a fake auth service) sits on another clustered node than the user service.
  */
+@UserServiceTest(nodes = 2, services = 2, fakeAuth = false, settings = "NOTICE_WAIT_MS=300")
 class OutboxDeliveryTest {
 
   private static Vertx userNode;
-  private static Vertx peerNode;
   private static UserServiceFixture f;
   private static UserServiceFixture second;
   private static FakeAuthService receiver;
   private static final List<JsonObject> broadcast = new CopyOnWriteArrayList<>();
   private static MessageConsumer<JsonObject> broadcastConsumer;
 
+  /** A user service on each node, one database; the receiver of notices and broadcasts sits on the second node. */
   @BeforeAll
-  static void start() {
-    TestNodes cluster = new TestNodes();
-    userNode = await(cluster.start(), 60);
-    peerNode = await(cluster.start(), 60);
-    var database = TestPostgres.freshDatabase();
-    Map<String, String> fast = Map.of("NOTICE_WAIT_MS", "300");
-    f = UserServiceFixture.start(userNode, database, fast, false, 1);
-    second = UserServiceFixture.start(peerNode, database, fast, false, 1);
+  static void start(Vertx node, UserServiceFixture first, @OnNode(1) Vertx peerNode, @OnNode(1) UserServiceFixture other) {
+    userNode = node;
+    f = first;
+    second = other;
     receiver = new FakeAuthService(peerNode, UserServiceFixture.KEYS);
     broadcastConsumer = peerNode.eventBus().consumer(BusAddresses.USER_EVENTS, m -> {
       if (UserServiceFixture.KEYS.isFull(m.headers().get(BusHeaders.API_KEY))) {
@@ -62,22 +58,6 @@ class OutboxDeliveryTest {
       }
     });
     await(broadcastConsumer.completion());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (second != null) {
-      second.stop();
-    }
-    if (f != null) {
-      f.stop();
-    }
-    if (peerNode != null) {
-      await(peerNode.close());
-    }
-    if (userNode != null) {
-      await(userNode.close());
-    }
   }
 
   private static int undelivered(String userId) {

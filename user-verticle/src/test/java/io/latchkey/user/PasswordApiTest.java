@@ -1,50 +1,35 @@
 package io.latchkey.user;
 
-import io.latchkey.common.testing.TestNodes;
 import io.latchkey.user.testing.UserServiceFixture;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.user.UserAccessApiTest.assertProblem;
-import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.user.testing.Problems.assertProblem;
 import static io.latchkey.user.testing.UserServiceFixture.VALIDATE_KEY;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** verify-credentials, change-password, password-hash and password-changed. */
+@UserServiceTest
 class PasswordApiTest {
 
-  private static Vertx node;
-  private static UserServiceFixture f;
+  private final UserServiceFixture f;
 
-  @BeforeAll
-  static void start() {
-    node = await(new TestNodes().start(), 60);
-    f = UserServiceFixture.start(node);
+  PasswordApiTest(UserServiceFixture f) {
+    this.f = f;
   }
 
-  @AfterAll
-  static void stop() {
-    if (f != null) {
-      f.stop();
-    }
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  private static HttpResponse<Buffer> verify(String login, String password) {
+  private HttpResponse<Buffer> verify(String login, String password) {
     return f.send(HttpMethod.POST, "/users/verify-credentials", new JsonObject().put("login", login).put("password", password), key());
   }
 
@@ -195,7 +180,7 @@ class PasswordApiTest {
   }
 
   @Test
-  void passwordChangedSendsTheNoticeAgain() {
+  void passwordChangedSendsTheNoticeAgain(Vertx node) {
     JsonObject uma = f.userWithToken("uma_resend");
     String id = uma.getJsonObject("user").getString("id");
 

@@ -1,7 +1,7 @@
 package io.latchkey.user;
 
-import io.latchkey.common.testing.TestNodes;
 import io.latchkey.user.testing.UserServiceFixture;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -9,8 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,46 +17,25 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.user.testing.Problems.assertCompleteProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST /users and the conventions every endpoint shares (problem documents, 404/405/413, request ids). */
+@UserServiceTest
 class RegistrationApiTest {
 
-  private static Vertx node;
-  private static UserServiceFixture f;
+  private final UserServiceFixture f;
 
-  @BeforeAll
-  static void start() {
-    node = await(new TestNodes().start(), 60);
-    f = UserServiceFixture.start(node);
+  RegistrationApiTest(UserServiceFixture f) {
+    this.f = f;
   }
 
-  @AfterAll
-  static void stop() {
-    if (f != null) {
-      f.stop();
-    }
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  private static HttpResponse<Buffer> post(JsonObject body) {
+  private HttpResponse<Buffer> post(JsonObject body) {
     return f.send(HttpMethod.POST, "/users", body, Map.of());
   }
 
   private static JsonObject registration(String username, String email, String password) {
     return new JsonObject().put("username", username).put("email", email).put("password", password);
-  }
-
-  private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
-    JsonObject problem = response.bodyAsJsonObject();
-    assertThat(problem.getString("code")).isEqualTo(code);
-    assertThat(problem.getInteger("status")).isEqualTo(status);
-    assertThat(problem.getString("title")).isNotBlank();
-    assertThat(problem.getString("type")).isNotBlank();
   }
 
   private static List<String> errorFields(HttpResponse<Buffer> response) {
@@ -103,53 +80,53 @@ class RegistrationApiTest {
   void usernameAndEmailAreUniqueWithoutRegardToCase() {
     f.register("CaseUser", "case.user@example.com", "a sturdy passphrase");
 
-    assertProblem(post(registration("caseuser", "other1@example.com", "a sturdy passphrase")), 409, "username_taken");
-    assertProblem(post(registration("other-name", "CASE.USER@example.com", "a sturdy passphrase")), 409, "email_taken");
+    assertCompleteProblem(post(registration("caseuser", "other1@example.com", "a sturdy passphrase")), 409, "username_taken");
+    assertCompleteProblem(post(registration("other-name", "CASE.USER@example.com", "a sturdy passphrase")), 409, "email_taken");
     assertThat(f.rows("SELECT 1 FROM users.users WHERE lower(username) = 'caseuser'")).hasSize(1);
   }
 
   @Test
   void invalidFieldsAreValidationFailedNamingEachField() {
     HttpResponse<Buffer> response = post(registration("ab", "not-an-email", "a sturdy passphrase").put("displayName", "x".repeat(101)));
-    assertProblem(response, 400, "validation_failed");
+    assertCompleteProblem(response, 400, "validation_failed");
     assertThat(errorFields(response)).containsExactlyInAnyOrder("username", "email", "displayName");
 
     HttpResponse<Buffer> missing = post(new JsonObject().put("username", "valid_name"));
-    assertProblem(missing, 400, "validation_failed");
+    assertCompleteProblem(missing, 400, "validation_failed");
     assertThat(errorFields(missing)).containsExactlyInAnyOrder("email", "password");
 
-    assertProblem(post(registration("bad name!", "ok@example.com", "a sturdy passphrase")), 400, "validation_failed");
-    assertProblem(post(registration("x".repeat(33), "ok@example.com", "a sturdy passphrase")), 400, "validation_failed");
-    assertProblem(post(registration("okname", "two@@example.com", "a sturdy passphrase")), 400, "validation_failed");
-    assertProblem(post(registration("okname", "ok@example.com", "a sturdy passphrase").put("displayName", "")), 400, "validation_failed");
+    assertCompleteProblem(post(registration("bad name!", "ok@example.com", "a sturdy passphrase")), 400, "validation_failed");
+    assertCompleteProblem(post(registration("x".repeat(33), "ok@example.com", "a sturdy passphrase")), 400, "validation_failed");
+    assertCompleteProblem(post(registration("okname", "two@@example.com", "a sturdy passphrase")), 400, "validation_failed");
+    assertCompleteProblem(post(registration("okname", "ok@example.com", "a sturdy passphrase").put("displayName", "")), 400, "validation_failed");
   }
 
   @Test
   void weakPasswordIsReportedOnlyWhenTheOtherFieldsAreValid() {
-    assertProblem(post(registration("weak_one", "weak1@example.com", "short")), 400, "weak_password");
-    assertProblem(post(registration("weak_two", "weak2@example.com", "PassWord")), 400, "weak_password");
+    assertCompleteProblem(post(registration("weak_one", "weak1@example.com", "short")), 400, "weak_password");
+    assertCompleteProblem(post(registration("weak_two", "weak2@example.com", "PassWord")), 400, "weak_password");
 
     HttpResponse<Buffer> both = post(registration("x", "weak3@example.com", "short"));
-    assertProblem(both, 400, "validation_failed");
+    assertCompleteProblem(both, 400, "validation_failed");
     assertThat(errorFields(both)).containsExactly("username");
     assertThat(f.rows("SELECT 1 FROM users.users WHERE username IN ('weak_one', 'weak_two')")).isEmpty();
   }
 
   @Test
   void malformedBodiesAreMalformedRequest() {
-    assertProblem(f.sendRaw(HttpMethod.POST, "/users", "{\"username\": ", Map.of()), 400, "malformed_request");
-    assertProblem(f.sendRaw(HttpMethod.POST, "/users", "[1, 2]", Map.of()), 400, "malformed_request");
-    assertProblem(f.sendRaw(HttpMethod.POST, "/users", "\"text\"", Map.of()), 400, "malformed_request");
-    assertProblem(f.sendRaw(HttpMethod.POST, "/users", "", Map.of()), 400, "malformed_request");
-    assertProblem(post(registration("typed", "typed@example.com", "a sturdy passphrase").put("username", 42)), 400, "malformed_request");
-    assertProblem(post(registration("typed", "typed@example.com", "a sturdy passphrase").put("displayName", true)), 400, "malformed_request");
+    assertCompleteProblem(f.sendRaw(HttpMethod.POST, "/users", "{\"username\": ", Map.of()), 400, "malformed_request");
+    assertCompleteProblem(f.sendRaw(HttpMethod.POST, "/users", "[1, 2]", Map.of()), 400, "malformed_request");
+    assertCompleteProblem(f.sendRaw(HttpMethod.POST, "/users", "\"text\"", Map.of()), 400, "malformed_request");
+    assertCompleteProblem(f.sendRaw(HttpMethod.POST, "/users", "", Map.of()), 400, "malformed_request");
+    assertCompleteProblem(post(registration("typed", "typed@example.com", "a sturdy passphrase").put("username", 42)), 400, "malformed_request");
+    assertCompleteProblem(post(registration("typed", "typed@example.com", "a sturdy passphrase").put("displayName", true)), 400, "malformed_request");
   }
 
   @Test
   void fieldsTheEndpointDoesNotAcceptAreValidationFailed() {
     HttpResponse<Buffer> response = post(registration("sneaky", "sneaky@example.com", "a sturdy passphrase")
       .put("roles", new JsonArray().add("admin")).put("id", "00000000-0000-0000-0000-000000000001"));
-    assertProblem(response, 400, "validation_failed");
+    assertCompleteProblem(response, 400, "validation_failed");
     assertThat(errorFields(response)).containsExactlyInAnyOrder("roles", "id");
     assertThat(f.rows("SELECT 1 FROM users.users WHERE username = 'sneaky'")).isEmpty();
   }
@@ -157,14 +134,14 @@ class RegistrationApiTest {
   @Test
   void bodiesOver64KiBArePayloadTooLarge() {
     String big = "{\"username\": \"big\", \"email\": \"big@example.com\", \"password\": \"" + "x".repeat(70 * 1024) + "\"}";
-    assertProblem(f.sendRaw(HttpMethod.POST, "/users", big, Map.of()), 413, "payload_too_large");
+    assertCompleteProblem(f.sendRaw(HttpMethod.POST, "/users", big, Map.of()), 413, "payload_too_large");
   }
 
   @Test
   void unknownPathIsNotFoundAndWrongMethodIsMethodNotAllowed() {
-    assertProblem(f.send(HttpMethod.GET, "/nothing-here", null, Map.of()), 404, "not_found");
-    assertProblem(f.send(HttpMethod.PATCH, "/users", new JsonObject(), Map.of()), 405, "method_not_allowed");
-    assertProblem(f.send(HttpMethod.POST, "/users/00000000-0000-0000-0000-000000000001", new JsonObject(), UserServiceFixture.key()),
+    assertCompleteProblem(f.send(HttpMethod.GET, "/nothing-here", null, Map.of()), 404, "not_found");
+    assertCompleteProblem(f.send(HttpMethod.PATCH, "/users", new JsonObject(), Map.of()), 405, "method_not_allowed");
+    assertCompleteProblem(f.send(HttpMethod.POST, "/users/00000000-0000-0000-0000-000000000001", new JsonObject(), UserServiceFixture.key()),
       405, "method_not_allowed");
   }
 
@@ -195,7 +172,7 @@ class RegistrationApiTest {
   }
 
   @Test
-  void thirtyTwoConcurrentRegistrationsAllSucceedWithoutABlockedThreadWarning() {
+  void thirtyTwoConcurrentRegistrationsAllSucceedWithoutABlockedThreadWarning(Vertx node) {
     ch.qos.logback.classic.Logger checker = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
       io.vertx.core.internal.threadchecker.BlockedThreadChecker.LOGGER_NAME);
     ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings = new ch.qos.logback.core.read.ListAppender<>();
@@ -211,7 +188,7 @@ class RegistrationApiTest {
     assertThat(warnings.list).as("blocked-thread warnings").isEmpty();
   }
 
-  private static void registerThirtyTwoAtOnce() {
+  private void registerThirtyTwoAtOnce() {
     List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
       calls.add(f.request(HttpMethod.POST, "/users").sendJsonObject(registration("burst" + i, "burst" + i + "@example.com",

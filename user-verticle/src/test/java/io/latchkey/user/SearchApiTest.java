@@ -1,13 +1,11 @@
 package io.latchkey.user;
 
-import io.latchkey.common.testing.TestNodes;
 import io.latchkey.user.testing.UserServiceFixture;
-import io.vertx.core.Vertx;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,23 +17,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.latchkey.user.UserAccessApiTest.assertProblem;
-import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.user.testing.Problems.assertProblem;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** GET /users: plain-text search, stable order, cursor paging without repeats or gaps. */
+@UserServiceTest
 class SearchApiTest {
 
-  private static Vertx node;
-  private static UserServiceFixture f;
   private static final List<String> PAGED = new ArrayList<>();
+  private final UserServiceFixture f;
+
+  SearchApiTest(UserServiceFixture f) {
+    this.f = f;
+  }
 
   @BeforeAll
-  static void start() {
-    node = await(new TestNodes().start(), 60);
-    f = UserServiceFixture.start(node);
+  static void registerTheUsersToFind(UserServiceFixture f) {
     for (int i = 0; i < 23; i++) {
       PAGED.add(f.register("pager" + i, "pager" + i + "@example.com", "a sturdy passphrase").getString("id"));
     }
@@ -44,17 +43,7 @@ class SearchApiTest {
       new JsonObject().put("displayName", "100% Real_Name"), key());
   }
 
-  @AfterAll
-  static void stop() {
-    if (f != null) {
-      f.stop();
-    }
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  private static HttpResponse<Buffer> search(String query) {
+  private HttpResponse<Buffer> search(String query) {
     return f.send(HttpMethod.GET, "/users" + query, null, key());
   }
 

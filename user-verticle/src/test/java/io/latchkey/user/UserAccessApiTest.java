@@ -1,52 +1,33 @@
 package io.latchkey.user;
 
-import io.latchkey.common.testing.TestNodes;
 import io.latchkey.user.testing.UserServiceFixture;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.user.testing.Problems.assertProblem;
 import static io.latchkey.user.testing.UserServiceFixture.VALIDATE_KEY;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Who may call what: bearer tokens, X-API-Key, admin, another user's id; GET/PUT/DELETE, lookups, roles, health. */
+@UserServiceTest
 class UserAccessApiTest {
 
-  private static Vertx node;
-  private static UserServiceFixture f;
+  private final UserServiceFixture f;
 
-  @BeforeAll
-  static void start() {
-    node = await(new TestNodes().start(), 60);
-    f = UserServiceFixture.start(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (f != null) {
-      f.stop();
-    }
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
-    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo(code);
+  UserAccessApiTest(UserServiceFixture f) {
+    this.f = f;
   }
 
   private static String id(JsonObject userWithToken) {
@@ -145,7 +126,7 @@ class UserAccessApiTest {
   }
 
   @Test
-  void anAuthServiceThatDoesNotAnswerInTimeIsServiceUnavailable() {
+  void anAuthServiceThatDoesNotAnswerInTimeIsServiceUnavailable(Vertx node) {
     JsonObject gus = f.userWithToken("gus_get");
     await(f.auth.stopValidator());
     var silent = node.eventBus().<JsonObject>consumer(io.latchkey.common.BusAddresses.AUTH_VALIDATE, message -> {

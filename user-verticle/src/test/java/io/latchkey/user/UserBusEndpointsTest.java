@@ -6,14 +6,14 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.bus.Credentials;
-import io.latchkey.common.testing.TestNodes;
+import io.latchkey.user.testing.OnNode;
 import io.latchkey.user.testing.UserServiceFixture;
+import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,39 +26,25 @@ import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** USER_CREDENTIALS and USER_GET, asked from another clustered node the way the auth service asks. */
+@UserServiceTest(nodes = 2)
 class UserBusEndpointsTest {
 
-  private static Vertx userNode;
   private static Vertx authNode;
   private static UserServiceFixture f;
   private static BusClient client;
   private static JsonObject user;
 
+  /** The user service runs on the first node; the second asks it the way the auth service's node does. */
   @BeforeAll
-  static void start() {
-    TestNodes cluster = new TestNodes();
-    userNode = await(cluster.start(), 60);
-    authNode = await(cluster.start(), 60);
-    f = UserServiceFixture.start(userNode);
+  static void start(UserServiceFixture fixture, @OnNode(1) Vertx authSide) {
+    f = fixture;
+    authNode = authSide;
     client = new BusClient(authNode.eventBus(), UserServiceFixture.KEYS, 3000, "user_service_unavailable", "user service");
     JsonObject registered = f.register("Bus_User", "Bus.User@example.com", "a sturdy passphrase");
     // the user as it stands after the roles change (its updatedAt moved with the roles)
     user = f.send(HttpMethod.PUT, "/users/" + registered.getString("id") + "/roles",
       new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("user").add("admin")), UserServiceFixture.key())
       .bodyAsJsonObject();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (f != null) {
-      f.stop();
-    }
-    if (authNode != null) {
-      await(authNode.close());
-    }
-    if (userNode != null) {
-      await(userNode.close());
-    }
   }
 
   private static JsonObject ask(String address, JsonObject body) {

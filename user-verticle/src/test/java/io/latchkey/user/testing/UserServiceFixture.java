@@ -4,7 +4,6 @@ import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Settings;
-import io.latchkey.common.testing.TestPostgres;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
 import io.vertx.core.Vertx;
@@ -71,11 +70,10 @@ public final class UserServiceFixture {
     return UserConfig.from(new Settings(null, env)).with(database, 0);
   }
 
-  /** Deploys on {@code vertx} with a new database, the fake auth validator and sync receiver. */
-  public static UserServiceFixture start(Vertx vertx) {
-    return start(vertx, TestPostgres.freshDatabase(), Map.of(), true, 1);
-  }
-
+  /**
+   * Deploys on {@code vertx} against {@code database}, with the fake auth validator and sync
+   * receiver when {@code withAuth}. Test classes get theirs from {@link UserServiceTest}.
+   */
   public static UserServiceFixture start(Vertx vertx, DbConfig database, Map<String, String> overrides, boolean withAuth,
                                          int instances) {
     NodeState state = new NodeState("test-" + UUID.randomUUID());
