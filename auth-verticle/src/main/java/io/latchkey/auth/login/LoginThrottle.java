@@ -92,8 +92,10 @@ public final class LoginThrottle {
   /** Counts an attempt before its password is checked; fails with 429 too_many_attempts when locked or at the limit. */
   public Future<Void> reserve(Counter counter, String requestId) {
     return blocking(() -> ClusterMaps.retry("login counter", () -> {
-      long now = System.currentTimeMillis();
       String old = counters.get(counter.key());
+      // the time after the read: a lock another member just wrote was computed from its own later
+      // "now", and measuring from before the read would announce a Retry-After longer than the lockout
+      long now = System.currentTimeMillis();
       State s = roll(State.parse(old, now), now);
       if (s.lockedUntil() > now) {
         return Optional.of(retryAfterSeconds(s.lockedUntil(), now));
@@ -147,8 +149,8 @@ public final class LoginThrottle {
 
   private Future<Void> update(Counter counter, Change change) {
     return blocking(() -> ClusterMaps.retry("login counter", () -> {
-      long now = System.currentTimeMillis();
       String old = counters.get(counter.key());
+      long now = System.currentTimeMillis();
       if (old == null) {
         return Optional.of(Boolean.TRUE); // expired meanwhile: nothing left to change
       }
