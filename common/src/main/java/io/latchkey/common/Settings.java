@@ -5,6 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +19,7 @@ public final class Settings {
 
   private final JsonObject json;
   private final Map<String, String> env;
+  private final List<Lookup> lookups = Collections.synchronizedList(new ArrayList<>());
 
   public Settings(JsonObject json, Map<String, String> env) {
     this.json = json == null ? new JsonObject() : json;
@@ -44,17 +48,37 @@ public final class Settings {
     return json;
   }
 
+  /**
+   * One setting a configuration holder read: its conf key, its environment variable and its
+   * default (null: none). The holders state each default once, in their reading code; a test
+   * holds {@code conf/*.json} and the README's table against these.
+   */
+  public record Lookup(String key, String envName, Object fallback) {
+  }
+
+  /** Every setting read through this object so far, in reading order. */
+  public List<Lookup> lookups() {
+    return List.copyOf(lookups);
+  }
+
   public String string(String key, String envName, String fallback) {
+    lookups.add(new Lookup(key, envName, fallback));
+    String raw = raw(key, envName);
+    return raw == null ? fallback : raw;
+  }
+
+  private String raw(String key, String envName) {
     String fromEnv = envName == null ? null : env.get(envName);
     if (fromEnv != null && !fromEnv.isBlank()) {
       return fromEnv.trim();
     }
     Object value = json.getValue(key);
-    return value == null ? fallback : String.valueOf(value);
+    return value == null ? null : String.valueOf(value);
   }
 
   public int integer(String key, String envName, int fallback, int min, int max) {
-    String raw = string(key, envName, null);
+    lookups.add(new Lookup(key, envName, fallback));
+    String raw = raw(key, envName);
     if (raw == null) {
       return fallback;
     }
@@ -70,7 +94,8 @@ public final class Settings {
   }
 
   public long longValue(String key, String envName, long fallback, long min, long max) {
-    String raw = string(key, envName, null);
+    lookups.add(new Lookup(key, envName, fallback));
+    String raw = raw(key, envName);
     if (raw == null) {
       return fallback;
     }
@@ -86,7 +111,8 @@ public final class Settings {
   }
 
   public boolean bool(String key, String envName, boolean fallback) {
-    String raw = string(key, envName, null);
+    lookups.add(new Lookup(key, envName, fallback));
+    String raw = raw(key, envName);
     if (raw == null) {
       return fallback;
     }
