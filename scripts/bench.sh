@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks Latchkey on this machine (issue 5): a throwaway PostgreSQL (durable commits), the
+# Benchmarks Latchkey on this machine (docs/BENCHMARKS.md): a throwaway PostgreSQL (durable commits), the
 # user and auth services with a benchmark configuration, a bare Vert.x Web baseline server, and
 # wrk on loopback (2 threads) against each scenario; prints one table and writes
 # target/bench/results.json and target/bench/results.md. Stops everything it started on exit,

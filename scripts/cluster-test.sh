@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cluster end-to-end test (issue 4), with real processes: its own PostgreSQL, 1 user node,
+# The cluster end-to-end test (docs/OPERATING.md, "The cluster test"), with real processes: its own PostgreSQL, 1 user node,
 # 3 auth nodes (event bus over mutual TLS), nginx in front. Each check prints what it measured
 # and the test stops at the first one that does not hold (exit status 1, "FAILED: ..." naming
 # it). Everything it started is stopped on exit, whatever happens; logs stay in

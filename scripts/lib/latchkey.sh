@@ -16,7 +16,7 @@
 : "${LK_NAME:=${0##*/}}"
 : "${LK_RUN:=${LATCHKEY_RUN_DIR:-$LK_ROOT/.run}}"
 LK_JAR="$LK_ROOT/launcher/target/latchkey.jar"
-# Hazelcast on Java 17 (see STACK-NOTES): without these it warns about illegal access
+# Hazelcast on Java 17 (docs/OPERATING.md, "JVM flags"): without these it warns about illegal access
 LK_HZ_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
   --add-opens java.management/sun.management=ALL-UNNAMED

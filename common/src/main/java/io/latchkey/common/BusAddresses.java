@@ -9,13 +9,13 @@ public final class BusAddresses {
   /** user service: {@code {"login"} or {"userId"}} to {@link io.latchkey.common.bus.Credentials}; 404 user_not_found. */
   public static final String USER_CREDENTIALS = "latchkey.user.credentials";
 
-  /** user service: {@code {"userId"}} to the public user JSON of API.md; 404 user_not_found. */
+  /** user service: {@code {"userId"}} to the public user JSON (as GET /users/{id} answers); 404 user_not_found. */
   public static final String USER_GET = "latchkey.user.get";
 
   /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
   public static final String AUTH_SYNC = "latchkey.auth.sync";
 
-  /** auth service: {@code {"token"}} to the validate-token answer of API.md. */
+  /** auth service: {@code {"token"}} to the answer of POST /auth/validate-token. */
   public static final String AUTH_VALIDATE = "latchkey.auth.validate";
 
   /**

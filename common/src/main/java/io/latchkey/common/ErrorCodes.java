@@ -1,6 +1,6 @@
 package io.latchkey.common;
 
-/** The problem {@code code} values of API.md. */
+/** The problem {@code code} values of the API (each listed in the services' openapi/*.json). */
 public final class ErrorCodes {
   public static final String MALFORMED_REQUEST = "malformed_request";
   public static final String VALIDATION_FAILED = "validation_failed";

@@ -17,7 +17,7 @@ import io.vertx.sqlclient.Pool;
 import java.util.function.Supplier;
 
 /**
- * The health rows of API.md: live (the process runs), ready (joined the cluster, a bus round
+ * The health endpoints of both services (documented in each openapi/*.json): live (the process runs), ready (joined the cluster, a bus round
  * trip worked, not draining), the full report, and the database. Services may add checks.
  */
 public final class HealthRoutes {

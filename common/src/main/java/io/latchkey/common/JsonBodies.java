@@ -58,7 +58,7 @@ public final class JsonBodies {
 
   /**
    * A string field: absent or null gives null; any other JSON type is 400 malformed_request
-   * (a wrong JSON type, per API.md).
+   * (a wrong JSON type).
    */
   public static String string(JsonObject body, String field) {
     Object value = body.getValue(field);

@@ -14,7 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The one place where failures become HTTP responses: RFC 9457 problem documents with the
- * codes of API.md. No stack trace or SQL text ever reaches a response; unexpected failures are
+ * codes of {@link ErrorCodes}. No stack trace or SQL text ever reaches a response; unexpected failures are
  * logged here with the request id and answered 500 {@code internal_error}.
  */
 public final class ProblemHandler implements Handler<RoutingContext> {

@@ -6,7 +6,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Ids in requests: API.md answers an id that is not a UUID like an unknown one, so every
+ * Ids in requests: the API answers an id that is not a UUID like an unknown one, so every
  * reader parses with these and treats "not a UUID" as "no such thing".
  */
 public final class Uuids {

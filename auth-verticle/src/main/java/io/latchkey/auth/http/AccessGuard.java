@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The "who may call" column of API.md for the auth service: full keys, validate-only keys,
+ * The "who may call" rules of the auth service: full keys, validate-only keys,
  * bearer tokens and admin. When an X-API-Key is sent it is checked first and decides alone (a
  * bearer token never replaces a key).
  */

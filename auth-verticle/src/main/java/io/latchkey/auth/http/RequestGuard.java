@@ -3,7 +3,7 @@ package io.latchkey.auth.http;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
-/** Who may call: the checks of API.md's "who may call" column, in one place. */
+/** Who may call: the "who may call" checks of openapi/auth-service.json, in one place. */
 public interface RequestGuard {
 
   /** A full X-API-Key, or a valid access token whose roles contain admin. Fails with ApiException 401/403. */

@@ -105,7 +105,7 @@ public final class SessionService implements Sessions {
     return Future.succeededFuture(session);
   }
 
-  /** POST /auth/refresh: a new pair for a refresh token, per API.md. */
+  /** POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes). */
   public Future<TokenPair> refresh(String presented, String requestId) {
     if (!RefreshTokens.wellFormed(presented)) {
       return Future.failedFuture(invalidRefreshToken());

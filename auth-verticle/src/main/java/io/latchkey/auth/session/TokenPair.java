@@ -2,7 +2,7 @@ package io.latchkey.auth.session;
 
 import io.vertx.core.json.JsonObject;
 
-/** The token pair response of API.md. */
+/** The token pair response (schema TokenPair in openapi/auth-service.json). */
 public record TokenPair(String accessToken, String refreshToken, long expiresIn, long refreshExpiresIn, String sessionId) {
 
   public JsonObject toJson() {

@@ -21,7 +21,7 @@ public record AccessClaims(String issuer, String audience, String userId, String
     return roles.contains(role);
   }
 
-  /** The validate-token answer of API.md for a valid token. */
+  /** The validate-token answer for a valid token. */
   public JsonObject toValidateJson() {
     return new JsonObject()
       .put("valid", true)

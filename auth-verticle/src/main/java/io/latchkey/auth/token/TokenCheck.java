@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 /** The outcome of validating an access token: its claims, or why it is not valid. */
 public record TokenCheck(AccessClaims claims, Reason reason) {
 
-  /** The {@code reason} values of API.md's validate-token answer. */
+  /** The {@code reason} values of the validate-token answer. */
   public enum Reason {
     MALFORMED("malformed"),
     INVALID_SIGNATURE("invalid_signature"),
@@ -36,7 +36,7 @@ public record TokenCheck(AccessClaims claims, Reason reason) {
     return claims != null;
   }
 
-  /** API.md's validate-token body. */
+  /** The validate-token answer's body. */
   public JsonObject toValidateJson() {
     return valid() ? claims.toValidateJson() : new JsonObject().put("valid", false).put("reason", reason.wire());
   }

@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
 /**
- * The credential rules of API.md for this service:
+ * The credential rules of this service ("who may call" in openapi/user-service.json):
  * <ul>
  *   <li>X-API-Key endpoints: a full internal key, else 401 invalid_api_key (a validate-only key
  *   or a bearer token does not do);</li>

@@ -27,7 +27,7 @@ public record Caller(UUID userId, String sessionId, String username, List<String
     return userId != null && userId.equals(id);
   }
 
-  /** The rule "the user, admin" of API.md. */
+  /** The rule "the user, admin": the user themselves, or an admin. */
   public boolean mayActOn(UUID id) {
     return admin() || is(id);
   }

@@ -28,7 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The HTTP side of the user service (API.md, user-service rows): parse, authorize, call the
+ * The HTTP side of the user service (every route documented in openapi/user-service.json): parse, authorize, call the
  * service, write. Failures are ApiExceptions and reach the one problem handler of the router.
  * Every route here has an operation in {@code openapi/user-service.json} and the other way round.
  */

@@ -2,7 +2,7 @@ package io.latchkey.user.model;
 
 import java.util.List;
 
-/** The two roles of API.md, in their canonical order. */
+/** The two roles, in their canonical order. */
 public final class Roles {
   public static final String USER = "user";
   public static final String ADMIN = "admin";

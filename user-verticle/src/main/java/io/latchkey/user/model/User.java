@@ -14,7 +14,7 @@ public record User(UUID id, String username, String email, String displayName, L
                    String passwordHash, long passwordVersion, Instant passwordChangedAt, Instant createdAt,
                    Instant updatedAt) {
 
-  /** The user representation of API.md. */
+  /** The user representation of the API (schema User in openapi/user-service.json). */
   public JsonObject toPublicJson() {
     return new JsonObject()
       .put("id", id.toString())

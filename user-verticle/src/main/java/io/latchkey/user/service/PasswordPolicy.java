@@ -5,7 +5,7 @@ import java.text.Normalizer;
 import java.util.Optional;
 
 /**
- * The password rules of API.md. A password is first normalized to Unicode NFKC; then it must
+ * The password rules. A password is first normalized to Unicode NFKC; then it must
  * have 8 to 128 characters (code points), at most 72 bytes in UTF-8 (bcrypt ignores anything
  * beyond, so longer ones are refused rather than silently truncated), and must not be on the
  * common-password list (ignoring case). The normalized form is what gets hashed and verified.

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Field rules of API.md for usernames, emails and display names. */
+/** Field rules for usernames, emails and display names. */
 public final class UserFields {
 
   private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{3,32}");
