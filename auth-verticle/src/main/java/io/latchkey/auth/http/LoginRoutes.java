@@ -3,6 +3,7 @@ package io.latchkey.auth.http;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
