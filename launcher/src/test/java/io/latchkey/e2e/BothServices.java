@@ -88,6 +88,8 @@ final class BothServices implements AutoCloseable {
     env.put("BCRYPT_COST", "4");
     env.put("BCRYPT_THREADS", "2");
     env.put("BCRYPT_QUEUE", "256");
+    // the end-to-end tests register many users from 127.0.0.1
+    env.put("REGISTRATION_IP_MAX", "100000");
     // user service: the contract's ~2 s acknowledgement bound, a fast relay so that a returning auth service gets its notices soon
     env.put("USER_HTTP_HOST", "127.0.0.1");
     env.put("USER_HTTP_PORT", "0");
