@@ -10,8 +10,8 @@ import java.util.Locale;
  * PostgreSQL never has to agree with Java on case (they disagree on the Greek final sigma, the
  * dotless i, the sharp s...): the database compares stored keys byte for byte.
  *
- * <p>The key is a case fold: trim, NFKC, upper case then lower case in the root locale, NFKC
- * again. Upper-then-lower folds what a plain lower case does not: final sigma ς and σ (both
+ * <p>The key is a case fold: trim, NFKC, upper case then lower case in the root locale (twice),
+ * NFKC again. Upper-then-lower folds what a plain lower case does not: final sigma ς and σ (both
  * Σ → σ), sharp s ß and "ss" (ß → SS → ss), dotless ı and i (ı → I → i), long s ſ and s. The
  * dotted capital İ becomes "i̇" (i and a combining dot, as Unicode's full case folding has it),
  * which is not "i". Usernames are ASCII, so their key is their ASCII lower case, the same as
@@ -28,7 +28,10 @@ public final class LoginKeys {
       return null;
     }
     String text = Normalizer.normalize(login.trim(), Normalizer.Form.NFKC);
-    text = text.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    // twice: the first round can produce a letter the second folds further (capital sharp s ẞ -> ß -> SS -> ss)
+    for (int round = 0; round < 2; round++) {
+      text = text.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    }
     return Normalizer.normalize(text, Normalizer.Form.NFKC);
   }
 }
