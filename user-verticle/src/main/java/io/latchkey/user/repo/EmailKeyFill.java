@@ -34,14 +34,15 @@ public final class EmailKeyFill {
     int keyed = 0;
     List<UUID> conflicts = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password())) {
-      UUID after = new UUID(Long.MIN_VALUE, Long.MIN_VALUE);
+      UUID after = null; // PostgreSQL orders uuids as unsigned bytes: no Java UUID is a safe "smallest"
       boolean more = true;
       while (more) {
         List<UUID> ids = new ArrayList<>();
         List<String> emails = new ArrayList<>();
         try (PreparedStatement select = c.prepareStatement(
-          "SELECT id, email FROM users.users WHERE email_key IS NULL AND id > ? ORDER BY id LIMIT " + BATCH)) {
+          "SELECT id, email FROM users.users WHERE email_key IS NULL AND (?::uuid IS NULL OR id > ?::uuid) ORDER BY id LIMIT " + BATCH)) {
           select.setObject(1, after);
+          select.setObject(2, after);
           try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
               ids.add(rs.getObject(1, UUID.class));
