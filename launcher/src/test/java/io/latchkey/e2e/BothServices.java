@@ -72,7 +72,7 @@ final class BothServices implements AutoCloseable {
   private final WebClient http;
   private final Pool sql;
 
-  private BothServices() {
+  private BothServices(Map<String, String> overrides) {
     database = TestPostgres.freshDatabase();
     Path keysDir;
     try {
@@ -108,6 +108,7 @@ final class BothServices implements AutoCloseable {
     // throttling is not under test here, and every login of this class comes from 127.0.0.1
     env.put("LOGIN_IP_MAX_FAILURES", "100000");
     env.put("LOGIN_ACCOUNT_MAX_FAILURES", "1000");
+    env.putAll(overrides);
 
     // one after another: nodes started at the same instant may form separate clusters
     userNode = await(cluster.start(), 60);
@@ -120,7 +121,12 @@ final class BothServices implements AutoCloseable {
 
   /** The cluster, the user service, then an auth service on each auth node; returns once each side reaches the other. */
   static BothServices start() {
-    BothServices services = new BothServices();
+    return start(Map.of());
+  }
+
+  /** As {@link #start()}, with settings over the test settings (environment style, for both services). */
+  static BothServices start(Map<String, String> overrides) {
+    BothServices services = new BothServices(overrides);
     try {
       services.deployUserService();
       for (int i = 0; i < AUTH_NODES; i++) {
