@@ -80,7 +80,7 @@ public final class UserModule {
   /** Blocking: migrates schema {@code users}, reads the resources. Never on an event loop. */
   public static Prepared prepare(UserConfig config) {
     Database.migrateNow(config.database(), SCHEMA);
-    // rows older than V2 get the email key only Java can compute, before anyone looks one up
+    // rows older than V4 get the email key only Java can compute, before anyone looks one up
     EmailKeyFill.fill(config.database());
     return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE));
   }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Gives every user row without an {@code email_key} (rows older than migration V2) the key Java
+ * Gives every user row without an {@code email_key} (rows older than migration V4) the key Java
  * computes ({@link LoginKeys}), which PostgreSQL cannot compute the same way. Blocking JDBC, run
  * once per start beside the migration, before the service listens; a database already keyed
  * costs one index lookup. Two old rows whose emails now share a key cannot both have it: the

@@ -23,7 +23,7 @@ import java.util.UUID;
  */
 public final class UserRepository {
 
-  /** Unique index names (V1, V2): a 23505 naming one of them is a taken username or email. */
+  /** Unique index names (V1, V4): a 23505 naming one of them is a taken username or email. */
   public static final String USERNAME_INDEX = "users_username_lower_key";
   public static final String EMAIL_INDEX = "users_email_key_key";
 
