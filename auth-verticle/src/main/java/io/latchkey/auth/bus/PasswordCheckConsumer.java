@@ -39,7 +39,7 @@ public final class PasswordCheckConsumer {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(BusAddresses.AUTH_PASSWORD_CHECK, BusReplies.guarded(keys, (body, requestId) ->
+    consumer = vertx.eventBus().consumer(BusAddresses.AUTH_PASSWORD_CHECK, BusReplies.guardedOnce(keys, (body, requestId) ->
       Futures.attempt(() -> parse(body)).compose(check -> apply(check, requestId)).map(v -> OK.copy())));
     return consumer.completion();
   }
