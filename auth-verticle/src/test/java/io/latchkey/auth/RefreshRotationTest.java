@@ -1,5 +1,8 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
@@ -7,56 +10,49 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST /auth/refresh: rotation, the retry grace, reuse detection, expiry, concurrency. */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class RefreshRotationTest {
 
-  static AuthFixture auth;
   static Credentials alice;
 
+  private final AuthFixture auth;
+
+  RefreshRotationTest(AuthFixture auth) {
+    this.auth = auth;
+  }
+
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-    alice = auth.users.add("alice", "correct horse battery");
+  static void addUsers(FakeUserService users) {
+    alice = users.add("alice", "correct horse battery");
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
+  TokenPair login() {
+    return auth.openSession(0, alice);
   }
 
-  static TokenPair login() {
-    return await(auth.module(0).sessions().open(alice, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
+  HttpResponse<Buffer> refresh(String refreshToken) {
+    return auth.refresh(0, refreshToken);
   }
 
-  static HttpResponse<Buffer> refresh(String refreshToken) {
-    return auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
-  }
-
-  static boolean sessionRevoked(String sessionId) {
+  boolean sessionRevoked(String sessionId) {
     return auth.query("SELECT revoked_at IS NOT NULL AS revoked FROM auth.sessions WHERE id = $1::uuid",
       rows -> rows.iterator().next().getBoolean("revoked"), sessionId);
   }
 
-  static String validate(String accessToken) {
-    JsonObject body = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", accessToken), "X-API-Key",
-      AuthFixture.FULL_KEY).bodyAsJsonObject();
-    return body.getBoolean("valid") ? "valid" : body.getString("reason");
+  String validate(String accessToken) {
+    return auth.validity(0, accessToken);
   }
 
   @Test

@@ -1,0 +1,176 @@
+package io.latchkey.auth.testing;
+
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusReplies;
+import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.bus.Credentials;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Test double of the user service's bus endpoints ({@code USER_CREDENTIALS}, {@code USER_GET}),
+ * key-checked like the real ones, answering from an in-test map with real bcrypt hashes (cost 4)
+ * and timestamps in PostgreSQL's precision (microseconds). {@link #stop()} makes the user service
+ * "down" (no handler: the auth side sees 503 user_service_unavailable) until {@link #start()};
+ * {@link #holdNextAnswer()} holds its next credentials answer, as it was when asked, until the
+ * test releases it (a slow fill).
+ */
+public final class FakeUserService {
+
+  /** A credentials answer computed when the request arrived, sent when the test says so. */
+  public record HeldAnswer(Credentials answer, Promise<Void> release) {
+  }
+
+  private final Vertx vertx;
+  private final ApiKeys keys;
+  private final Map<String, Credentials> users = new ConcurrentHashMap<>();
+  private final AtomicInteger credentialRequests = new AtomicInteger();
+  private final AtomicReference<Promise<HeldAnswer>> holdNext = new AtomicReference<>();
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+
+  public FakeUserService(Vertx vertx, ApiKeys keys) {
+    this.vertx = vertx;
+    this.keys = keys;
+  }
+
+  /** A bcrypt hash (cost 4) of {@code password}, as the user service stores it. */
+  public static String hash(String password) {
+    return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.getBytes(StandardCharsets.UTF_8)),
+      StandardCharsets.UTF_8);
+  }
+
+  /** Adds a user named exactly {@code username} (roles "user" unless given), password version 1. */
+  public Credentials add(String username, String password, String... roles) {
+    Credentials user = new Credentials(UUID.randomUUID().toString(), username, username.toLowerCase() + "@example.com",
+      List.of(roles.length == 0 ? new String[] {"user"} : roles), hash(password), 1, now());
+    users.put(user.userId(), user);
+    return user;
+  }
+
+  /** Adds a user (roles "user") with a username of its own built from {@code prefix}. */
+  public Credentials addUnique(String prefix, String password) {
+    return add(prefix + "-" + UUID.randomUUID().toString().substring(0, 8), password);
+  }
+
+  /** Stores {@code user} as given (replacing the user of that id). */
+  public void put(Credentials user) {
+    users.put(user.userId(), user);
+  }
+
+  /** The user service changes the password: version + 1, a new hash, a new updatedAt. */
+  public Credentials changePassword(String userId, String newPassword) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), hash(newPassword),
+      u.passwordVersion() + 1, later(u.updatedAt())));
+  }
+
+  public Credentials changeEmail(String userId, String email) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), email, u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt())));
+  }
+
+  public Credentials changeRoles(String userId, List<String> roles) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), roles, u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt())));
+  }
+
+  /** The user is deleted at the user service. */
+  public void remove(String userId) {
+    users.remove(userId);
+  }
+
+  public Credentials get(String userId) {
+    return users.get(userId);
+  }
+
+  /** How many USER_CREDENTIALS requests arrived (key-checked ones), since the start. */
+  public int credentialRequests() {
+    return credentialRequests.get();
+  }
+
+  /** The next credentials request is answered (with the state at arrival) only once the test completes the release promise. */
+  public Future<HeldAnswer> holdNextAnswer() {
+    Promise<HeldAnswer> arrived = Promise.promise();
+    holdNext.set(arrived);
+    return arrived.future();
+  }
+
+  /** Registers the bus handlers: the user service is up. */
+  public Future<Void> start() {
+    MessageConsumer<JsonObject> credentials = vertx.eventBus().consumer(BusAddresses.USER_CREDENTIALS,
+      BusReplies.guarded(keys, (body, requestId) -> {
+        credentialRequests.incrementAndGet();
+        Credentials found = find(body);
+        Future<JsonObject> answer = found == null ? Future.failedFuture(notFound()) : Future.succeededFuture(found.toJson());
+        Promise<HeldAnswer> hold = holdNext.getAndSet(null);
+        if (hold == null) {
+          return answer;
+        }
+        Promise<Void> release = Promise.promise();
+        hold.complete(new HeldAnswer(found, release));
+        return release.future().compose(v -> answer);
+      }));
+    MessageConsumer<JsonObject> get = vertx.eventBus().consumer(BusAddresses.USER_GET,
+      BusReplies.guarded(keys, (body, requestId) -> {
+        Credentials found = users.get(body.getString("userId", ""));
+        return found == null ? Future.failedFuture(notFound()) : Future.succeededFuture(publicJson(found));
+      }));
+    consumers.add(credentials);
+    consumers.add(get);
+    return Future.all(credentials.completion(), get.completion()).mapEmpty();
+  }
+
+  /** The user service goes down: no handler, so the auth side sees 503 user_service_unavailable. */
+  public Future<Void> stop() {
+    List<Future<Void>> all = consumers.stream().map(MessageConsumer::unregister).toList();
+    consumers.clear();
+    return Future.all(all).mapEmpty();
+  }
+
+  /** The user as USER_GET (and so GET /auth/me) shows it: no hash. */
+  public static JsonObject publicJson(Credentials user) {
+    return new JsonObject().put("id", user.userId()).put("username", user.username()).put("email", user.email())
+      .put("displayName", null).put("roles", new JsonArray(user.roles()))
+      .put("createdAt", "2026-01-01T00:00:00Z").put("updatedAt", user.updatedAt().toString());
+  }
+
+  private Credentials find(JsonObject body) {
+    String userId = body.getString("userId");
+    if (userId != null) {
+      return users.get(userId);
+    }
+    String login = body.getString("login", "");
+    return users.values().stream()
+      .filter(u -> u.username().equalsIgnoreCase(login) || u.email().equalsIgnoreCase(login))
+      .findFirst().orElse(null);
+  }
+
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private static Instant later(Instant previous) {
+    Instant now = now();
+    return now.isAfter(previous) ? now : previous.plus(1, ChronoUnit.MICROS);
+  }
+
+  private static ApiException notFound() {
+    return ApiException.notFound(ErrorCodes.USER_NOT_FOUND, "No such user.");
+  }
+}
