@@ -73,7 +73,7 @@ public final class AuthFixture implements AutoCloseable {
   private final Map<Integer, Map<String, String>> perNode;
   public FakeUserService users;
   private final TestNodes cluster = new TestNodes();
-  private final List<PasswordCache> caches = new ArrayList<>();
+  private final Map<Integer, PasswordCache> caches = new HashMap<>();
   private final List<Pool> pools = new ArrayList<>();
   private Pool sql;
 
@@ -171,19 +171,22 @@ public final class AuthFixture implements AutoCloseable {
   }
 
   /**
-   * A handle of its own on the cluster-wide password cache, on node {@code node}, built as the
-   * module builds its own (same settings, key and durable floors): it reads and writes the same
-   * Hazelcast maps and shares that node's counters. Closed with the fixture.
+   * A handle of the test's own on the cluster-wide password cache, on node {@code node}, built as
+   * the module builds its own (same settings, key and durable floors): it reads and writes the
+   * same Hazelcast maps and shares that node's counters. Started on first use, one a node, closed
+   * with the fixture.
    */
-  public PasswordCache passwordCache(int node) {
-    Vertx vertx = nodes.get(node);
-    CacheSettings settings = config(node).cache();
-    Pool pool = Database.pool(vertx, database);
-    pools.add(pool);
-    PasswordCache cache = new PasswordCache(vertx, TestNodes.hazelcast(vertx), settings, new CacheCipher(settings.key()),
-      new VersionFloors(pool));
-    await(cache.start());
-    caches.add(cache);
+  public synchronized PasswordCache passwordCache(int node) {
+    PasswordCache cache = caches.get(node);
+    if (cache == null) {
+      Vertx vertx = nodes.get(node);
+      CacheSettings settings = config(node).cache();
+      Pool pool = Database.pool(vertx, database);
+      pools.add(pool);
+      cache = new PasswordCache(vertx, TestNodes.hazelcast(vertx), settings, new CacheCipher(settings.key()), new VersionFloors(pool));
+      await(cache.start());
+      caches.put(node, cache);
+    }
     return cache;
   }
 
@@ -301,7 +304,7 @@ public final class AuthFixture implements AutoCloseable {
   /** Stops the cache handles, the pools, the modules and the fake user service, then leaves the cluster last node first. */
   @Override
   public void close() {
-    for (PasswordCache cache : caches) {
+    for (PasswordCache cache : caches.values()) {
       await(cache.stop().otherwiseEmpty());
     }
     if (sql != null) {
