@@ -35,8 +35,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,7 +84,7 @@ public final class AuthFixture implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     JwtKeys.generateDevelopmentKeys(keysDir);
-    env.put("DATABASE_URL", url(database));
+    env.put("DATABASE_URL", TestPostgres.url(database));
     env.put("JWT_KEYS_DIR", keysDir.toString());
     env.put("AUTH_HTTP_HOST", "127.0.0.1");
     env.put("AUTH_HTTP_PORT", "0");
@@ -322,11 +320,5 @@ public final class AuthFixture implements AutoCloseable {
     for (int i = nodes.size() - 1; i >= 0; i--) {
       await(nodes.get(i).close().otherwiseEmpty(), 30);
     }
-  }
-
-  static String url(DbConfig db) {
-    String credentials = URLEncoder.encode(db.user(), StandardCharsets.UTF_8)
-      + (db.password() == null ? "" : ":" + URLEncoder.encode(db.password(), StandardCharsets.UTF_8));
-    return "postgresql://" + credentials + "@" + db.host() + ":" + db.port() + "/" + db.database();
   }
 }
