@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
@@ -129,15 +130,13 @@ class RefreshRotationTest {
 
     HttpResponse<Buffer> reuse = refresh(first.refreshToken());
 
-    assertThat(reuse.statusCode()).isEqualTo(401);
-    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(reuse, 401, "refresh_token_reused");
     assertThat(reuse.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(sessionRevoked(first.sessionId())).isTrue();
     assertThat(validate(second.getString("accessToken"))).as("the session's access tokens die with it").isEqualTo("revoked");
     assertThat(validate(first.accessToken())).isEqualTo("revoked");
     HttpResponse<Buffer> legitimate = refresh(second.getString("refreshToken"));
-    assertThat(legitimate.statusCode()).isEqualTo(401);
-    assertThat(legitimate.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(legitimate, 401, "invalid_refresh_token");
   }
 
   @Test
@@ -148,8 +147,7 @@ class RefreshRotationTest {
 
     HttpResponse<Buffer> reuse = refresh(first.refreshToken());
 
-    assertThat(reuse.statusCode()).isEqualTo(401);
-    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(reuse, 401, "refresh_token_reused");
     assertThat(sessionRevoked(first.sessionId())).isTrue();
     assertThat(refresh(third).bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
   }
@@ -157,18 +155,15 @@ class RefreshRotationTest {
   @Test
   void unknownMalformedAndMissingRefreshTokens() {
     HttpResponse<Buffer> unknown = refresh("A".repeat(43));
-    assertThat(unknown.statusCode()).isEqualTo(401);
-    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(unknown, 401, "invalid_refresh_token");
     assertThat(refresh("not a token").bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
 
     HttpResponse<Buffer> missing = auth.postJson(0, "/auth/refresh", new JsonObject());
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    Problems.assertProblem(missing, 400, "validation_failed");
     HttpResponse<Buffer> extra = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", "x").put("userId", "y"));
     assertThat(extra.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
     HttpResponse<Buffer> wrongType = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", 42));
-    assertThat(wrongType.statusCode()).isEqualTo(400);
-    assertThat(wrongType.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
+    Problems.assertProblem(wrongType, 400, "malformed_request");
     HttpResponse<Buffer> notJson = await(auth.request(0, HttpMethod.POST, "/auth/refresh").sendBuffer(Buffer.buffer("{nope")));
     assertThat(notJson.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
   }

@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
@@ -58,8 +59,7 @@ class SessionEndpointsTest {
     await(auth.users.stop());
     try {
       HttpResponse<Buffer> response = auth.bearer(0, HttpMethod.GET, "/auth/me", pair.accessToken());
-      assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("user_service_unavailable");
+      Problems.assertProblem(response, 503, "user_service_unavailable");
       assertThat(response.getHeader("Retry-After")).isNotNull();
     } finally {
       await(auth.users.start());
@@ -73,8 +73,7 @@ class SessionEndpointsTest {
     assertThat(none.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
     assertThat(none.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
     HttpResponse<Buffer> apiKeyInstead = await(auth.request(0, HttpMethod.GET, "/auth/me").putHeader("X-API-Key", AuthFixture.FULL_KEY).send());
-    assertThat(apiKeyInstead.statusCode()).isEqualTo(401);
-    assertThat(apiKeyInstead.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(apiKeyInstead, 401, "invalid_token");
   }
 
   @Test
@@ -83,8 +82,7 @@ class SessionEndpointsTest {
     TokenPair pair = login(gone, "JUnit");
     auth.users.remove(gone.userId());
     HttpResponse<Buffer> response = auth.bearer(0, HttpMethod.GET, "/auth/me", pair.accessToken());
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(response, 401, "invalid_token");
   }
 
   @Test

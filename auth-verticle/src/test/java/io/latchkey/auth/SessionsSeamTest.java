@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
@@ -82,8 +83,7 @@ class SessionsSeamTest {
       await(auth.module(0).sessions().invalidateAccessTokens(kim.userId(), "roles-down"));
       assertThat(validate(pair.accessToken())).isEqualTo("revoked");
       HttpResponse<Buffer> whileDown = refresh(pair.refreshToken());
-      assertThat(whileDown.statusCode()).isEqualTo(503);
-      assertThat(whileDown.bodyAsJsonObject().getString("code")).isEqualTo("user_service_unavailable");
+      Problems.assertProblem(whileDown, 503, "user_service_unavailable");
     } finally {
       await(auth.users.start());
     }
@@ -121,8 +121,7 @@ class SessionsSeamTest {
     TokenPair pair = login(max);
     assertThat(refresh(pair.refreshToken()).statusCode()).isEqualTo(200);
     HttpResponse<Buffer> retry = refresh(pair.refreshToken());
-    assertThat(retry.statusCode()).isEqualTo(401);
-    assertThat(retry.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(retry, 401, "refresh_token_reused");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.token.AccessClaims;
@@ -89,8 +90,7 @@ class TokenEndpointsTest {
     }
     HttpResponse<Buffer> withBearer = await(auth.request(0, HttpMethod.POST, "/auth/validate-token")
       .bearerTokenAuthentication(pair.accessToken()).sendJsonObject(new JsonObject().put("token", pair.accessToken())));
-    assertThat(withBearer.statusCode()).isEqualTo(401);
-    assertThat(withBearer.bodyAsJsonObject().getString("code")).isEqualTo("invalid_api_key");
+    Problems.assertProblem(withBearer, 401, "invalid_api_key");
   }
 
   @Test
@@ -234,8 +234,7 @@ class TokenEndpointsTest {
   @Test
   void validateTokenRefusesBadBodies() {
     HttpResponse<Buffer> missing = auth.postJson(0, "/auth/validate-token", new JsonObject(), "X-API-Key", AuthFixture.FULL_KEY);
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    Problems.assertProblem(missing, 400, "validation_failed");
     HttpResponse<Buffer> wrongType = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", 12), "X-API-Key",
       AuthFixture.FULL_KEY);
     assertThat(wrongType.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
@@ -277,8 +276,7 @@ class TokenEndpointsTest {
     String reason = auth.revokedReason(pair.sessionId());
     assertThat(reason).isEqualTo("logout");
     HttpResponse<Buffer> again = auth.bearer(0, HttpMethod.POST, "/auth/logout", pair.accessToken());
-    assertThat(again.statusCode()).isEqualTo(401);
-    assertThat(again.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(again, 401, "invalid_token");
   }
 
   @Test
@@ -287,15 +285,13 @@ class TokenEndpointsTest {
     assertThat(auth.postJson(0, "/auth/logout", new JsonObject().put("refreshToken", pair.refreshToken())).statusCode()).isEqualTo(204);
     assertThat(validate(pair.accessToken(), AuthFixture.FULL_KEY).bodyAsJsonObject().getString("reason")).isEqualTo("revoked");
     HttpResponse<Buffer> again = auth.postJson(0, "/auth/logout", new JsonObject().put("refreshToken", pair.refreshToken()));
-    assertThat(again.statusCode()).isEqualTo(401);
-    assertThat(again.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(again, 401, "invalid_refresh_token");
   }
 
   @Test
   void logoutWithoutCredentialsOrWithABadTokenIs401() {
     HttpResponse<Buffer> none = await(auth.request(0, HttpMethod.POST, "/auth/logout").send());
-    assertThat(none.statusCode()).isEqualTo(401);
-    assertThat(none.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(none, 401, "invalid_token");
     assertThat(none.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
     HttpResponse<Buffer> badBearer = auth.bearer(0, HttpMethod.POST, "/auth/logout", "garbage");
     assertThat(badBearer.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
@@ -340,11 +336,9 @@ class TokenEndpointsTest {
   @Test
   void unknownPathsAndMethodsAreProblems() {
     HttpResponse<Buffer> unknown = await(auth.request(0, HttpMethod.GET, "/auth/nope").send());
-    assertThat(unknown.statusCode()).isEqualTo(404);
-    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("not_found");
+    Problems.assertProblem(unknown, 404, "not_found");
     HttpResponse<Buffer> wrongMethod = await(auth.request(0, HttpMethod.GET, "/auth/refresh").send());
-    assertThat(wrongMethod.statusCode()).isEqualTo(405);
-    assertThat(wrongMethod.bodyAsJsonObject().getString("code")).isEqualTo("method_not_allowed");
+    Problems.assertProblem(wrongMethod, 405, "method_not_allowed");
     assertThat(wrongMethod.getHeader("X-Request-Id")).isNotBlank();
   }
 }

@@ -2,6 +2,7 @@ package io.latchkey.auth.login;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -93,8 +94,7 @@ class CacheAdminAndSyncRoutesTest {
     }
     HttpResponse<Buffer> user = await(auth.request(0, HttpMethod.GET, "/admin/password-cache")
       .putHeader("Authorization", "Bearer " + userToken).send());
-    assertThat(user.statusCode()).isEqualTo(403);
-    assertThat(user.bodyAsJsonObject().getString("code")).isEqualTo("forbidden");
+    Problems.assertProblem(user, 403, "forbidden");
     HttpResponse<Buffer> nobody = await(auth.request(0, HttpMethod.GET, "/admin/password-cache").send());
     assertThat(nobody.statusCode()).isEqualTo(401);
     HttpResponse<Buffer> withKey = await(auth.request(0, HttpMethod.GET, "/admin/password-cache")
@@ -102,8 +102,7 @@ class CacheAdminAndSyncRoutesTest {
     assertThat(withKey.statusCode()).isEqualTo(200);
     HttpResponse<Buffer> wrongKey = await(auth.request(0, HttpMethod.DELETE, "/admin/password-cache/" + UUID.randomUUID())
       .putHeader("X-API-Key", "wrong").send());
-    assertThat(wrongKey.statusCode()).isEqualTo(401);
-    assertThat(wrongKey.bodyAsJsonObject().getString("code")).isEqualTo("invalid_api_key");
+    Problems.assertProblem(wrongKey, 401, "invalid_api_key");
   }
 
   @Test
@@ -150,8 +149,7 @@ class CacheAdminAndSyncRoutesTest {
     await(auth.users.stop());
     try {
       HttpResponse<Buffer> response = admin(HttpMethod.POST, "/admin/password-cache/sync", new JsonObject());
-      assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("user_service_unavailable");
+      Problems.assertProblem(response, 503, "user_service_unavailable");
     } finally {
       await(auth.users.start());
     }

@@ -2,6 +2,7 @@ package io.latchkey.auth.login;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
@@ -118,8 +119,7 @@ class LoginThroughAuthModuleTest {
     assertThat(withKey.bodyAsString()).doesNotContain("$2a$").doesNotContain("passwordHash").contains(user.userId());
     HttpResponse<Buffer> validateKey = auth.postJson(0, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId()),
       "X-API-Key", AuthFixture.VALIDATE_KEY);
-    assertThat(validateKey.statusCode()).isEqualTo(401);
-    assertThat(validateKey.bodyAsJsonObject().getString("code")).isEqualTo("invalid_api_key");
+    Problems.assertProblem(validateKey, 401, "invalid_api_key");
     HttpResponse<Buffer> health = await(auth.request(1, HttpMethod.GET, "/health/cache").send());
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.bodyAsJsonObject().getInteger("size")).isGreaterThanOrEqualTo(1);
