@@ -2,10 +2,11 @@ package io.latchkey.auth;
 
 import com.hazelcast.map.IMap;
 import io.latchkey.auth.cache.PasswordCache;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.testing.TestNodes;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,18 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * old password is refused, because a cache hit must also clear the durable floor in PostgreSQL.
  * Nor can it forge a floor without the cache key.
  */
+@AuthTest(nodes = 1)
 class ClusterStateRollbackTest {
 
   static AuthFixture auth;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-  }
-
-  @AfterAll
-  static void stop() {
-    auth.close();
+  static void start(AuthFixture fixture) {
+    auth = fixture;
   }
 
   private static int login(String login, String password) {

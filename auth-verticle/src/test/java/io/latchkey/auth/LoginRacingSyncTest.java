@@ -1,5 +1,7 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.bus.Credentials;
@@ -7,17 +9,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
-import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -27,46 +22,34 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * bus notices) runs between the credentials read and the session insert, so its revocation or
  * roles update cannot have seen the new session. No session of the old state may survive it.
  */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class LoginRacingSyncTest {
 
-  static AuthFixture auth;
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
+  LoginRacingSyncTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
+  Throwable openFailure(Credentials readBeforeTheSync) {
+    return catchThrowable(() -> auth.openSession(0, readBeforeTheSync));
   }
 
-  static Throwable openFailure(Credentials readBeforeTheSync) {
-    return catchThrowable(() -> await(auth.module(0).sessions().open(readBeforeTheSync, "JUnit", "127.0.0.1",
-      "race-" + UUID.randomUUID())));
+  TokenPair open(Credentials user) {
+    return auth.openSession(0, user);
   }
 
-  static TokenPair open(Credentials user) {
-    return await(auth.module(0).sessions().open(user, "JUnit", "127.0.0.1", "race-" + UUID.randomUUID()));
-  }
-
-  static void sync(String path, JsonObject body) {
-    HttpResponse<Buffer> response = auth.postJson(0, path, body, "X-API-Key", AuthFixture.FULL_KEY);
+  void sync(String path, JsonObject body) {
+    HttpResponse<Buffer> response = auth.postWithKey(0, path, body);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(204);
   }
 
-  static List<String> aliveSessions(String userId) {
-    return auth.query("SELECT id::text AS id FROM auth.sessions WHERE user_id = $1::uuid AND revoked_at IS NULL", rows -> {
-      List<String> ids = new ArrayList<>();
-      rows.forEach(row -> ids.add(row.getString("id")));
-      return ids;
-    }, userId);
+  List<String> aliveSessions(String userId) {
+    return auth.liveSessionIds(userId);
   }
 
-  static JsonObject validation(String accessToken) {
-    return auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", accessToken), "X-API-Key", AuthFixture.FULL_KEY)
-      .bodyAsJsonObject();
+  JsonObject validation(String accessToken) {
+    return auth.validation(0, accessToken);
   }
 
   static void assertInvalidCredentials(Throwable failure) {
@@ -88,8 +71,7 @@ class LoginRacingSyncTest {
     assertInvalidCredentials(openFailure(before));
 
     assertThat(aliveSessions(before.userId())).as("sessions of password version 1 alive").isEmpty();
-    String reason = auth.query("SELECT revoked_reason FROM auth.sessions WHERE user_id = $1::uuid",
-      rows -> rows.iterator().next().getString("revoked_reason"), before.userId());
+    String reason = auth.revokedReason(auth.sessionIds(before.userId()).get(0));
     assertThat(reason).isEqualTo("password_changed");
     TokenPair withTheNewPassword = open(after);
     assertThat(validation(withTheNewPassword.accessToken()).getBoolean("valid")).as("a login with the new password").isTrue();
@@ -120,13 +102,12 @@ class LoginRacingSyncTest {
     JsonObject validated = validation(racing.accessToken());
     assertThat(validated.getBoolean("valid") && validated.getJsonArray("roles").contains("admin"))
       .as("the racing login's access token is valid with the admin role: " + validated).isFalse();
-    HttpResponse<Buffer> refreshed = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", racing.refreshToken()));
+    HttpResponse<Buffer> refreshed = auth.refresh(0, racing.refreshToken());
     assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
     JsonObject afterRefresh = validation(refreshed.bodyAsJsonObject().getString("accessToken"));
     assertThat(afterRefresh.getBoolean("valid")).isTrue();
     assertThat(afterRefresh.getJsonArray("roles")).isEqualTo(new JsonArray().add("user"));
-    String[] stored = auth.query("SELECT roles FROM auth.sessions WHERE id = $1::uuid",
-      rows -> rows.iterator().next().getArrayOfStrings("roles"), racing.sessionId());
+    String[] stored = auth.sessionRoles(racing.sessionId());
     assertThat(stored).containsExactly("user");
     assertThat(validation(earlier.accessToken()).getBoolean("valid")).as("a token from before the demotion").isFalse();
     TokenPair afterTheDemotion = open(demoted);

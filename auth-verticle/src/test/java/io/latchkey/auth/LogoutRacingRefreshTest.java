@@ -1,13 +1,14 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * logout by refresh token that answers 204 leaves the session revoked, and one that answers
  * 401 leaves no session alive either. Also for DELETE /auth/sessions/{id} and logout-all.
  */
+@AuthTest(nodes = 2)
 class LogoutRacingRefreshTest {
 
   private static final int ROUNDS = 25;
@@ -30,14 +32,9 @@ class LogoutRacingRefreshTest {
   static Credentials ines;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(2);
+  static void start(AuthFixture fixture) {
+    auth = fixture;
     ines = auth.users.add("ines", "ines long password");
-  }
-
-  @AfterAll
-  static void stop() {
-    auth.close();
   }
 
   static TokenPair login() {

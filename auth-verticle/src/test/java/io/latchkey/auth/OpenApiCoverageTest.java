@@ -1,5 +1,7 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.http.AuthApi;
 import io.latchkey.auth.http.LoginRoutes;
 import io.latchkey.auth.http.PasswordCacheRoutes;
@@ -14,11 +16,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -31,20 +29,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * GET /openapi.json documents exactly the routes the router serves: a route without a documented
  * operation, or a documented operation without a route, fails this test.
  */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class OpenApiCoverageTest {
 
   static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
-  static AuthFixture auth;
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-  }
-
-  @AfterAll
-  static void stop() {
-    auth.close();
+  OpenApiCoverageTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
   @Test

@@ -1,5 +1,9 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
@@ -7,56 +11,49 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST /auth/refresh: rotation, the retry grace, reuse detection, expiry, concurrency. */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class RefreshRotationTest {
 
-  static AuthFixture auth;
   static Credentials alice;
 
+  private final AuthFixture auth;
+
+  RefreshRotationTest(AuthFixture auth) {
+    this.auth = auth;
+  }
+
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-    alice = auth.users.add("alice", "correct horse battery");
+  static void addUsers(FakeUserService users) {
+    alice = users.add("alice", "correct horse battery");
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
+  TokenPair login() {
+    return auth.openSession(0, alice);
   }
 
-  static TokenPair login() {
-    return await(auth.module(0).sessions().open(alice, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
+  HttpResponse<Buffer> refresh(String refreshToken) {
+    return auth.refresh(0, refreshToken);
   }
 
-  static HttpResponse<Buffer> refresh(String refreshToken) {
-    return auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
-  }
-
-  static boolean sessionRevoked(String sessionId) {
+  boolean sessionRevoked(String sessionId) {
     return auth.query("SELECT revoked_at IS NOT NULL AS revoked FROM auth.sessions WHERE id = $1::uuid",
       rows -> rows.iterator().next().getBoolean("revoked"), sessionId);
   }
 
-  static String validate(String accessToken) {
-    JsonObject body = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", accessToken), "X-API-Key",
-      AuthFixture.FULL_KEY).bodyAsJsonObject();
-    return body.getBoolean("valid") ? "valid" : body.getString("reason");
+  String validate(String accessToken) {
+    return auth.validity(0, accessToken);
   }
 
   @Test
@@ -133,15 +130,13 @@ class RefreshRotationTest {
 
     HttpResponse<Buffer> reuse = refresh(first.refreshToken());
 
-    assertThat(reuse.statusCode()).isEqualTo(401);
-    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(reuse, 401, "refresh_token_reused");
     assertThat(reuse.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(sessionRevoked(first.sessionId())).isTrue();
     assertThat(validate(second.getString("accessToken"))).as("the session's access tokens die with it").isEqualTo("revoked");
     assertThat(validate(first.accessToken())).isEqualTo("revoked");
     HttpResponse<Buffer> legitimate = refresh(second.getString("refreshToken"));
-    assertThat(legitimate.statusCode()).isEqualTo(401);
-    assertThat(legitimate.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(legitimate, 401, "invalid_refresh_token");
   }
 
   @Test
@@ -152,8 +147,7 @@ class RefreshRotationTest {
 
     HttpResponse<Buffer> reuse = refresh(first.refreshToken());
 
-    assertThat(reuse.statusCode()).isEqualTo(401);
-    assertThat(reuse.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(reuse, 401, "refresh_token_reused");
     assertThat(sessionRevoked(first.sessionId())).isTrue();
     assertThat(refresh(third).bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
   }
@@ -161,18 +155,15 @@ class RefreshRotationTest {
   @Test
   void unknownMalformedAndMissingRefreshTokens() {
     HttpResponse<Buffer> unknown = refresh("A".repeat(43));
-    assertThat(unknown.statusCode()).isEqualTo(401);
-    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(unknown, 401, "invalid_refresh_token");
     assertThat(refresh("not a token").bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
 
     HttpResponse<Buffer> missing = auth.postJson(0, "/auth/refresh", new JsonObject());
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    Problems.assertProblem(missing, 400, "validation_failed");
     HttpResponse<Buffer> extra = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", "x").put("userId", "y"));
     assertThat(extra.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
     HttpResponse<Buffer> wrongType = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", 42));
-    assertThat(wrongType.statusCode()).isEqualTo(400);
-    assertThat(wrongType.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
+    Problems.assertProblem(wrongType, 400, "malformed_request");
     HttpResponse<Buffer> notJson = await(auth.request(0, HttpMethod.POST, "/auth/refresh").sendBuffer(Buffer.buffer("{nope")));
     assertThat(notJson.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
   }

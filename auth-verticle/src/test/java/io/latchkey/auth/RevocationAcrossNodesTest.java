@@ -1,6 +1,9 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.Credentials;
@@ -9,20 +12,16 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,42 +30,37 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two auth nodes of one cluster on one database: a revocation made on one node is in force
  * there at once and on the other within milliseconds, and survives a restart of the service.
  */
-@ExtendWith(VertxExtension.class)
+@AuthTest(nodes = 2)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RevocationAcrossNodesTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(RevocationAcrossNodesTest.class);
   /** Generous for a loaded CI machine; measured figures are logged. */
   private static final long PROPAGATION_BOUND_MS = 2000;
-  static AuthFixture auth;
   static Credentials gina;
   static TokenPair loggedOutBeforeRestart;
   static TokenPair invalidatedBeforeRestart;
   static TokenPair aliveBeforeRestart;
 
+  private final AuthFixture auth;
+
+  RevocationAcrossNodesTest(AuthFixture auth) {
+    this.auth = auth;
+  }
+
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(2);
-    gina = auth.users.add("gina", "ginas long password");
+  static void addUsers(FakeUserService users) {
+    gina = users.add("gina", "ginas long password");
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
-  }
-
-  static TokenPair login(int node, Credentials user) {
-    return await(auth.module(node).sessions().open(user, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
-  }
-
-  static Future<String> validation(int node, String token) {
+  Future<String> validation(int node, String token) {
     return auth.request(node, HttpMethod.POST, "/auth/validate-token").putHeader("X-API-Key", AuthFixture.FULL_KEY)
       .sendJsonObject(new JsonObject().put("token", token))
       .map(r -> r.bodyAsJsonObject().getBoolean("valid") ? "valid" : r.bodyAsJsonObject().getString("reason"));
   }
 
   /** Polls node {@code node} until the token is revoked there; the milliseconds it took. */
-  static long millisUntilRevokedOn(int node, String token, long sinceNanos) {
+  long millisUntilRevokedOn(int node, String token, long sinceNanos) {
     boolean revoked = Await.until(auth.nodes.get(node), () -> validation(node, token).map("revoked"::equals), PROPAGATION_BOUND_MS);
     long ms = (System.nanoTime() - sinceNanos) / 1_000_000;
     assertThat(revoked).as("revoked on node " + node + " within " + PROPAGATION_BOUND_MS + " ms").isTrue();
@@ -76,7 +70,7 @@ class RevocationAcrossNodesTest {
   @Test
   @Order(1)
   void aLogoutOnOneNodeIsSeenOnTheOtherWithinMilliseconds() {
-    TokenPair pair = login(0, gina);
+    TokenPair pair = auth.openSession(0, gina);
     assertThat(await(validation(1, pair.accessToken()))).as("valid on node 1 first (and remembered there)").isEqualTo("valid");
 
     assertThat(auth.bearer(0, HttpMethod.POST, "/auth/logout", pair.accessToken()).statusCode()).isEqualTo(204);
@@ -91,7 +85,7 @@ class RevocationAcrossNodesTest {
   @Test
   @Order(2)
   void theBusValidatorOfTheOtherNodeAgreesAsTheUserServiceWouldAsk() {
-    TokenPair pair = login(1, gina);
+    TokenPair pair = auth.openSession(1, gina);
     BusClient bus = new BusClient(auth.nodes.get(0).eventBus(), auth.keys, 3000, "auth_service_unavailable", "auth service");
     assertThat(auth.bearer(1, HttpMethod.DELETE, "/auth/sessions/" + pair.sessionId(), pair.accessToken()).statusCode()).isEqualTo(204);
     long after = System.nanoTime();
@@ -109,7 +103,7 @@ class RevocationAcrossNodesTest {
   @Order(3)
   void aRolesChangeInvalidatesAccessTokensEverywhereAndTheNextRefreshCarriesTheNewRoles() {
     Credentials hal = auth.users.add("hal", "hals long password");
-    TokenPair pair = login(0, hal);
+    TokenPair pair = auth.openSession(0, hal);
     assertThat(await(validation(1, pair.accessToken()))).isEqualTo("valid");
     auth.users.put(new Credentials(hal.userId(), hal.username(), hal.email(), List.of("user", "admin"), hal.passwordHash(),
       hal.passwordVersion(), Instant.now()));
@@ -119,10 +113,9 @@ class RevocationAcrossNodesTest {
 
     assertThat(await(validation(0, pair.accessToken()))).isEqualTo("revoked");
     LOG.info("roles change on node 0 seen on node 1 after {} ms", millisUntilRevokedOn(1, pair.accessToken(), after));
-    JsonObject refreshed = auth.postJson(1, "/auth/refresh", new JsonObject().put("refreshToken", pair.refreshToken())).bodyAsJsonObject();
+    JsonObject refreshed = auth.refresh(1, pair.refreshToken()).bodyAsJsonObject();
     assertThat(refreshed.getString("sessionId")).as("the session stays").isEqualTo(pair.sessionId());
-    JsonObject validated = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", refreshed.getString("accessToken")),
-      "X-API-Key", AuthFixture.FULL_KEY).bodyAsJsonObject();
+    JsonObject validated = auth.validation(0, refreshed.getString("accessToken"));
     assertThat(validated.getBoolean("valid")).isTrue();
     assertThat(validated.getJsonArray("roles")).isEqualTo(new JsonArray().add("user").add("admin"));
     invalidatedBeforeRestart = pair;
@@ -131,8 +124,8 @@ class RevocationAcrossNodesTest {
   @Test
   @Order(4)
   void revocationsSurviveAFullRestartOfTheService() {
-    loggedOutBeforeRestart = login(0, gina);
-    aliveBeforeRestart = login(1, gina);
+    loggedOutBeforeRestart = auth.openSession(0, gina);
+    aliveBeforeRestart = auth.openSession(1, gina);
     assertThat(auth.bearer(1, HttpMethod.POST, "/auth/logout", loggedOutBeforeRestart.accessToken()).statusCode()).isEqualTo(204);
 
     for (int node = 0; node < 2; node++) {
@@ -152,8 +145,8 @@ class RevocationAcrossNodesTest {
   @Order(5)
   void aUserDeletionRevokesEverySessionOnEveryNode() {
     Credentials ivan = auth.users.add("ivan", "ivans long password");
-    TokenPair a = login(0, ivan);
-    TokenPair b = login(1, ivan);
+    TokenPair a = auth.openSession(0, ivan);
+    TokenPair b = auth.openSession(1, ivan);
 
     int revoked = await(auth.module(1).sessions().revokeAllOfUser(ivan.userId(), "user_deleted", "delete-test"));
     long after = System.nanoTime();
@@ -162,7 +155,7 @@ class RevocationAcrossNodesTest {
     assertThat(await(validation(1, a.accessToken()))).isEqualTo("revoked");
     millisUntilRevokedOn(0, a.accessToken(), after);
     millisUntilRevokedOn(0, b.accessToken(), after);
-    assertThat(auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", a.refreshToken())).statusCode()).isEqualTo(401);
+    assertThat(auth.refresh(0, a.refreshToken()).statusCode()).isEqualTo(401);
     assertThat(await(auth.module(0).sessions().revokeAllOfUser(ivan.userId(), "user_deleted", "again"))).as("idempotent").isZero();
   }
 }

@@ -1,18 +1,18 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * partition or its sender dies after the commit) is refused by every node within the
  * reconciliation interval.
  */
+@AuthTest(nodes = 2, settings = {"REVOCATION_RECONCILE_MS=300"})
 class RevocationReconciliationTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(RevocationReconciliationTest.class);
@@ -33,14 +34,9 @@ class RevocationReconciliationTest {
   static Credentials hana;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(2, Map.of("REVOCATION_RECONCILE_MS", "300"));
+  static void start(AuthFixture fixture) {
+    auth = fixture;
     hana = auth.users.add("hana", "hanas long password");
-  }
-
-  @AfterAll
-  static void stop() {
-    auth.close();
   }
 
   static TokenPair login(int node) {

@@ -1,5 +1,9 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.buffer.Buffer;
@@ -7,11 +11,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -20,27 +21,26 @@ import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** GET /auth/me, GET /auth/sessions, DELETE /auth/sessions/{id}, and a login through the real module. */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class SessionEndpointsTest {
 
-  static AuthFixture auth;
   static Credentials dora;
   static Credentials eve;
 
+  private final AuthFixture auth;
+
+  SessionEndpointsTest(AuthFixture auth) {
+    this.auth = auth;
+  }
+
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-    dora = auth.users.add("dora", "doras long password");
-    eve = auth.users.add("eve", "eves long password");
+  static void addUsers(FakeUserService users) {
+    dora = users.add("dora", "doras long password");
+    eve = users.add("eve", "eves long password");
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
-  }
-
-  static TokenPair login(Credentials user, String userAgent) {
-    return await(auth.module(0).sessions().open(user, userAgent, "10.1.2.3", "test-" + UUID.randomUUID()));
+  TokenPair login(Credentials user, String userAgent) {
+    return auth.openSession(0, user, userAgent, "10.1.2.3");
   }
 
   @Test
@@ -59,8 +59,7 @@ class SessionEndpointsTest {
     await(auth.users.stop());
     try {
       HttpResponse<Buffer> response = auth.bearer(0, HttpMethod.GET, "/auth/me", pair.accessToken());
-      assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("user_service_unavailable");
+      Problems.assertProblem(response, 503, "user_service_unavailable");
       assertThat(response.getHeader("Retry-After")).isNotNull();
     } finally {
       await(auth.users.start());
@@ -74,8 +73,7 @@ class SessionEndpointsTest {
     assertThat(none.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
     assertThat(none.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
     HttpResponse<Buffer> apiKeyInstead = await(auth.request(0, HttpMethod.GET, "/auth/me").putHeader("X-API-Key", AuthFixture.FULL_KEY).send());
-    assertThat(apiKeyInstead.statusCode()).isEqualTo(401);
-    assertThat(apiKeyInstead.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(apiKeyInstead, 401, "invalid_token");
   }
 
   @Test
@@ -84,8 +82,7 @@ class SessionEndpointsTest {
     TokenPair pair = login(gone, "JUnit");
     auth.users.remove(gone.userId());
     HttpResponse<Buffer> response = auth.bearer(0, HttpMethod.GET, "/auth/me", pair.accessToken());
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(response, 401, "invalid_token");
   }
 
   @Test
@@ -125,9 +122,8 @@ class SessionEndpointsTest {
     assertThat(response.statusCode()).isEqualTo(204);
     assertThat(auth.bearer(0, HttpMethod.GET, "/auth/sessions", other.accessToken()).statusCode()).isEqualTo(401);
     assertThat(auth.bearer(0, HttpMethod.GET, "/auth/sessions", current.accessToken()).statusCode()).isEqualTo(200);
-    assertThat(auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", other.refreshToken())).statusCode()).isEqualTo(401);
-    String reason = auth.query("SELECT revoked_reason FROM auth.sessions WHERE id = $1::uuid",
-      rows -> rows.iterator().next().getString("revoked_reason"), other.sessionId());
+    assertThat(auth.refresh(0, other.refreshToken()).statusCode()).isEqualTo(401);
+    String reason = auth.revokedReason(other.sessionId());
     assertThat(reason).isEqualTo("session_deleted");
     HttpResponse<Buffer> again = auth.bearer(0, HttpMethod.DELETE, "/auth/sessions/" + other.sessionId(), current.accessToken());
     assertThat(again.statusCode()).as("a revoked session is no longer found").isEqualTo(404);
@@ -155,8 +151,7 @@ class SessionEndpointsTest {
     String access = pair.getString("accessToken");
     assertThat(auth.bearer(0, HttpMethod.GET, "/auth/me", access).bodyAsJsonObject().getString("sessionId"))
       .isEqualTo(pair.getString("sessionId"));
-    JsonObject refreshed = auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", pair.getString("refreshToken")))
-      .bodyAsJsonObject();
+    JsonObject refreshed = auth.refresh(0, pair.getString("refreshToken")).bodyAsJsonObject();
     assertThat(refreshed.getString("sessionId")).isEqualTo(pair.getString("sessionId"));
     long passwordVersion = auth.query("SELECT password_version FROM auth.sessions WHERE id = $1::uuid",
       rows -> rows.iterator().next().getLong("password_version"), pair.getString("sessionId"));

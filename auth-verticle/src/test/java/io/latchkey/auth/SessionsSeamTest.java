@@ -1,5 +1,8 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
 import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.bus.Credentials;
@@ -7,12 +10,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.List;
@@ -27,37 +26,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  * deletion, roles-change invalidation with the user service up and down; plus the cleanup, and
  * a module with the refresh grace turned off.
  */
-@ExtendWith(VertxExtension.class)
+@AuthTest(settings = "REFRESH_GRACE_SECONDS=0")
 class SessionsSeamTest {
 
-  static AuthFixture auth;
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1, Map.of("REFRESH_GRACE_SECONDS", "0"));
+  SessionsSeamTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
+  TokenPair login(Credentials user) {
+    return auth.openSession(0, user);
   }
 
-  static TokenPair login(Credentials user) {
-    return await(auth.module(0).sessions().open(user, "JUnit", "127.0.0.1", "test-" + UUID.randomUUID()));
-  }
-
-  static Credentials withVersion(Credentials c, long version) {
+  Credentials withVersion(Credentials c, long version) {
     return new Credentials(c.userId(), c.username(), c.email(), c.roles(), c.passwordHash(), version, Instant.now());
   }
 
-  static String validate(String token) {
-    JsonObject body = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", token), "X-API-Key", AuthFixture.FULL_KEY)
-      .bodyAsJsonObject();
-    return body.getBoolean("valid") ? "valid" : body.getString("reason");
+  String validate(String token) {
+    return auth.validity(0, token);
   }
 
-  static HttpResponse<Buffer> refresh(String refreshToken) {
-    return auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
+  HttpResponse<Buffer> refresh(String refreshToken) {
+    return auth.refresh(0, refreshToken);
   }
 
   @Test
@@ -92,20 +83,17 @@ class SessionsSeamTest {
       await(auth.module(0).sessions().invalidateAccessTokens(kim.userId(), "roles-down"));
       assertThat(validate(pair.accessToken())).isEqualTo("revoked");
       HttpResponse<Buffer> whileDown = refresh(pair.refreshToken());
-      assertThat(whileDown.statusCode()).isEqualTo(503);
-      assertThat(whileDown.bodyAsJsonObject().getString("code")).isEqualTo("user_service_unavailable");
+      Problems.assertProblem(whileDown, 503, "user_service_unavailable");
     } finally {
       await(auth.users.start());
     }
     // the refresh token was not consumed by the failed attempt
     HttpResponse<Buffer> refreshed = refresh(pair.refreshToken());
     assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
-    JsonObject validated = auth.postJson(0, "/auth/validate-token",
-      new JsonObject().put("token", refreshed.bodyAsJsonObject().getString("accessToken")), "X-API-Key", AuthFixture.FULL_KEY).bodyAsJsonObject();
+    JsonObject validated = auth.validation(0, refreshed.bodyAsJsonObject().getString("accessToken"));
     assertThat(validated.getBoolean("valid")).isTrue();
     assertThat(validated.getJsonArray("roles")).isEqualTo(new JsonArray().add("user").add("admin"));
-    String[] stored = auth.query("SELECT roles FROM auth.sessions WHERE id = $1::uuid",
-      rows -> rows.iterator().next().getArrayOfStrings("roles"), pair.sessionId());
+    String[] stored = auth.sessionRoles(pair.sessionId());
     assertThat(stored).containsExactly("user", "admin");
   }
 
@@ -119,8 +107,7 @@ class SessionsSeamTest {
     await(auth.module(0).sessions().invalidateAccessTokens(lea.userId(), "roles-up"));
 
     assertThat(validate(pair.accessToken())).isEqualTo("revoked");
-    String[] stored = auth.query("SELECT roles FROM auth.sessions WHERE id = $1::uuid",
-      rows -> rows.iterator().next().getArrayOfStrings("roles"), pair.sessionId());
+    String[] stored = auth.sessionRoles(pair.sessionId());
     assertThat(stored).containsExactly("user");
     int before = auth.users.credentialRequests();
     JsonObject refreshed = refresh(pair.refreshToken()).bodyAsJsonObject();
@@ -134,8 +121,7 @@ class SessionsSeamTest {
     TokenPair pair = login(max);
     assertThat(refresh(pair.refreshToken()).statusCode()).isEqualTo(200);
     HttpResponse<Buffer> retry = refresh(pair.refreshToken());
-    assertThat(retry.statusCode()).isEqualTo(401);
-    assertThat(retry.bodyAsJsonObject().getString("code")).isEqualTo("refresh_token_reused");
+    Problems.assertProblem(retry, 401, "refresh_token_reused");
   }
 
   @Test
@@ -163,8 +149,7 @@ class SessionsSeamTest {
     int deleted = await(cleanup.runOnce());
 
     assertThat(deleted).isGreaterThanOrEqualTo(2);
-    List<String> left = auth.query("SELECT id::text AS id FROM auth.sessions WHERE user_id = $1::uuid",
-      rows -> { List<String> ids = new java.util.ArrayList<>(); rows.forEach(r -> ids.add(r.getString("id"))); return ids; }, ned.userId());
+    List<String> left = auth.sessionIds(ned.userId());
     assertThat(left).containsExactlyInAnyOrder(live.sessionId(), revokedJustNow.sessionId());
   }
 }

@@ -1,5 +1,9 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.auth.token.AccessTokens;
@@ -17,11 +21,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -37,28 +38,27 @@ import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** validate-token, introspect, the AUTH_VALIDATE bus endpoint, logout, logout-all and JWKS. */
-@ExtendWith(VertxExtension.class)
+@AuthTest
 class TokenEndpointsTest {
 
-  static AuthFixture auth;
   static Credentials bob;
 
+  private final AuthFixture auth;
+
+  TokenEndpointsTest(AuthFixture auth) {
+    this.auth = auth;
+  }
+
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1);
-    bob = auth.users.add("bob", "bobs long password", "user", "admin");
+  static void addUsers(FakeUserService users) {
+    bob = users.add("bob", "bobs long password", "user", "admin");
   }
 
-  @AfterAll
-  static void stop() {
-    auth.close();
+  TokenPair login(Credentials user) {
+    return auth.openSession(0, user, "JUnit", "10.0.0.1");
   }
 
-  static TokenPair login(Credentials user) {
-    return await(auth.module(0).sessions().open(user, "JUnit", "10.0.0.1", "test-" + UUID.randomUUID()));
-  }
-
-  static HttpResponse<Buffer> validate(String token, String key) {
+  HttpResponse<Buffer> validate(String token, String key) {
     return key == null
       ? auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", token))
       : auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", token), "X-API-Key", key);
@@ -91,8 +91,7 @@ class TokenEndpointsTest {
     }
     HttpResponse<Buffer> withBearer = await(auth.request(0, HttpMethod.POST, "/auth/validate-token")
       .bearerTokenAuthentication(pair.accessToken()).sendJsonObject(new JsonObject().put("token", pair.accessToken())));
-    assertThat(withBearer.statusCode()).isEqualTo(401);
-    assertThat(withBearer.bodyAsJsonObject().getString("code")).isEqualTo("invalid_api_key");
+    Problems.assertProblem(withBearer, 401, "invalid_api_key");
   }
 
   @Test
@@ -175,7 +174,7 @@ class TokenEndpointsTest {
     }
   }
 
-  static String hs256WithPublicKey(String payload) {
+  String hs256WithPublicKey(String payload) {
     try {
       byte[] secret = java.nio.file.Files.readAllBytes(auth.keysDir.resolve("jwt-public.pem"));
       String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
@@ -236,8 +235,7 @@ class TokenEndpointsTest {
   @Test
   void validateTokenRefusesBadBodies() {
     HttpResponse<Buffer> missing = auth.postJson(0, "/auth/validate-token", new JsonObject(), "X-API-Key", AuthFixture.FULL_KEY);
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("validation_failed");
+    Problems.assertProblem(missing, 400, "validation_failed");
     HttpResponse<Buffer> wrongType = auth.postJson(0, "/auth/validate-token", new JsonObject().put("token", 12), "X-API-Key",
       AuthFixture.FULL_KEY);
     assertThat(wrongType.bodyAsJsonObject().getString("code")).isEqualTo("malformed_request");
@@ -287,14 +285,12 @@ class TokenEndpointsTest {
     HttpResponse<Buffer> logout = auth.bearer(0, HttpMethod.POST, "/auth/logout", pair.accessToken());
     assertThat(logout.statusCode()).isEqualTo(204);
     assertThat(validate(pair.accessToken(), AuthFixture.FULL_KEY).bodyAsJsonObject().getString("reason")).isEqualTo("revoked");
-    assertThat(auth.postJson(0, "/auth/refresh", new JsonObject().put("refreshToken", pair.refreshToken())).bodyAsJsonObject()
+    assertThat(auth.refresh(0, pair.refreshToken()).bodyAsJsonObject()
       .getString("code")).isEqualTo("invalid_refresh_token");
-    String reason = auth.query("SELECT revoked_reason FROM auth.sessions WHERE id = $1::uuid",
-      rows -> rows.iterator().next().getString("revoked_reason"), pair.sessionId());
+    String reason = auth.revokedReason(pair.sessionId());
     assertThat(reason).isEqualTo("logout");
     HttpResponse<Buffer> again = auth.bearer(0, HttpMethod.POST, "/auth/logout", pair.accessToken());
-    assertThat(again.statusCode()).isEqualTo(401);
-    assertThat(again.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(again, 401, "invalid_token");
   }
 
   @Test
@@ -303,15 +299,13 @@ class TokenEndpointsTest {
     assertThat(auth.postJson(0, "/auth/logout", new JsonObject().put("refreshToken", pair.refreshToken())).statusCode()).isEqualTo(204);
     assertThat(validate(pair.accessToken(), AuthFixture.FULL_KEY).bodyAsJsonObject().getString("reason")).isEqualTo("revoked");
     HttpResponse<Buffer> again = auth.postJson(0, "/auth/logout", new JsonObject().put("refreshToken", pair.refreshToken()));
-    assertThat(again.statusCode()).isEqualTo(401);
-    assertThat(again.bodyAsJsonObject().getString("code")).isEqualTo("invalid_refresh_token");
+    Problems.assertProblem(again, 401, "invalid_refresh_token");
   }
 
   @Test
   void logoutWithoutCredentialsOrWithABadTokenIs401() {
     HttpResponse<Buffer> none = await(auth.request(0, HttpMethod.POST, "/auth/logout").send());
-    assertThat(none.statusCode()).isEqualTo(401);
-    assertThat(none.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    Problems.assertProblem(none, 401, "invalid_token");
     assertThat(none.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
     HttpResponse<Buffer> badBearer = auth.bearer(0, HttpMethod.POST, "/auth/logout", "garbage");
     assertThat(badBearer.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
@@ -356,11 +350,9 @@ class TokenEndpointsTest {
   @Test
   void unknownPathsAndMethodsAreProblems() {
     HttpResponse<Buffer> unknown = await(auth.request(0, HttpMethod.GET, "/auth/nope").send());
-    assertThat(unknown.statusCode()).isEqualTo(404);
-    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("not_found");
+    Problems.assertProblem(unknown, 404, "not_found");
     HttpResponse<Buffer> wrongMethod = await(auth.request(0, HttpMethod.GET, "/auth/refresh").send());
-    assertThat(wrongMethod.statusCode()).isEqualTo(405);
-    assertThat(wrongMethod.bodyAsJsonObject().getString("code")).isEqualTo("method_not_allowed");
+    Problems.assertProblem(wrongMethod, 405, "method_not_allowed");
     assertThat(wrongMethod.getHeader("X-Request-Id")).isNotBlank();
   }
 }

@@ -33,8 +33,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,7 +79,7 @@ final class BothServices implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     JwtKeys.generateDevelopmentKeys(keysDir);
-    env.put("DATABASE_URL", url(database));
+    env.put("DATABASE_URL", TestPostgres.url(database));
     env.put("DATABASE_POOL_SIZE", "4");
     env.put("API_KEYS", FULL_KEY);
     env.put("API_KEYS_VALIDATE", VALIDATE_KEY);
@@ -285,11 +283,5 @@ final class BothServices implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
-  }
-
-  private static String url(DbConfig db) {
-    String credentials = URLEncoder.encode(db.user(), StandardCharsets.UTF_8)
-      + (db.password() == null ? "" : ":" + URLEncoder.encode(db.password(), StandardCharsets.UTF_8));
-    return "postgresql://" + credentials + "@" + db.host() + ":" + db.port() + "/" + db.database();
   }
 }

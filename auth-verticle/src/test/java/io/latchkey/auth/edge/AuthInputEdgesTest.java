@@ -1,19 +1,18 @@
 package io.latchkey.auth.edge;
 
-import io.latchkey.auth.AuthFixture;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
@@ -26,20 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * X-Forwarded-For (127.0.0.1 is a trusted proxy here), so each test has addresses of its own.
  */
 @Timeout(120)
+@AuthTest(nodes = 1, settings = {"LOGIN_IP_MAX_FAILURES=2", "TRUSTED_PROXIES=127.0.0.1"})
 class AuthInputEdgesTest {
 
   static AuthFixture auth;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1, Map.of("LOGIN_IP_MAX_FAILURES", "2", "TRUSTED_PROXIES", "127.0.0.1"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (auth != null) {
-      auth.close();
-    }
+  static void start(AuthFixture fixture) {
+    auth = fixture;
   }
 
   private static HttpResponse<Buffer> rawLogin(String json, String clientIp) {

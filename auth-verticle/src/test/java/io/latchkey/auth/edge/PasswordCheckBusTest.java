@@ -1,24 +1,23 @@
 package io.latchkey.auth.edge;
 
-import io.latchkey.auth.AuthFixture;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.Credentials;
-import io.latchkey.common.bus.PasswordCheck;
 import io.latchkey.common.bus.PasswordCheck.Step;
+import io.latchkey.common.bus.PasswordCheck;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
@@ -29,20 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * same account lockout as logins, on the real LoginThrottle of two auth nodes.
  */
 @Timeout(120)
+@AuthTest(nodes = 2, settings = {"LOGIN_ACCOUNT_MAX_FAILURES=3"})
 class PasswordCheckBusTest {
 
   static AuthFixture auth;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(2, Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "3"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (auth != null) {
-      auth.close();
-    }
+  static void start(AuthFixture fixture) {
+    auth = fixture;
   }
 
   private static BusClient bus(int node) {

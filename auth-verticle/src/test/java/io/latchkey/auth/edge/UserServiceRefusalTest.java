@@ -1,6 +1,7 @@
 package io.latchkey.auth.edge;
 
-import io.latchkey.auth.AuthFixture;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (this node's key refused) is a misconfiguration and stays 503.
  */
 @Timeout(120)
+@AuthTest(nodes = 1, settings = {"LOGIN_ACCOUNT_MAX_FAILURES=2"})
 class UserServiceRefusalTest {
 
   static AuthFixture auth;
@@ -34,8 +35,8 @@ class UserServiceRefusalTest {
   static MessageConsumer<JsonObject> stand;
 
   @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(1, Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2"));
+  static void start(AuthFixture fixture) {
+    auth = fixture;
     await(auth.users.stop());
     stand = auth.nodes.get(0).eventBus().consumer(BusAddresses.USER_CREDENTIALS,
       BusReplies.guarded(auth.keys, (body, rid) -> Future.failedFuture(answer.get())));
@@ -46,7 +47,6 @@ class UserServiceRefusalTest {
   static void stop() {
     if (auth != null) {
       await(stand.unregister());
-      auth.close();
     }
   }
 

@@ -1,6 +1,11 @@
 package io.latchkey.auth.login;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.AuthTest.NodeSettings;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.auth.cache.CacheSettings;
+import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.cache.CachedCredentials;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
@@ -11,8 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,32 +25,27 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.latchkey.auth.login.LoginCluster.await;
+import static io.latchkey.common.testing.Await.await;
+import static io.latchkey.common.testing.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * POST /auth/login on two clustered nodes sharing the password cache and the throttle
- * counters, with the user service stood in for on node 0. Node 0 trusts 127.0.0.1 as a proxy
- * (its tests name the client in X-Forwarded-For); node 1 trusts no proxy.
+ * POST /auth/login on two clustered nodes of the real auth module sharing the password cache,
+ * the throttle counters and the sessions (PostgreSQL), with the fake user service on node 0.
+ * Node 0 trusts 127.0.0.1 as a proxy (its tests name the client in X-Forwarded-For); node 1
+ * trusts no proxy. What a login or a sync did to the sessions is read from auth.sessions.
  */
 @Timeout(120)
+@AuthTest(nodes = 2, settings = "LOGIN_ACCOUNT_MAX_FAILURES=5", perNode = {
+  @NodeSettings(node = 0, value = {"TRUSTED_PROXIES=127.0.0.1", "LOGIN_IP_MAX_FAILURES=12"}),
+  @NodeSettings(node = 1, value = "LOGIN_IP_MAX_FAILURES=1000")})
 class LoginFlowTest {
 
-  static LoginCluster cluster;
   static final AtomicInteger nextIp = new AtomicInteger(1);
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    cluster = LoginCluster.start(
-      Map.of("TRUSTED_PROXIES", "127.0.0.1", "LOGIN_ACCOUNT_MAX_FAILURES", "5", "LOGIN_IP_MAX_FAILURES", "12"),
-      Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "5", "LOGIN_IP_MAX_FAILURES", "1000"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
+  LoginFlowTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
   /** A client IP of its own for each call on node 0, so tests never share an IP counter there. */
@@ -56,8 +54,8 @@ class LoginFlowTest {
     return "198.51." + (n / 250) + "." + (n % 250 + 1);
   }
 
-  static HttpResponse<Buffer> login(int node, String login, String password) {
-    return node == 0 ? cluster.loginFrom(0, freshIp(), login, password) : cluster.login(node, login, password);
+  HttpResponse<Buffer> login(int node, String login, String password) {
+    return node == 0 ? auth.loginFrom(0, freshIp(), login, password) : auth.login(node, login, password);
   }
 
   static JsonObject problem(HttpResponse<Buffer> response) {
@@ -65,13 +63,13 @@ class LoginFlowTest {
     return response.bodyAsJsonObject();
   }
 
-  static CachedCredentials cached(String userId) {
-    return await(cluster.components.get(0).cache().peek(userId));
+  CachedCredentials cached(String userId) {
+    return await(auth.passwordCache(0).peek(userId));
   }
 
   @Test
   void rightPasswordGetsATokenPairAndLeavesTheUserInTheCache() {
-    Credentials user = cluster.users.add("alice", "correct horse 1");
+    Credentials user = auth.users.addUnique("alice", "correct horse 1");
 
     HttpResponse<Buffer> response = login(1, user.username(), "correct horse 1");
 
@@ -80,8 +78,8 @@ class LoginFlowTest {
     assertThat(body.fieldNames()).contains("accessToken", "refreshToken", "tokenType", "expiresIn", "refreshExpiresIn", "sessionId");
     assertThat(body.getString("tokenType")).isEqualTo("Bearer");
     assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
-    assertThat(cluster.sessions.get(1).openedFor(user.userId())).hasSize(1);
-    assertThat(cluster.sessions.get(1).openedFor(user.userId()).get(0).pair().sessionId()).isEqualTo(body.getString("sessionId"));
+    // one session opened for the user: the one the pair names
+    assertThat(auth.sessionIds(user.userId())).containsExactly(body.getString("sessionId"));
     CachedCredentials entry = cached(user.userId());
     assertThat(entry).isNotNull();
     assertThat(entry.passwordVersion()).isEqualTo(1);
@@ -89,7 +87,7 @@ class LoginFlowTest {
 
   @Test
   void emailWorksAsLoginWithoutRegardToCase() {
-    Credentials user = cluster.users.add("bob", "correct horse 2");
+    Credentials user = auth.users.addUnique("bob", "correct horse 2");
 
     assertThat(login(0, user.email().toUpperCase(), "correct horse 2").statusCode()).isEqualTo(200);
     // and once more, now answered from the cache
@@ -98,7 +96,7 @@ class LoginFlowTest {
 
   @Test
   void unknownLoginAndWrongPasswordGetTheSame401() {
-    Credentials user = cluster.users.add("carol", "correct horse 3");
+    Credentials user = auth.users.addUnique("carol", "correct horse 3");
 
     HttpResponse<Buffer> wrong = login(1, user.username(), "not the password");
     HttpResponse<Buffer> unknown = login(1, "nobody-" + UUID.randomUUID(), "not the password");
@@ -112,38 +110,38 @@ class LoginFlowTest {
     b.remove("requestId");
     assertThat(a).isEqualTo(b);
     assertThat(wrong.getHeader("WWW-Authenticate")).isNull();
-    assertThat(cluster.sessions.get(1).openedFor(user.userId())).isEmpty();
+    assertThat(auth.sessionIds(user.userId())).isEmpty();
   }
 
   @Test
   void badBodiesAre400() {
-    HttpResponse<Buffer> noLogin = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> noLogin = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .sendJsonObject(new JsonObject().put("password", "x")));
     assertThat(noLogin.statusCode()).isEqualTo(400);
     assertThat(problem(noLogin).getString("code")).isEqualTo("validation_failed");
     assertThat(problem(noLogin).getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("login");
 
-    HttpResponse<Buffer> emptyPassword = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> emptyPassword = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .sendJsonObject(new JsonObject().put("login", "someone").put("password", "")));
     assertThat(problem(emptyPassword).getString("code")).isEqualTo("validation_failed");
     assertThat(problem(emptyPassword).getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("password");
 
-    HttpResponse<Buffer> extraField = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> extraField = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .sendJsonObject(new JsonObject().put("login", "someone").put("password", "x").put("remember", true)));
     assertThat(extraField.statusCode()).isEqualTo(400);
     assertThat(problem(extraField).getString("code")).isEqualTo("validation_failed");
 
-    HttpResponse<Buffer> wrongType = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> wrongType = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .sendJsonObject(new JsonObject().put("login", 42).put("password", "x")));
     assertThat(wrongType.statusCode()).isEqualTo(400);
     assertThat(problem(wrongType).getString("code")).isEqualTo("malformed_request");
 
-    HttpResponse<Buffer> notJson = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> notJson = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"login\":")));
     assertThat(notJson.statusCode()).isEqualTo(400);
     assertThat(problem(notJson).getString("code")).isEqualTo("malformed_request");
 
-    HttpResponse<Buffer> array = await(cluster.request(1, HttpMethod.POST, "/auth/login")
+    HttpResponse<Buffer> array = await(auth.request(1, HttpMethod.POST, "/auth/login")
       .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[]")));
     assertThat(problem(array).getString("code")).isEqualTo("malformed_request");
   }
@@ -151,7 +149,7 @@ class LoginFlowTest {
   @Test
   void aPasswordOver72BytesNeverMatchesEvenWhereBcryptWouldTruncate() {
     String seventyTwo = "a".repeat(72);
-    Credentials user = cluster.users.add("dave", seventyTwo);
+    Credentials user = auth.users.addUnique("dave", seventyTwo);
 
     assertThat(login(1, user.username(), seventyTwo + "b").statusCode()).isEqualTo(401);
     assertThat(login(1, user.username(), seventyTwo).statusCode()).isEqualTo(200);
@@ -159,26 +157,26 @@ class LoginFlowTest {
 
   @Test
   void passwordsAreComparedAfterNfkcNormalization() {
-    Credentials user = cluster.users.add("erin", "fisherman 12"); // the user service stored the NFKC form
+    Credentials user = auth.users.addUnique("erin", "fisherman 12"); // the user service stored the NFKC form
 
     assertThat(login(1, user.username(), "\uFB01sherman 12").statusCode()).isEqualTo(200); // "ﬁ" ligature
   }
 
   @Test
   void aMissAsksTheUserServiceThenEveryNodeAnswersFromTheCache() {
-    Credentials user = cluster.users.add("frank", "correct horse 4");
+    Credentials user = auth.users.addUnique("frank", "correct horse 4");
     JsonObject before0 = health(0);
     JsonObject before1 = health(1);
-    int asked = cluster.users.credentialRequests();
+    int asked = auth.users.credentialRequests();
 
     assertThat(login(0, user.username(), "correct horse 4").statusCode()).isEqualTo(200);
-    assertThat(cluster.users.credentialRequests()).isEqualTo(asked + 1);
+    assertThat(auth.users.credentialRequests()).isEqualTo(asked + 1);
     assertThat(health(0).getLong("misses")).isEqualTo(before0.getLong("misses") + 1);
 
     assertThat(login(0, user.username(), "correct horse 4").statusCode()).isEqualTo(200);
     assertThat(login(1, user.email(), "correct horse 4").statusCode()).isEqualTo(200);
 
-    assertThat(cluster.users.credentialRequests()).isEqualTo(asked + 1);
+    assertThat(auth.users.credentialRequests()).isEqualTo(asked + 1);
     JsonObject after0 = health(0);
     JsonObject after1 = health(1);
     assertThat(after0.getLong("hits")).isEqualTo(before0.getLong("hits") + 1);
@@ -188,40 +186,43 @@ class LoginFlowTest {
     assertThat(after0.fieldNames()).containsExactlyInAnyOrder("size", "hits", "misses", "hitRatio", "evictions");
   }
 
-  static JsonObject health(int node) {
-    HttpResponse<Buffer> response = await(cluster.request(node, HttpMethod.GET, "/health/cache").send());
+  JsonObject health(int node) {
+    HttpResponse<Buffer> response = await(auth.request(node, HttpMethod.GET, "/health/cache").send());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.bodyAsJsonObject();
   }
 
   @Test
   void afterAPasswordSyncTheOldPasswordIsRefusedOnEveryNode() {
-    Credentials user = cluster.users.add("grace", "old password 1");
-    assertThat(login(0, user.username(), "old password 1").statusCode()).isEqualTo(200);
-    cluster.users.changePassword(user.userId(), "new password 1");
+    Credentials user = auth.users.addUnique("grace", "old password 1");
+    HttpResponse<Buffer> before = login(0, user.username(), "old password 1");
+    assertThat(before.statusCode()).isEqualTo(200);
+    auth.users.changePassword(user.userId(), "new password 1");
 
-    HttpResponse<Buffer> sync = cluster.postWithKey(1, "/auth/sync/password",
+    HttpResponse<Buffer> sync = auth.postWithKey(1, "/auth/sync/password",
       new JsonObject().put("userId", user.userId()).put("passwordVersion", 2));
 
     assertThat(sync.statusCode()).isEqualTo(204);
     assertThat(cached(user.userId())).isNull();
     assertThat(login(0, user.username(), "old password 1").statusCode()).isEqualTo(401);
     assertThat(login(1, user.username(), "old password 1").statusCode()).isEqualTo(401);
-    assertThat(login(1, user.username(), "new password 1").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> after = login(1, user.username(), "new password 1");
+    assertThat(after.statusCode()).isEqualTo(200);
     assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
-    assertThat(cluster.sessions.get(1).passwordRevocations)
-      .contains(new RecordingSessions.PasswordRevocation(user.userId(), 2, null));
-    long stored = cluster.query("SELECT password_version FROM auth.user_sync_state WHERE user_id = $1",
+    // the sync revoked the sessions of password version 1, keeping none
+    assertThat(auth.revokedReason(before.bodyAsJsonObject().getString("sessionId"))).isEqualTo("password_changed");
+    assertThat(auth.liveSessionIds(user.userId())).containsExactly(after.bodyAsJsonObject().getString("sessionId"));
+    long stored = auth.query("SELECT password_version FROM auth.user_sync_state WHERE user_id = $1",
       rows -> rows.iterator().next().getLong(0), UUID.fromString(user.userId()));
     assertThat(stored).isEqualTo(2);
   }
 
   @Test
   void aCachedHashThatNoLongerMatchesIsCheckedAgainstTheUserServiceOnce() {
-    Credentials user = cluster.users.add("heidi", "old password 2");
+    Credentials user = auth.users.addUnique("heidi", "old password 2");
     assertThat(login(1, user.username(), "old password 2").statusCode()).isEqualTo(200);
     // changed at the user service, the notice not (yet) here
-    cluster.users.changePassword(user.userId(), "new password 2");
+    auth.users.changePassword(user.userId(), "new password 2");
 
     assertThat(login(1, user.username(), "new password 2").statusCode()).isEqualTo(200);
     assertThat(cached(user.userId()).passwordVersion()).isEqualTo(2);
@@ -230,27 +231,32 @@ class LoginFlowTest {
 
   @Test
   void aNoticeOverTheBusIsAppliedOnceAndADuplicateIsHarmless() {
-    Credentials user = cluster.users.add("ivan", "old password 3");
-    assertThat(login(1, user.username(), "old password 3").statusCode()).isEqualTo(200);
-    cluster.users.changePassword(user.userId(), "new password 3");
-    String keep = UUID.randomUUID().toString();
+    Credentials user = auth.users.addUnique("ivan", "old password 3");
+    HttpResponse<Buffer> loggedIn = login(1, user.username(), "old password 3");
+    assertThat(loggedIn.statusCode()).isEqualTo(200);
+    // a second session of the old password: the one the notice says to keep
+    String keep = auth.openSession(1, user).sessionId();
+    auth.users.changePassword(user.userId(), "new password 3");
     long eventId = System.nanoTime();
     JsonObject notice = new io.latchkey.common.bus.UserNotice(eventId, io.latchkey.common.bus.UserNotice.Type.PASSWORD_CHANGED,
       user.userId(), 2L, keep, java.time.Instant.now()).toJson();
-    io.latchkey.common.BusClient bus = new io.latchkey.common.BusClient(cluster.nodes.get(0).eventBus(), cluster.keys, 3000,
+    io.latchkey.common.BusClient bus = new io.latchkey.common.BusClient(auth.nodes.get(0).eventBus(), auth.keys, 3000,
       "auth_service_unavailable", "auth service");
 
     JsonObject first = await(bus.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid-notice-1"));
+    // a live session of password version 1 again (opened with version 2, set back): the notice
+    // applied a second time would revoke it
+    String probe = auth.openSession(0, auth.users.get(user.userId())).sessionId();
+    auth.query("UPDATE auth.sessions SET password_version = 1 WHERE id = $1::uuid", rows -> rows.rowCount(), probe);
     JsonObject second = await(bus.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid-notice-2"));
 
     assertThat(first).isEqualTo(new JsonObject().put("applied", true));
     assertThat(second).isEqualTo(new JsonObject().put("applied", true));
-    long revocations = cluster.sessions.stream().flatMap(s -> s.passwordRevocations.stream())
-      .filter(r -> r.userId().equals(user.userId())).count();
-    assertThat(revocations).isEqualTo(1);
-    assertThat(cluster.sessions.stream().flatMap(s -> s.passwordRevocations.stream())
-      .filter(r -> r.userId().equals(user.userId())).findFirst().orElseThrow().keepSessionId()).isEqualTo(keep);
-    long applied = cluster.query("SELECT count(*) FROM auth.applied_user_notices WHERE event_id = $1",
+    // applied once, keeping the session it names: the older session revoked, the kept one and the probe not
+    assertThat(auth.revokedReason(loggedIn.bodyAsJsonObject().getString("sessionId"))).isEqualTo("password_changed");
+    assertThat(auth.revokedReason(keep)).as("the kept session").isNull();
+    assertThat(auth.revokedReason(probe)).as("revoked by the duplicate").isNull();
+    long applied = auth.query("SELECT count(*) FROM auth.applied_user_notices WHERE event_id = $1",
       rows -> rows.iterator().next().getLong(0), eventId);
     assertThat(applied).isEqualTo(1);
     assertThat(login(0, user.username(), "old password 3").statusCode()).isEqualTo(401);
@@ -258,12 +264,12 @@ class LoginFlowTest {
 
   @Test
   void aNoticeWithoutAValidKeyIsRefused() {
-    io.latchkey.common.BusClient wrongKey = new io.latchkey.common.BusClient(cluster.nodes.get(1).eventBus(),
+    io.latchkey.common.BusClient wrongKey = new io.latchkey.common.BusClient(auth.nodes.get(1).eventBus(),
       new io.latchkey.common.ApiKeys(List.of("not-the-key"), List.of(), null), 3000, "auth_service_unavailable", "auth service");
     JsonObject notice = new io.latchkey.common.bus.UserNotice(1, io.latchkey.common.bus.UserNotice.Type.USER_DELETED,
       UUID.randomUUID().toString(), null, null, java.time.Instant.now()).toJson();
 
-    Throwable failure = LoginCluster.failure(wrongKey.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid"));
+    Throwable failure = failure(wrongKey.request(io.latchkey.common.BusAddresses.AUTH_SYNC, notice, "rid"));
 
     assertThat(failure).isInstanceOf(io.latchkey.common.ApiException.class);
     assertThat(((io.latchkey.common.ApiException) failure).code()).isEqualTo("invalid_api_key");
@@ -271,64 +277,70 @@ class LoginFlowTest {
 
   @Test
   void aDeletedUserCannotLogInAndIsNeverCachedAgain() {
-    Credentials user = cluster.users.add("judy", "password 5");
-    assertThat(login(0, user.username(), "password 5").statusCode()).isEqualTo(200);
-    cluster.users.delete(user.userId());
+    Credentials user = auth.users.addUnique("judy", "password 5");
+    HttpResponse<Buffer> loggedIn = login(0, user.username(), "password 5");
+    assertThat(loggedIn.statusCode()).isEqualTo(200);
+    auth.users.remove(user.userId());
 
-    assertThat(cluster.postWithKey(0, "/auth/sync/user-deleted", new JsonObject().put("userId", user.userId())).statusCode())
+    assertThat(auth.postWithKey(0, "/auth/sync/user-deleted", new JsonObject().put("userId", user.userId())).statusCode())
       .isEqualTo(204);
 
     assertThat(cached(user.userId())).isNull();
     assertThat(login(1, user.username(), "password 5").statusCode()).isEqualTo(401);
-    assertThat(cluster.sessions.get(0).revokedAllOf).contains(user.userId());
-    boolean deleted = cluster.query("SELECT deleted FROM auth.user_sync_state WHERE user_id = $1",
+    // every session of the user revoked
+    assertThat(auth.revokedReason(loggedIn.bodyAsJsonObject().getString("sessionId"))).isEqualTo("user_deleted");
+    assertThat(auth.liveSessionIds(user.userId())).isEmpty();
+    boolean deleted = auth.query("SELECT deleted FROM auth.user_sync_state WHERE user_id = $1",
       rows -> rows.iterator().next().getBoolean(0), UUID.fromString(user.userId()));
     assertThat(deleted).isTrue();
     // a slow fill still carrying the user cannot bring them back
-    assertThat(await(cluster.components.get(1).cache().install(user)))
-      .isEqualTo(io.latchkey.auth.cache.PasswordCache.InstallResult.DELETED);
+    assertThat(await(auth.passwordCache(1).install(user)))
+      .isEqualTo(PasswordCache.InstallResult.DELETED);
     assertThat(cached(user.userId())).isNull();
   }
 
   @Test
   void aChangedEmailStopsWorkingAsALoginAfterUserUpdated() {
-    Credentials user = cluster.users.add("ken", "password 6");
+    Credentials user = auth.users.addUnique("ken", "password 6");
     String oldEmail = user.email();
-    assertThat(login(1, oldEmail, "password 6").statusCode()).isEqualTo(200);
-    cluster.users.changeEmail(user.userId(), "ken.new-" + UUID.randomUUID() + "@example.com");
+    HttpResponse<Buffer> loggedIn = login(1, oldEmail, "password 6");
+    assertThat(loggedIn.statusCode()).isEqualTo(200);
+    auth.users.changeEmail(user.userId(), "ken.new-" + UUID.randomUUID() + "@example.com");
 
-    assertThat(cluster.postWithKey(1, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
+    assertThat(auth.postWithKey(1, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
       .isEqualTo(204);
 
-    assertThat(cached(user.userId()).credentials().email()).isEqualTo(cluster.users.get(user.userId()).email());
+    assertThat(cached(user.userId()).credentials().email()).isEqualTo(auth.users.get(user.userId()).email());
     assertThat(login(0, oldEmail, "password 6").statusCode()).isEqualTo(401);
-    assertThat(login(1, cluster.users.get(user.userId()).email(), "password 6").statusCode()).isEqualTo(200);
+    assertThat(login(1, auth.users.get(user.userId()).email(), "password 6").statusCode()).isEqualTo(200);
     // the roles did not change: the user's access tokens stay good
-    assertThat(cluster.sessions.get(1).invalidatedAccessTokensOf).doesNotContain(user.userId());
+    assertThat(auth.validity(1, loggedIn.bodyAsJsonObject().getString("accessToken"))).isEqualTo("valid");
   }
 
   @Test
   void aRolesChangeRefreshesTheEntryAndInvalidatesAccessTokens() {
-    Credentials user = cluster.users.add("lena", "password 7");
-    assertThat(login(1, user.username(), "password 7").statusCode()).isEqualTo(200);
-    cluster.users.changeRoles(user.userId(), List.of("user", "admin"));
+    Credentials user = auth.users.addUnique("lena", "password 7");
+    HttpResponse<Buffer> before = login(1, user.username(), "password 7");
+    assertThat(before.statusCode()).isEqualTo(200);
+    auth.users.changeRoles(user.userId(), List.of("user", "admin"));
 
-    assertThat(cluster.postWithKey(0, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
+    assertThat(auth.postWithKey(0, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId())).statusCode())
       .isEqualTo(204);
 
-    assertThat(cluster.sessions.get(0).invalidatedAccessTokensOf).contains(user.userId());
+    // the access tokens issued before are invalidated
+    assertThat(auth.validity(0, before.bodyAsJsonObject().getString("accessToken"))).isEqualTo("revoked");
     assertThat(cached(user.userId()).credentials().roles()).containsExactly("user", "admin");
-    assertThat(login(1, user.username(), "password 7").statusCode()).isEqualTo(200);
-    List<RecordingSessions.Opened> opened = cluster.sessions.get(1).openedFor(user.userId());
-    assertThat(opened.get(opened.size() - 1).user().roles()).containsExactly("user", "admin");
+    HttpResponse<Buffer> after = login(1, user.username(), "password 7");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(auth.sessionRoles(after.bodyAsJsonObject().getString("sessionId"))).containsExactly("user", "admin");
   }
 
   @Test
   void whileTheUserServiceIsDownOnlyLoginsTheCacheCanProveSucceed() {
-    Credentials cachedUser = cluster.users.add("mallory", "password 8");
-    Credentials uncachedUser = cluster.users.add("nina", "password 9");
+    Credentials cachedUser = auth.users.addUnique("mallory", "password 8");
+    Credentials uncachedUser = auth.users.addUnique("nina", "password 9");
     assertThat(login(0, cachedUser.username(), "password 8").statusCode()).isEqualTo(200);
-    await(cluster.users.stop());
+    await(auth.users.stop());
     try {
       assertThat(login(1, cachedUser.username(), "password 8").statusCode()).isEqualTo(200);
       assertThat(login(0, cachedUser.email(), "password 8").statusCode()).isEqualTo(200);
@@ -343,7 +355,7 @@ class LoginFlowTest {
         assertThat(refused.getHeader("Retry-After")).isNotNull();
       }
     } finally {
-      await(cluster.users.start());
+      await(auth.users.start());
     }
     // nothing was counted as a failure during the outage
     for (int i = 0; i < 4; i++) {
@@ -354,11 +366,11 @@ class LoginFlowTest {
 
   @Test
   void parallelGuessesOnBothNodesAreCountedExactly() {
-    Credentials user = cluster.users.add("oscar", "password 10");
+    Credentials user = auth.users.addUnique("oscar", "password 10");
     List<Future<HttpResponse<Buffer>>> guesses = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       int node = i % 2;
-      var request = cluster.request(node, HttpMethod.POST, "/auth/login");
+      var request = auth.request(node, HttpMethod.POST, "/auth/login");
       if (node == 0) {
         request.putHeader("X-Forwarded-For", freshIp());
       }
@@ -379,12 +391,12 @@ class LoginFlowTest {
     HttpResponse<Buffer> right = login(1, user.username(), "password 10");
     assertThat(right.statusCode()).isEqualTo(429);
     assertThat(login(0, user.email(), "password 10").statusCode()).isEqualTo(429);
-    assertThat(cluster.sessions.get(1).openedFor(user.userId())).isEmpty();
+    assertThat(auth.sessionIds(user.userId())).isEmpty();
   }
 
   @Test
   void aSuccessResetsTheAccountCount() {
-    Credentials user = cluster.users.add("peggy", "password 11");
+    Credentials user = auth.users.addUnique("peggy", "password 11");
     for (int i = 0; i < 4; i++) {
       assertThat(login(i % 2, user.username(), "wrong " + i).statusCode()).isEqualTo(401);
     }
@@ -412,40 +424,48 @@ class LoginFlowTest {
     // 12 failures from one IP, spread over accounts that each stay under their own limit
     for (int i = 0; i < 12; i++) {
       String login = "ip-spray-" + (i % 4) + "-" + ip;
-      assertThat(cluster.loginFrom(0, ip, login, "guess").statusCode()).isEqualTo(401);
+      assertThat(auth.loginFrom(0, ip, login, "guess").statusCode()).isEqualTo(401);
     }
-    Credentials user = cluster.users.add("quentin", "password 12");
+    Credentials user = auth.users.addUnique("quentin", "password 12");
 
-    HttpResponse<Buffer> fromLockedIp = cluster.loginFrom(0, ip, user.username(), "password 12");
+    HttpResponse<Buffer> fromLockedIp = auth.loginFrom(0, ip, user.username(), "password 12");
     assertThat(fromLockedIp.statusCode()).isEqualTo(429);
     assertThat(problem(fromLockedIp).getString("code")).isEqualTo("too_many_attempts");
     // the account itself is fine from elsewhere
-    assertThat(cluster.loginFrom(0, freshIp(), user.username(), "password 12").statusCode()).isEqualTo(200);
+    assertThat(auth.loginFrom(0, freshIp(), user.username(), "password 12").statusCode()).isEqualTo(200);
   }
 
   @Test
   void xForwardedForCountsOnlyFromATrustedProxy() {
-    Credentials user = cluster.users.add("rita", "password 13");
+    Credentials user = auth.users.addUnique("rita", "password 13");
 
-    assertThat(cluster.loginFrom(0, "203.0.113.9, 127.0.0.1", user.username(), "password 13").statusCode()).isEqualTo(200);
-    assertThat(cluster.loginFrom(1, "203.0.113.9", user.username(), "password 13").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> throughTheProxy = auth.loginFrom(0, "203.0.113.9, 127.0.0.1", user.username(), "password 13");
+    HttpResponse<Buffer> direct = auth.loginFrom(1, "203.0.113.9", user.username(), "password 13");
+    assertThat(throughTheProxy.statusCode()).isEqualTo(200);
+    assertThat(direct.statusCode()).isEqualTo(200);
 
-    assertThat(cluster.sessions.get(0).openedFor(user.userId()).get(0).clientIp()).isEqualTo("203.0.113.9");
-    assertThat(cluster.sessions.get(1).openedFor(user.userId()).get(0).clientIp()).isEqualTo("127.0.0.1");
+    assertThat(sessionIp(throughTheProxy)).isEqualTo("203.0.113.9");
+    assertThat(sessionIp(direct)).isEqualTo("127.0.0.1");
+  }
+
+  /** The client IP stored on the session a login response names. */
+  String sessionIp(HttpResponse<Buffer> login) {
+    return auth.query("SELECT ip FROM auth.sessions WHERE id = $1::uuid", rows -> rows.iterator().next().getString("ip"),
+      login.bodyAsJsonObject().getString("sessionId"));
   }
 
   @Test
   void aFillRacingAPasswordSyncNeverBringsTheOldPasswordBack() {
-    Credentials user = cluster.users.add("sybil", "old password 14");
-    Future<UserServiceStandIn.HeldAnswer> held = cluster.users.holdNextAnswer();
+    Credentials user = auth.users.addUnique("sybil", "old password 14");
+    Future<FakeUserService.HeldAnswer> held = auth.users.holdNextAnswer();
     // a login with the old password starts: a miss, the user service reads version 1 ...
-    Future<HttpResponse<Buffer>> slowLogin = cluster.request(1, HttpMethod.POST, "/auth/login")
+    Future<HttpResponse<Buffer>> slowLogin = auth.request(1, HttpMethod.POST, "/auth/login")
       .sendJsonObject(new JsonObject().put("login", user.username()).put("password", "old password 14"));
-    UserServiceStandIn.HeldAnswer answer = await(held);
+    FakeUserService.HeldAnswer answer = await(held);
     assertThat(answer.answer().passwordVersion()).isEqualTo(1);
     // ... meanwhile the password changes and the sync is applied ...
-    cluster.users.changePassword(user.userId(), "new password 14");
-    assertThat(cluster.postWithKey(0, "/auth/sync/password",
+    auth.users.changePassword(user.userId(), "new password 14");
+    assertThat(auth.postWithKey(0, "/auth/sync/password",
       new JsonObject().put("userId", user.userId()).put("passwordVersion", 2)).statusCode()).isEqualTo(204);
     // ... and only then does the old answer arrive
     answer.release().complete();
@@ -460,13 +480,13 @@ class LoginFlowTest {
 
   @Test
   void concurrentFillsAndSyncsNeverLeaveAnEntryBelowTheAnnouncedVersion() {
-    io.latchkey.auth.cache.PasswordCache filling = cluster.components.get(1).cache();
-    io.latchkey.auth.cache.PasswordCache syncing = cluster.components.get(0).cache();
-    com.hazelcast.map.IMap<String, byte[]> raw = TestNodes.hazelcast(cluster.nodes.get(0))
-      .getMap(io.latchkey.auth.cache.PasswordCache.ENTRIES_MAP);
+    PasswordCache filling = auth.passwordCache(1);
+    PasswordCache syncing = auth.passwordCache(0);
+    com.hazelcast.map.IMap<String, byte[]> raw = TestNodes.hazelcast(auth.nodes.get(0))
+      .getMap(PasswordCache.ENTRIES_MAP);
     for (int i = 0; i < 25; i++) {
-      Credentials v1 = cluster.users.add("race" + i, "password race");
-      Future<io.latchkey.auth.cache.PasswordCache.InstallResult> fill = filling.install(v1);
+      Credentials v1 = auth.users.addUnique("race" + i, "password race");
+      Future<PasswordCache.InstallResult> fill = filling.install(v1);
       Future<Boolean> sync = syncing.announce(v1.userId(), io.latchkey.auth.floor.VersionFloor.password(2));
       await(Future.join(fill, sync));
 
@@ -474,15 +494,15 @@ class LoginFlowTest {
       // whichever came first, the version-1 entry is not in the map (not merely hidden from reads)
       assertThat(raw.get(v1.userId())).as("round %d: %s", i, fill.result()).isNull();
       assertThat(await(filling.peek(v1.userId()))).isNull();
-      assertThat(await(filling.install(v1))).isEqualTo(io.latchkey.auth.cache.PasswordCache.InstallResult.STALE);
+      assertThat(await(filling.install(v1))).isEqualTo(PasswordCache.InstallResult.STALE);
     }
   }
 
   @Test
   void lockoutsGrowWithEachRepeatedLockout() {
-    Settings settings = cluster.settings(Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2", "LOGIN_LOCKOUT_BASE_SECONDS", "1",
+    Settings settings = auth.settings(0, Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "2", "LOGIN_LOCKOUT_BASE_SECONDS", "1",
       "LOGIN_LOCKOUT_MAX_SECONDS", "900"));
-    LoginThrottle throttle = new LoginThrottle(cluster.nodes.get(0), TestNodes.hazelcast(cluster.nodes.get(0)),
+    LoginThrottle throttle = new LoginThrottle(auth.nodes.get(0), TestNodes.hazelcast(auth.nodes.get(0)),
       ThrottleSettings.from(settings), new io.latchkey.auth.cache.CacheCipher(CacheSettings.from(settings, Profile.DEVELOPMENT).key()));
     await(throttle.start());
     LoginThrottle.Counter account = throttle.user(UUID.randomUUID().toString());
@@ -492,7 +512,7 @@ class LoginFlowTest {
     assertThat(retryAfter(throttle, account)).isEqualTo(1);
 
     // once the lock is over, the next attempt is checked again (and counted)
-    assertThat(cluster.until(() -> throttle.reserve(account, "rid").map(true).otherwise(false), 5_000)).isTrue();
+    assertThat(auth.until(() -> throttle.reserve(account, "rid").map(true).otherwise(false), 5_000)).isTrue();
     await(throttle.failed(account, "rid"));
     failOnce(throttle, account);
     assertThat(retryAfter(throttle, account)).isEqualTo(2);
@@ -504,7 +524,7 @@ class LoginFlowTest {
   }
 
   private static long retryAfter(LoginThrottle throttle, LoginThrottle.Counter account) {
-    Throwable refused = LoginCluster.failure(throttle.reserve(account, "rid"));
+    Throwable refused = failure(throttle.reserve(account, "rid"));
     assertThat(((io.latchkey.common.ApiException) refused).code()).isEqualTo("too_many_attempts");
     return Long.parseLong(((io.latchkey.common.ApiException) refused).headers().get("Retry-After"));
   }

@@ -1,21 +1,23 @@
 package io.latchkey.auth.login;
 
-import io.latchkey.auth.AuthFixture;
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.testing.Problems;
+import io.latchkey.auth.testing.FakeUserService;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.UserNotice;
+import io.latchkey.common.testing.Await;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
 import static io.latchkey.common.testing.Await.await;
@@ -23,40 +25,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The login side through the real auth module on two nodes: real sessions, tokens and guard. */
 @Timeout(120)
+@AuthTest(nodes = 2, settings = "LOGIN_ACCOUNT_MAX_FAILURES=3")
 class LoginThroughAuthModuleTest {
 
-  static AuthFixture auth;
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    auth = AuthFixture.start(2, Map.of("LOGIN_ACCOUNT_MAX_FAILURES", "3"));
+  LoginThroughAuthModuleTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
-  @AfterAll
-  static void stop() {
-    if (auth != null) {
-      auth.close();
-    }
+  HttpResponse<Buffer> login(int node, String login, String password) {
+    return auth.login(node, login, password);
   }
 
-  static HttpResponse<Buffer> login(int node, String login, String password) {
-    return auth.postJson(node, "/auth/login", new JsonObject().put("login", login).put("password", password));
-  }
-
-  static JsonObject validate(int node, String accessToken) {
-    HttpResponse<Buffer> response = auth.postJson(node, "/auth/validate-token", new JsonObject().put("token", accessToken),
-      "X-API-Key", AuthFixture.FULL_KEY);
+  JsonObject validate(int node, String accessToken) {
+    HttpResponse<Buffer> response = auth.postWithKey(node, "/auth/validate-token", new JsonObject().put("token", accessToken));
     assertThat(response.statusCode()).isEqualTo(200);
     return response.bodyAsJsonObject();
   }
 
   /** Polls validate-token on a node (bounded, on a Vert.x timer) until it says the token is not valid. */
-  static boolean rejectedWithinASecond(int node, String accessToken) {
-    return io.latchkey.common.testing.Await.until(auth.nodes.get(node),
-      () -> io.vertx.core.Future.succeededFuture(!validate(node, accessToken).getBoolean("valid")), 1000);
+  boolean rejectedWithinASecond(int node, String accessToken) {
+    return Await.until(auth.nodes.get(node), () -> Future.succeededFuture(!validate(node, accessToken).getBoolean("valid")), 1000);
   }
 
-  static void notice(UserNotice notice) {
+  void notice(UserNotice notice) {
     BusClient bus = new BusClient(auth.nodes.get(0).eventBus(), auth.keys, 3000, "auth_service_unavailable", "auth service");
     assertThat(await(bus.request(BusAddresses.AUTH_SYNC, notice.toJson(), "rid-" + notice.eventId())))
       .isEqualTo(new JsonObject().put("applied", true));
@@ -64,7 +57,7 @@ class LoginThroughAuthModuleTest {
 
   @Test
   void aLoginOpensARealSessionWhoseTokenEveryNodeAccepts() {
-    Credentials user = auth.users.add("module-" + UUID.randomUUID().toString().substring(0, 8), "password m1");
+    Credentials user = auth.users.addUnique("module", "password m1");
 
     HttpResponse<Buffer> response = login(1, user.username(), "password m1");
 
@@ -81,11 +74,11 @@ class LoginThroughAuthModuleTest {
 
   @Test
   void aPasswordChangeNoticeRevokesOlderSessionsExceptTheKeptOneAndTheOldPassword() {
-    Credentials user = auth.users.add("module-" + UUID.randomUUID().toString().substring(0, 8), "password m2");
+    Credentials user = auth.users.addUnique("module", "password m2");
     JsonObject kept = login(0, user.username(), "password m2").bodyAsJsonObject();
     JsonObject other = login(1, user.username(), "password m2").bodyAsJsonObject();
     auth.users.put(new Credentials(user.userId(), user.username(), user.email(), user.roles(),
-      new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, "password m2 new".getBytes()), java.nio.charset.StandardCharsets.UTF_8),
+      FakeUserService.hash("password m2 new"),
       2, Instant.now()));
 
     notice(new UserNotice(System.nanoTime(), UserNotice.Type.PASSWORD_CHANGED, user.userId(), 2L, kept.getString("sessionId"), Instant.now()));
@@ -102,12 +95,11 @@ class LoginThroughAuthModuleTest {
 
   @Test
   void aDeletedUsersTokensDieAndTheirLoginFails() {
-    Credentials user = auth.users.add("module-" + UUID.randomUUID().toString().substring(0, 8), "password m3");
+    Credentials user = auth.users.addUnique("module", "password m3");
     JsonObject pair = login(1, user.username(), "password m3").bodyAsJsonObject();
     auth.users.remove(user.userId());
 
-    HttpResponse<Buffer> sync = auth.postJson(0, "/auth/sync/user-deleted", new JsonObject().put("userId", user.userId()),
-      "X-API-Key", AuthFixture.FULL_KEY);
+    HttpResponse<Buffer> sync = auth.postWithKey(0, "/auth/sync/user-deleted", new JsonObject().put("userId", user.userId()));
 
     assertThat(sync.statusCode()).isEqualTo(204);
     assertThat(validate(0, pair.getString("accessToken")).getBoolean("valid")).isFalse();
@@ -117,7 +109,7 @@ class LoginThroughAuthModuleTest {
 
   @Test
   void theRealGuardProtectsTheAdminAndSyncRoutes() {
-    Credentials user = auth.users.add("module-" + UUID.randomUUID().toString().substring(0, 8), "password m4");
+    Credentials user = auth.users.addUnique("module", "password m4");
     String userToken = login(0, user.username(), "password m4").bodyAsJsonObject().getString("accessToken");
 
     assertThat(auth.bearer(0, HttpMethod.GET, "/admin/password-cache", userToken).statusCode()).isEqualTo(403);
@@ -127,8 +119,7 @@ class LoginThroughAuthModuleTest {
     assertThat(withKey.bodyAsString()).doesNotContain("$2a$").doesNotContain("passwordHash").contains(user.userId());
     HttpResponse<Buffer> validateKey = auth.postJson(0, "/auth/sync/user-updated", new JsonObject().put("userId", user.userId()),
       "X-API-Key", AuthFixture.VALIDATE_KEY);
-    assertThat(validateKey.statusCode()).isEqualTo(401);
-    assertThat(validateKey.bodyAsJsonObject().getString("code")).isEqualTo("invalid_api_key");
+    Problems.assertProblem(validateKey, 401, "invalid_api_key");
     HttpResponse<Buffer> health = await(auth.request(1, HttpMethod.GET, "/health/cache").send());
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.bodyAsJsonObject().getInteger("size")).isGreaterThanOrEqualTo(1);
@@ -136,7 +127,7 @@ class LoginThroughAuthModuleTest {
 
   @Test
   void theAccountLocksAtTheConfiguredLimit() {
-    Credentials user = auth.users.add("module-" + UUID.randomUUID().toString().substring(0, 8), "password m5");
+    Credentials user = auth.users.addUnique("module", "password m5");
     for (int i = 0; i < 3; i++) {
       assertThat(login(i % 2, user.username(), "wrong").statusCode()).isEqualTo(401);
     }

@@ -1,5 +1,7 @@
 package io.latchkey.auth.login;
 
+import io.latchkey.auth.testing.AuthFixture;
+import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.common.ClusterSettings;
 import io.latchkey.common.bus.Credentials;
@@ -8,8 +10,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,10 +17,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
-import static io.latchkey.auth.login.LoginCluster.await;
+import static io.latchkey.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -29,49 +28,42 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of one entry per partition: {@link ClusterSettings#PARTITION_COUNT} partitions).
  */
 @Timeout(120)
+@AuthTest(settings = {"PASSWORD_CACHE_TTL_SECONDS=2", "PASSWORD_CACHE_MAX_ENTRIES=20"})
 class PasswordCacheBoundsTest {
 
-  static LoginCluster cluster;
+  private final AuthFixture auth;
 
-  @BeforeAll
-  static void start() {
-    cluster = LoginCluster.start(Map.of("PASSWORD_CACHE_TTL_SECONDS", "2", "PASSWORD_CACHE_MAX_ENTRIES", "20"));
+  PasswordCacheBoundsTest(AuthFixture auth) {
+    this.auth = auth;
   }
 
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  static JsonObject health() {
-    HttpResponse<Buffer> response = await(cluster.request(0, HttpMethod.GET, "/health/cache").send());
+  JsonObject health() {
+    HttpResponse<Buffer> response = await(auth.request(0, HttpMethod.GET, "/health/cache").send());
     return response.bodyAsJsonObject();
   }
 
   @Test
   void anEntryExpiresAfterItsTimeToLiveAndTheNextLoginIsAMissAgain() {
-    Credentials user = cluster.users.add("ttl", "password ttl");
-    assertThat(cluster.login(0, user.username(), "password ttl").statusCode()).isEqualTo(200);
-    PasswordCache cache = cluster.components.get(0).cache();
+    Credentials user = auth.users.addUnique("ttl", "password ttl");
+    assertThat(auth.login(0, user.username(), "password ttl").statusCode()).isEqualTo(200);
+    PasswordCache cache = auth.passwordCache(0);
     assertThat(await(cache.peek(user.userId()))).isNotNull();
     long evictionsBefore = health().getLong("evictions");
 
-    boolean expired = cluster.until(() -> cache.peek(user.userId()).map(e -> e == null), 10_000);
+    boolean expired = auth.until(() -> cache.peek(user.userId()).map(e -> e == null), 10_000);
 
     assertThat(expired).as("entry gone within the bound").isTrue();
-    assertThat(cluster.until(() -> Future.succeededFuture(health().getLong("evictions") > evictionsBefore), 10_000)).isTrue();
-    int asked = cluster.users.credentialRequests();
+    assertThat(auth.until(() -> Future.succeededFuture(health().getLong("evictions") > evictionsBefore), 10_000)).isTrue();
+    int asked = auth.users.credentialRequests();
     long misses = health().getLong("misses");
-    assertThat(cluster.login(0, user.username(), "password ttl").statusCode()).isEqualTo(200);
-    assertThat(cluster.users.credentialRequests()).isEqualTo(asked + 1);
+    assertThat(auth.login(0, user.username(), "password ttl").statusCode()).isEqualTo(200);
+    assertThat(auth.users.credentialRequests()).isEqualTo(asked + 1);
     assertThat(health().getLong("misses")).isEqualTo(misses + 1);
   }
 
   @Test
   void theNumberOfEntriesIsBounded() {
-    PasswordCache cache = cluster.components.get(0).cache();
+    PasswordCache cache = auth.passwordCache(0);
     long evictionsBefore = health().getLong("evictions");
     List<Future<PasswordCache.InstallResult>> installs = new ArrayList<>();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);

@@ -2,6 +2,8 @@ package io.latchkey.common.testing;
 
 import io.latchkey.common.DbConfig;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -35,6 +37,13 @@ public final class TestPostgres {
       throw new IllegalStateException("cannot create a test database on " + base.describe() + ": " + e.getMessage(), e);
     }
     return new DbConfig(base.host(), base.port(), name, base.user(), base.password(), 4, 2000);
+  }
+
+  /** The database as a {@code postgresql://user:password@host:port/name} URL (what DATABASE_URL takes). */
+  public static String url(DbConfig db) {
+    String credentials = URLEncoder.encode(db.user(), StandardCharsets.UTF_8)
+      + (db.password() == null ? "" : ":" + URLEncoder.encode(db.password(), StandardCharsets.UTF_8));
+    return "postgresql://" + credentials + "@" + db.host() + ":" + db.port() + "/" + db.database();
   }
 
   private static String baseUrl() {

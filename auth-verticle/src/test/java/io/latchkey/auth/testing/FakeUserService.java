@@ -1,4 +1,4 @@
-package io.latchkey.auth.login;
+package io.latchkey.auth.testing;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Test double of the user service's bus endpoints (USER_CREDENTIALS, USER_GET), key-checked
- * like the real ones, answering from an in-test map with real bcrypt hashes (cost 4). It can be
- * stopped (the user service is down), and it can hold its next credentials answer, as it was
- * when asked, until the test releases it (a slow fill).
+ * Test double of the user service's bus endpoints ({@code USER_CREDENTIALS}, {@code USER_GET}),
+ * key-checked like the real ones, answering from an in-test map with real bcrypt hashes (cost 4)
+ * and timestamps in PostgreSQL's precision (microseconds). {@link #stop()} makes the user service
+ * "down" (no handler: the auth side sees 503 user_service_unavailable) until {@link #start()};
+ * {@link #holdNextAnswer()} holds its next credentials answer, as it was when asked, until the
+ * test releases it (a slow fill).
  */
-public final class UserServiceStandIn {
+public final class FakeUserService {
 
   /** A credentials answer computed when the request arrived, sent when the test says so. */
   public record HeldAnswer(Credentials answer, Promise<Void> release) {
@@ -43,23 +45,33 @@ public final class UserServiceStandIn {
   private final AtomicReference<Promise<HeldAnswer>> holdNext = new AtomicReference<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
 
-  public UserServiceStandIn(Vertx vertx, ApiKeys keys) {
+  public FakeUserService(Vertx vertx, ApiKeys keys) {
     this.vertx = vertx;
     this.keys = keys;
   }
 
+  /** A bcrypt hash (cost 4) of {@code password}, as the user service stores it. */
   public static String hash(String password) {
     return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.getBytes(StandardCharsets.UTF_8)),
       StandardCharsets.UTF_8);
   }
 
-  /** A new user (roles "user") with a unique username built from {@code prefix}. */
-  public Credentials add(String prefix, String password) {
-    String username = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  /** Adds a user named exactly {@code username} (roles "user" unless given), password version 1. */
+  public Credentials add(String username, String password, String... roles) {
     Credentials user = new Credentials(UUID.randomUUID().toString(), username, username.toLowerCase() + "@example.com",
-      List.of("user"), hash(password), 1, now());
+      List.of(roles.length == 0 ? new String[] {"user"} : roles), hash(password), 1, now());
     users.put(user.userId(), user);
     return user;
+  }
+
+  /** Adds a user (roles "user") with a username of its own built from {@code prefix}. */
+  public Credentials addUnique(String prefix, String password) {
+    return add(prefix + "-" + UUID.randomUUID().toString().substring(0, 8), password);
+  }
+
+  /** Stores {@code user} as given (replacing the user of that id). */
+  public void put(Credentials user) {
+    users.put(user.userId(), user);
   }
 
   /** The user service changes the password: version + 1, a new hash, a new updatedAt. */
@@ -78,7 +90,8 @@ public final class UserServiceStandIn {
       u.passwordVersion(), later(u.updatedAt())));
   }
 
-  public void delete(String userId) {
+  /** The user is deleted at the user service. */
+  public void remove(String userId) {
     users.remove(userId);
   }
 
@@ -86,6 +99,7 @@ public final class UserServiceStandIn {
     return users.get(userId);
   }
 
+  /** How many USER_CREDENTIALS requests arrived (key-checked ones), since the start. */
   public int credentialRequests() {
     return credentialRequests.get();
   }
@@ -97,6 +111,7 @@ public final class UserServiceStandIn {
     return arrived.future();
   }
 
+  /** Registers the bus handlers: the user service is up. */
   public Future<Void> start() {
     MessageConsumer<JsonObject> credentials = vertx.eventBus().consumer(BusAddresses.USER_CREDENTIALS,
       BusReplies.guarded(keys, (body, requestId) -> {
@@ -128,7 +143,8 @@ public final class UserServiceStandIn {
     return Future.all(all).mapEmpty();
   }
 
-  static JsonObject publicJson(Credentials user) {
+  /** The user as USER_GET (and so GET /auth/me) shows it: no hash. */
+  public static JsonObject publicJson(Credentials user) {
     return new JsonObject().put("id", user.userId()).put("username", user.username()).put("email", user.email())
       .put("displayName", null).put("roles", new JsonArray(user.roles()))
       .put("createdAt", "2026-01-01T00:00:00Z").put("updatedAt", user.updatedAt().toString());
