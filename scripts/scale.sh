@@ -21,7 +21,7 @@
 # .run/logs/<role>-<port>.log (LATCHKEY_RUN_DIR moves .run elsewhere).
 #
 # Every other variable (DATABASE_URL, API_KEYS, HAZELCAST_*, EVENTBUS_TLS_*, BCRYPT_COST,
-# LATCHKEY_INSTANCES, ...) passes through to the nodes; see README "Operating a cluster" and
+# LATCHKEY_INSTANCES, ...) passes through to the nodes; see README "Configuration" and
 # docs/OPERATING.md. Without DATABASE_URL the nodes use scripts/pg.sh's PostgreSQL (started
 # when it does not answer, and left running). Nodes run in their own session: they keep running
 # after this script returns; `scale.sh stop all` stops them.

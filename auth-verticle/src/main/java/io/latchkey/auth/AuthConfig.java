@@ -38,6 +38,7 @@ import java.util.List;
  *   <li>refreshTokenSecret / REFRESH_TOKEN_SECRET: at least 32 bytes; the HMAC key deriving a refresh
  *       token's successor (required in production; else derived from the internal API key)</li>
  *   <li>verifiedTokenMemorySize / VERIFIED_TOKEN_MEMORY_SIZE (100000): verified tokens remembered until exp</li>
+ *   <li>revocationReconcileMs / REVOCATION_RECONCILE_MS (1000): how often each node re-reads new revocations from PostgreSQL</li>
  *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>
  *   <li>sessionCleanupIntervalSeconds / SESSION_CLEANUP_INTERVAL_SECONDS (300; 0 = off),
  *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
@@ -51,7 +52,8 @@ import java.util.List;
  * production, missing keys and secrets are fatal instead of derived.
  */
 public record AuthConfig(String httpHost, int httpPort, DbConfig database, TokenSettings tokens, JwtKeys jwtKeys,
-                         byte[] refreshTokenSecret, int verifiedTokenMemorySize, long userServiceTimeoutMs,
+                         byte[] refreshTokenSecret, int verifiedTokenMemorySize, Duration revocationReconcileInterval,
+                         long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies) {
 
@@ -78,6 +80,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       jwtKeys(s, production),
       refreshSecret(s, production),
       s.integer("verifiedTokenMemorySize", "VERIFIED_TOKEN_MEMORY_SIZE", 100_000, 0, 10_000_000),
+      Duration.ofMillis(s.longValue("revocationReconcileMs", "REVOCATION_RECONCILE_MS", 1000, 100, 60_000)),
       s.longValue("userServiceTimeoutMs", "USER_SERVICE_TIMEOUT_MS", 1500, 50, 60_000),
       Duration.ofSeconds(s.longValue("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", 300, 0, 86_400)),
       s.integer("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
@@ -145,13 +148,13 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   /** A copy with other token settings (tests shorten lifetimes or the grace). */
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies);
+      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies);
+      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies);
   }
 
   @Override

@@ -59,8 +59,6 @@ public final class AuthModule {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthModule.class);
   public static final String SCHEMA = "auth";
-  /** Revocations are loaded again this long after start (closes the window in which a new node's subscription was not yet known). */
-  private static final long RELOAD_REVOCATIONS_AFTER_MS = 5_000;
 
   /** The process-wide objects that are started and stopped, besides the verticles. */
   private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
@@ -120,7 +118,7 @@ public final class AuthModule {
 
     // tokens and sessions
     AccessTokens accessTokens = new AccessTokens(config.jwtKeys(), config.tokens(), clock);
-    Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl());
+    Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl(), config.revocationReconcileInterval());
     TokenValidator validator = new TokenValidator(accessTokens, new VerifiedTokenMemory(config.verifiedTokenMemorySize()),
       revocations, clock);
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
@@ -155,7 +153,7 @@ public final class AuthModule {
     // with port 0 (tests) a free port is chosen first, so that every instance shares it
     int port = config.httpPort() == 0 ? freePort(config.httpHost()) : config.httpPort();
     // the revocations load (first PostgreSQL round trip) and the cluster maps' set-up are independent
-    Future<AuthModule> started = Future.all(revocations.start(pool), cache.start().compose(v -> throttle.start()))
+    Future<AuthModule> started = Future.all(revocations.start(pool, hazelcast), cache.start().compose(v -> throttle.start()))
       .compose(v -> syncConsumer.start())
       .compose(v -> vertx.deployVerticle(() -> new AuthVerticle(api, validateConsumer, config.httpHost(), port),
         new DeploymentOptions().setInstances(instances)))
@@ -163,7 +161,6 @@ public final class AuthModule {
       .map(deploymentId -> {
         cleanup.start();
         sync.startPruning(vertx);
-        revocations.reloadOnceAfter(pool, RELOAD_REVOCATIONS_AFTER_MS);
         LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
           bcrypt.threads(), ApiKeys.fingerprint(keys.outgoing()));

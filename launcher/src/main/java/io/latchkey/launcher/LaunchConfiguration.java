@@ -8,6 +8,7 @@ import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
+import io.netty.util.NetUtil;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
     ApiKeys keys = ApiKeys.fromEnvironment(env, options.profile());
     ClusterSettings cluster = ClusterSettings.fromEnvironment(env);
     EventBusTls eventBusTls = EventBusTls.fromEnvironment(env);
+    refusePlaintextClusterInProduction(options.profile(), cluster, eventBusTls, env);
     List<ServicePlan> services = new ArrayList<>();
     if (options.role().runsUser()) {
       services.add(userService(Settings.load(options.confDir(), "user", env)));
@@ -40,6 +42,44 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
         + services.get(0).configuredPort() + " (USER_HTTP_PORT, AUTH_HTTP_PORT)");
     }
     return new LaunchConfiguration(options, keys, cluster, eventBusTls, List.copyOf(services));
+  }
+
+  /**
+   * The production profile refuses a cluster reachable from other hosts (Hazelcast bound to a
+   * non-loopback interface) whose event bus runs without TLS: anyone on that network could read
+   * every bus message. {@code LATCHKEY_ALLOW_PLAINTEXT_CLUSTER=true} is the explicit override for
+   * a private network the operator trusts (docs/OPERATING.md, "Security of the cluster ports").
+   */
+  static void refusePlaintextClusterInProduction(Profile profile, ClusterSettings cluster, EventBusTls tls,
+                                                 Map<String, String> env) {
+    if (!profile.production() || tls != null || isLoopback(cluster.bindInterface())) {
+      return;
+    }
+    if (new Settings(null, env).bool("allowPlaintextCluster", "LATCHKEY_ALLOW_PLAINTEXT_CLUSTER", false)) {
+      return;
+    }
+    throw new IllegalArgumentException("the production profile refuses HAZELCAST_INTERFACE=" + cluster.bindInterface()
+      + " without event-bus TLS: set EVENTBUS_TLS_KEYSTORE (and its password), or LATCHKEY_ALLOW_PLAINTEXT_CLUSTER=true"
+      + " on a private network you trust");
+  }
+
+  private static boolean isLoopback(String address) {
+    if (address == null || address.isBlank()) {
+      return false;
+    }
+    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address.trim());
+    if (bytes == null) {
+      return "localhost".equalsIgnoreCase(address.trim());
+    }
+    if (bytes.length == 4) {
+      return bytes[0] == 127;
+    }
+    for (int i = 0; i < 15; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[15] == 1;
   }
 
   static ServicePlan userService(Settings settings) {

@@ -94,7 +94,7 @@ public final class UserModule {
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
     OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, keys, config.noticeWaitMs(),
-      config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
+      config.busTimeoutMs(), config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
     UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
       new PasswordPolicy(prepared.common()));
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));

@@ -159,15 +159,25 @@ public final class SessionRepository {
       .execute(Tuple.of(sessionId, userId, reason)));
   }
 
-  /** Revokes the session whose current token (or just-rotated token, inside the grace) this is. */
-  public Future<List<String>> revokeByRefreshToken(byte[] presentedHash, long graceSeconds, String reason) {
+  /**
+   * Revokes the session whose current or any retired refresh token this is (presenting a retired
+   * token to refresh would revoke the session as reuse anyway). The session is found in one
+   * snapshot, in which a concurrent rotation has either not happened (the token is current) or
+   * committed (the token is retired), and revoked by id: a refresh racing the logout cannot
+   * make it miss.
+   */
+  public Future<List<String>> revokeByRefreshToken(byte[] presentedHash, String reason) {
     return ids(pool.preparedQuery("""
-        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
-         WHERE revoked_at IS NULL AND refresh_expires_at > now() AND expires_at > now()
-           AND (current_hash = $1 OR id = (SELECT r.session_id FROM auth.retired_refresh_tokens r
-                                            WHERE r.hash = $1 AND r.retired_at > now() - $2::bigint * interval '1 second'))
+        WITH presented AS (
+          SELECT id FROM auth.sessions WHERE current_hash = $1
+          UNION
+          SELECT session_id FROM auth.retired_refresh_tokens WHERE hash = $1
+        )
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+         WHERE id IN (SELECT id FROM presented) AND revoked_at IS NULL
+           AND refresh_expires_at > now() AND expires_at > now()
         RETURNING id::text AS id""")
-      .execute(Tuple.of(Buffer.buffer(presentedHash), graceSeconds, reason)));
+      .execute(Tuple.of(Buffer.buffer(presentedHash), reason)));
   }
 
   public Future<List<String>> revokeAllOfUser(UUID userId, String reason) {

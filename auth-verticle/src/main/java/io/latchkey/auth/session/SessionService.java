@@ -171,7 +171,7 @@ public final class SessionService implements Sessions {
     if (!RefreshTokens.wellFormed(presented)) {
       return Future.failedFuture(invalidRefreshToken());
     }
-    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), settings.refreshGrace().toSeconds(), "logout")
+    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), "logout")
       .compose(ids -> {
         if (ids.isEmpty()) {
           return Future.failedFuture(invalidRefreshToken());

@@ -1,5 +1,9 @@
 package io.latchkey.auth.token;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusHeaders;
 import io.vertx.core.Future;
@@ -16,9 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Which access tokens are revoked before their {@code exp}, answered from local memory only.
@@ -32,6 +40,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * revocation younger than the access-token lifetime from PostgreSQL (older ones no longer
  * matter: their tokens have expired), so a full cluster restart forgets nothing. Entries are
  * forgotten one access lifetime (plus a margin) after they were made.
+ *
+ * <p>The bus is the fast path; PostgreSQL is the truth. A node that misses a publish (a network
+ * blip, a Hazelcast split, a sender that died between its commit and its publish) still learns
+ * the revocation by reconciliation: every {@code REVOCATION_RECONCILE_MS} (default 1 s), and at
+ * once on every cluster membership change or merge, it re-reads the revocations committed since
+ * its last read (two index range scans, one round trip). Each read starts {@link #OVERLAP} before
+ * the previous one's database time, so a revocation whose transaction committed late (its
+ * {@code now()} is its start) is still seen.
  */
 public final class Revocations {
 
@@ -39,6 +55,18 @@ public final class Revocations {
   public static final String ADDRESS = "latchkey.auth.revocations";
   private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
   private static final long MARGIN_MS = 60_000;
+  /** How far each reconciliation reads back before the previous one: longer than any revoking transaction. */
+  static final Duration OVERLAP = Duration.ofSeconds(10);
+  /** At most this many revoked sessions per reconciliation (a bulk revocation catches up over the next reads). */
+  private static final int RECONCILE_LIMIT = 50_000;
+
+  private static final String SINCE = """
+    SELECT now() AS db_now,
+           ARRAY(SELECT id::text FROM auth.sessions
+                  WHERE revoked_at > $1 ORDER BY revoked_at LIMIT $2) AS sessions,
+           ARRAY(SELECT user_id::text || ':' || generation FROM auth.user_token_state
+                  WHERE updated_at > $1 ORDER BY updated_at LIMIT $2) AS floors
+    """;
 
   private record Floor(long minGeneration, long forgetAtMs) {
   }
@@ -46,38 +74,125 @@ public final class Revocations {
   private final Vertx vertx;
   private final ApiKeys keys;
   private final long keepMs;
+  private final long reconcileMs;
+  private Pool pool;
+  private HazelcastInstance hazelcast;
+  private UUID membershipListener;
+  private UUID lifecycleListener;
+  private long reconcileTimer = -1;
+  /** Database time of the last reconciliation's start; the next one reads from there minus {@link #OVERLAP}. */
+  private volatile OffsetDateTime lastRead;
+  private final AtomicBoolean reconciling = new AtomicBoolean();
+  private final AtomicLong reconciled = new AtomicLong();
   private final ConcurrentHashMap<String, Long> revokedSessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Floor> floors = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private long sweepTimer = -1;
-  private long reloadTimer = -1;
 
-  public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl) {
+  public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl, Duration reconcileInterval) {
     this.vertx = vertx;
     this.keys = keys;
     this.keepMs = accessTokenTtl.toMillis() + MARGIN_MS;
+    this.reconcileMs = reconcileInterval.toMillis();
   }
 
-  /** Subscribes to other nodes' revocations, then loads the recent ones from PostgreSQL. */
-  public Future<Void> start(Pool pool) {
+  /**
+   * Subscribes to other nodes' revocations, loads the recent ones from PostgreSQL, then
+   * reconciles periodically and on every membership change or merge of {@code hazelcast}.
+   */
+  public Future<Void> start(Pool pool, HazelcastInstance hazelcast) {
+    this.pool = pool;
+    this.hazelcast = hazelcast;
     consumer = vertx.eventBus().consumer(ADDRESS, this::onPublished);
     sweepTimer = vertx.setPeriodic(30_000, id -> sweep(System.currentTimeMillis()));
-    return consumer.completion().compose(v -> load(pool));
+    return consumer.completion().compose(v -> load(pool)).onSuccess(v -> {
+      reconcileTimer = vertx.setPeriodic(reconcileMs, id -> reconcile("timer"));
+      membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          vertx.runOnContext(x -> reconcile("member joined"));
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          vertx.runOnContext(x -> reconcile("member left"));
+        }
+      });
+      lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+        if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+          vertx.runOnContext(x -> reconcile("cluster merged"));
+        }
+      });
+    });
+  }
+
+  /**
+   * Reads the revocations committed since the last read and applies them; the future says how
+   * many entries it applied (0 when a read is already running). Never fails: an unreachable
+   * database is logged, and the next read covers the gap.
+   */
+  public Future<Integer> reconcile(String why) {
+    if (pool == null || !reconciling.compareAndSet(false, true)) {
+      return Future.succeededFuture(0);
+    }
+    OffsetDateTime since = lastRead.minus(OVERLAP);
+    return pool.preparedQuery(SINCE).execute(Tuple.of(since, RECONCILE_LIMIT))
+      .map(rows -> {
+        Row row = rows.iterator().next();
+        int applied = 0;
+        long forgetAt = System.currentTimeMillis() + keepMs;
+        for (String id : row.getArrayOfStrings("sessions")) {
+          if (revokedSessions.put(id, Math.max(forgetAt, revokedSessions.getOrDefault(id, 0L))) == null) {
+            applied++;
+          }
+        }
+        for (String floor : row.getArrayOfStrings("floors")) {
+          int colon = floor.lastIndexOf(':');
+          if (applyFloor(floor.substring(0, colon), Long.parseLong(floor.substring(colon + 1)))) {
+            applied++;
+          }
+        }
+        lastRead = row.getOffsetDateTime("db_now");
+        if (applied > 0) {
+          reconciled.addAndGet(applied);
+          LOG.warn("reconciliation ({}) found {} revocation(s) this node had not received over the event bus", why, applied);
+        }
+        return applied;
+      })
+      .recover(err -> {
+        LOG.warn("reconciling revocations from PostgreSQL failed ({}): {}", why, err.toString());
+        return Future.succeededFuture(0);
+      })
+      .onComplete(ar -> reconciling.set(false));
+  }
+
+  /** Revocations this node learned from PostgreSQL rather than from the bus, since it started. */
+  public long reconciledCount() {
+    return reconciled.get();
   }
 
   public Future<Void> stop() {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
-    if (reloadTimer >= 0) {
-      vertx.cancelTimer(reloadTimer);
+    if (reconcileTimer >= 0) {
+      vertx.cancelTimer(reconcileTimer);
     }
+    if (hazelcast != null && membershipListener != null) {
+      hazelcast.getCluster().removeMembershipListener(membershipListener);
+    }
+    if (hazelcast != null && lifecycleListener != null) {
+      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
+    }
+    pool = null;
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  /** Loads the revocations younger than the access lifetime (idempotent; also run once more shortly after start). */
+  /** Loads the revocations younger than the access lifetime (idempotent). */
   public Future<Void> load(Pool pool) {
     Tuple window = Tuple.of(keepMs / 1000);
+    Future<OffsetDateTime> started = pool.query("SELECT now() AS db_now").execute()
+      .map(rows -> rows.iterator().next().getOffsetDateTime("db_now"));
     Future<Integer> sessions = pool.preparedQuery(
         "SELECT id::text AS id FROM auth.sessions WHERE revoked_at > now() - $1::bigint * interval '1 second'")
       .execute(window)
@@ -97,18 +212,12 @@ public final class Revocations {
         }
         return rows.size();
       });
-    return Future.all(sessions, users).onSuccess(all -> LOG.info("loaded {} revoked session(s) and {} user floor(s) from PostgreSQL",
-      sessions.result(), users.result())).mapEmpty();
-  }
-
-  /**
-   * Loads once more after {@code delayMs}: a revocation published by another node while this
-   * node's subscription was not yet known cluster-wide, and committed after the first load,
-   * is picked up then.
-   */
-  public void reloadOnceAfter(Pool pool, long delayMs) {
-    reloadTimer = vertx.setTimer(delayMs, id -> load(pool)
-      .onFailure(err -> LOG.warn("reloading revocations failed: {}", err.toString())));
+    return started.compose(at -> Future.all(sessions, users).onSuccess(all -> {
+      if (lastRead == null || at.isAfter(lastRead)) {
+        lastRead = at;
+      }
+      LOG.info("loaded {} revoked session(s) and {} user floor(s) from PostgreSQL", sessions.result(), users.result());
+    })).mapEmpty();
   }
 
   /** True when the token's session or generation is revoked. Local memory only. */
@@ -141,10 +250,13 @@ public final class Revocations {
       .put("minGeneration", minGeneration))), requestId);
   }
 
-  private void applyFloor(String userId, long minGeneration) {
+  /** True when this raised the user's floor (it was lower or absent). */
+  private boolean applyFloor(String userId, long minGeneration) {
     long forgetAt = System.currentTimeMillis() + keepMs;
+    Floor before = floors.get(userId);
     floors.merge(userId, new Floor(minGeneration, forgetAt),
       (old, fresh) -> new Floor(Math.max(old.minGeneration(), fresh.minGeneration()), Math.max(old.forgetAtMs(), fresh.forgetAtMs())));
+    return before == null || before.minGeneration() < minGeneration;
   }
 
   private void publish(JsonObject body, String requestId) {

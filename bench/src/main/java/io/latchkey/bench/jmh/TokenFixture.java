@@ -35,13 +35,13 @@ final class TokenFixture {
     }
   }
 
-  /** {@code count} live tokens of distinct users and sessions. */
   /** Revocations with nothing revoked, as a fresh auth node has them. */
   static Revocations noRevocations(Vertx vertx) {
     return new Revocations(vertx, new ApiKeys(List.of(ApiKeys.DEVELOPMENT_KEY), List.of(), ApiKeys.DEVELOPMENT_KEY),
-      Duration.ofHours(1));
+      Duration.ofHours(1), Duration.ofSeconds(1));
   }
 
+  /** {@code count} live tokens of distinct users and sessions. */
   String[] liveTokens(int count) {
     long notAfter = System.currentTimeMillis() / 1000 + 86_400;
     String[] out = new String[count];

@@ -5,8 +5,8 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.RequestIds;
-import io.latchkey.user.repo.OutboxRepository;
 import io.latchkey.user.repo.OutboxRepository.PendingNotice;
+import io.latchkey.user.repo.OutboxRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,12 +24,15 @@ import java.util.UUID;
  * Delivers outbox notices to the auth service ({@code BusAddresses.AUTH_SYNC}) until each is
  * acknowledged with {@code {"applied": true}}: at least once, oldest first per user.
  *
- * <p>One notice is sent inside the transaction that holds its row lock ({@code FOR UPDATE SKIP
- * LOCKED} on the user's oldest undelivered row), so with several relays and several nodes a
- * notice is sent by one relay at a time, and a user whose head notice is being sent is skipped
- * by everyone else. A failed delivery pushes only that row's {@code next_attempt_at} back
- * (doubling from the minimum to the maximum backoff), which holds back that user's later
- * notices and nobody else's. Nothing is ever deleted or dropped.
+ * <p>A relay claims the user's oldest undelivered notice with a short lease (one committed
+ * statement), sends it with no lock and no database connection held, then marks it delivered or
+ * failed; so with several relays and several nodes a notice is sent by one relay at a time, a
+ * user whose head notice is being sent is skipped by everyone else, and a slow auth service
+ * cannot starve the user service's pool. The lease outlasts the bus timeout; a relay that dies
+ * while sending loses it, and the notice is sent again later (the auth service deduplicates by
+ * event id). A failed delivery pushes only that row's {@code next_attempt_at} back (doubling
+ * from the minimum to the maximum backoff), which holds back that user's later notices and
+ * nobody else's. Nothing is ever deleted or dropped.
  *
  * <p>Stateless apart from its collaborators, so the HTTP verticles (to deliver a change at once
  * and wait for it) and the relay verticle (the periodic sweep) share one instance.
@@ -48,18 +51,21 @@ public final class OutboxRelay {
   private final BusClient authBus;
   private final ApiKeys keys;
   private final long noticeWaitMs;
+  /** A claimed notice stays the claiming relay's this long: the bus timeout plus room for the two statements around it. */
+  private final long leaseMs;
   private final long backoffMinMs;
   private final long backoffMaxMs;
   private final int batchUsers;
 
   public OutboxRelay(Vertx vertx, Pool pool, OutboxRepository outbox, BusClient authBus, ApiKeys keys, long noticeWaitMs,
-                     long backoffMinMs, long backoffMaxMs, int batchUsers) {
+                     long busTimeoutMs, long backoffMinMs, long backoffMaxMs, int batchUsers) {
     this.vertx = vertx;
     this.pool = pool;
     this.outbox = outbox;
     this.authBus = authBus;
     this.keys = keys;
     this.noticeWaitMs = noticeWaitMs;
+    this.leaseMs = busTimeoutMs + 10_000;
     this.backoffMinMs = backoffMinMs;
     this.backoffMaxMs = backoffMaxMs;
     this.batchUsers = batchUsers;
@@ -139,30 +145,30 @@ public final class OutboxRelay {
   }
 
   private Future<Step> deliverOne(UUID userId) {
-    List<PendingNotice> delivered = new ArrayList<>(1);
-    return pool.withTransaction(conn -> outbox.lockHead(conn, userId).compose(head -> {
+    UUID lease = UUID.randomUUID();
+    return outbox.claimHead(pool, userId, lease, leaseMs).compose(head -> {
       if (head.isEmpty()) {
         return Future.succeededFuture(Step.NOTHING_DUE);
       }
       PendingNotice pending = head.get();
-      return send(pending)
-        .compose(ack -> outbox.markDelivered(conn, pending.notice().eventId()).map(v -> {
-          delivered.add(pending);
-          return Step.DELIVERED;
-        }))
-        .recover(err -> {
-          long delay = backoff(pending.attempts());
-          LOG.warn("[{}] notice {} ({}) for user {} not delivered (attempt {}), retry in {} ms: {}", pending.requestId(),
-            pending.notice().eventId(), pending.notice().type().wire(), userId, pending.attempts() + 1, delay, err.getMessage());
-          return outbox.markFailed(conn, pending.notice().eventId(), delay, shorten(err.getMessage())).map(Step.FAILED);
-        })
-        .onSuccess(step -> {
-          if (step == Step.DELIVERED) {
-            LOG.info("[{}] notice {} ({}) for user {} acknowledged by the auth service", pending.requestId(),
-              pending.notice().eventId(), pending.notice().type().wire(), userId);
-          }
-        });
-    })).onSuccess(step -> delivered.forEach(this::publish)); // only once the delivered mark is committed
+      long eventId = pending.notice().eventId();
+      return send(pending).transform(sent -> {
+        if (sent.succeeded()) {
+          return outbox.markDelivered(pool, eventId, lease).map(mine -> {
+            LOG.info("[{}] notice {} ({}) for user {} acknowledged by the auth service", pending.requestId(), eventId,
+              pending.notice().type().wire(), userId);
+            if (mine) {
+              publish(pending); // only once the delivered mark is committed, and only by the relay that delivered it
+            }
+            return Step.DELIVERED;
+          });
+        }
+        long delay = backoff(pending.attempts());
+        LOG.warn("[{}] notice {} ({}) for user {} not delivered (attempt {}), retry in {} ms: {}", pending.requestId(), eventId,
+          pending.notice().type().wire(), userId, pending.attempts() + 1, delay, sent.cause().getMessage());
+        return outbox.markFailed(pool, eventId, lease, delay, shorten(sent.cause().getMessage())).map(Step.FAILED);
+      });
+    });
   }
 
   private Future<Void> send(PendingNotice pending) {

@@ -53,33 +53,39 @@ public final class OutboxRepository {
   }
 
   /**
-   * Locks the user's oldest undelivered notice if it is due and no other relay holds it. Empty
-   * when the user has nothing due, or when another relay (this node or another) is delivering
-   * the head right now: then nothing of this user is sent here, so order per user holds. The
-   * outer conditions are re-checked on the locked row version, so a head that was delivered
-   * meanwhile is not sent again.
+   * Claims the user's oldest undelivered notice for {@code leaseMs} if it is due and nobody holds
+   * a live lease on it; one short statement, committed at once, so no lock or connection is held
+   * while the notice travels. Empty when the user has nothing due or another relay (this node or
+   * another) holds the head right now: then nothing of this user is sent here, so order per user
+   * holds. Concurrent claims of one head serialize on its row; the loser re-checks the lease on
+   * the updated row and gets nothing.
    */
-  public Future<Optional<PendingNotice>> lockHead(SqlClient client, UUID userId) {
-    return client.preparedQuery("SELECT id, user_id, type, password_version, keep_session_id, request_id, created_at, attempts"
-        + " FROM users.outbox WHERE id = (SELECT min(id) FROM users.outbox WHERE user_id = $1 AND delivered_at IS NULL)"
-        + " AND delivered_at IS NULL AND next_attempt_at <= now() FOR UPDATE SKIP LOCKED")
-      .execute(Tuple.of(userId))
+  public Future<Optional<PendingNotice>> claimHead(SqlClient client, UUID userId, UUID owner, long leaseMs) {
+    return client.preparedQuery("UPDATE users.outbox SET lease_owner = $2,"
+        + " lease_until = now() + make_interval(secs => $3::double precision / 1000)"
+        + " WHERE id = (SELECT min(id) FROM users.outbox WHERE user_id = $1 AND delivered_at IS NULL)"
+        + " AND delivered_at IS NULL AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())"
+        + " RETURNING id, user_id, type, password_version, keep_session_id, request_id, created_at, attempts")
+      .execute(Tuple.of(userId, owner, leaseMs))
       .map(rows -> {
         var it = rows.iterator();
         return it.hasNext() ? Optional.of(toPending(it.next())) : Optional.empty();
       });
   }
 
-  public Future<Void> markDelivered(SqlClient client, long id) {
-    return client.preparedQuery("UPDATE users.outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL"
-        + " WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
+  /** Marks a claimed notice delivered and ends the lease; false when the lease was lost meanwhile (another relay took over). */
+  public Future<Boolean> markDelivered(SqlClient client, long id, UUID owner) {
+    return client.preparedQuery("UPDATE users.outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL,"
+        + " lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL")
+      .execute(Tuple.of(id, owner)).map(rows -> rows.rowCount() == 1);
   }
 
-  /** Records a failed attempt; the notice (and so its user's later ones) waits {@code delayMs}. */
-  public Future<Void> markFailed(SqlClient client, long id, long delayMs, String error) {
-    return client.preparedQuery("UPDATE users.outbox SET attempts = attempts + 1, last_error = $3,"
-        + " next_attempt_at = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1")
-      .execute(Tuple.of(id, delayMs, error)).mapEmpty();
+  /** Records a failed attempt of a claimed notice and ends the lease; the notice (and so its user's later ones) waits {@code delayMs}. */
+  public Future<Void> markFailed(SqlClient client, long id, UUID owner, long delayMs, String error) {
+    return client.preparedQuery("UPDATE users.outbox SET attempts = attempts + 1, last_error = $4,"
+        + " next_attempt_at = now() + make_interval(secs => $3::double precision / 1000), lease_until = NULL, lease_owner = NULL"
+        + " WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL")
+      .execute(Tuple.of(id, owner, delayMs, error)).mapEmpty();
   }
 
   public Future<Boolean> isDelivered(SqlClient client, long id) {
