@@ -134,7 +134,6 @@ start_node() {
     [ "$waited_ms" -lt $((LATCHKEY_START_WAIT * 1000)) ] || { lk_log_tail "$node not ready" "$log"; fail "$node was not ready within $LATCHKEY_START_WAIT s"; }
     sleep 0.2
   done
-  LAST_READY_MS=$(lk_now_ms)
   lk_log "$node ready after $(($(lk_now_ms) - start)) ms (pid ${NODE_PID[$node]}, cluster size $(cluster_size "$node"))"
 }
 
@@ -344,11 +343,6 @@ ok "${#CH_SID[@]} sessions opened on A, B and C"
 
 # ------------------------------------------------------------------ (a) the cut
 step "(a) host C cut off from the cluster ports; logouts on the other side refused on C"
-# every auth node reloads revocations from PostgreSQL once, 5 s after its start
-# (RELOAD_REVOCATIONS_AFTER_MS in AuthModule): cut only after that, so that reload cannot pass
-# for the reconciliation measured here
-wait_ms=$((LAST_READY_MS + 6000 - $(lk_now_ms)))
-if [ "$wait_ms" -gt 0 ]; then echo "  waiting $wait_ms ms: the last node's start-up reload of revocations comes first"; sleep "$(awk "BEGIN {print $wait_ms / 1000}")"; fi
 cut_ms=$(lk_now_ms)
 lk_net_cut "${HOST_NS[C]}" "${ENDPOINTS[@]}"
 echo "  cut at $cut_ms: lkmh-c drops TCP to and from ${#ENDPOINTS[@]} cluster endpoints"

@@ -95,6 +95,26 @@ lk_cds_prepare() {
     waited=$((waited + 1))
   done
   kill -TERM "$pid" 2>/dev/null || true
+  # bounded: once a training start that had logged ready ignored this SIGTERM (no shutdown hook
+  # ran, the JVM idled for minutes; a second SIGTERM stopped it at once). So: SIGTERM again after
+  # 10 s; after 40 s in all it is killed and the nodes start without an archive.
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 400 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+    if [ "$waited" -eq 100 ]; then
+      lk_log "the training start did not stop within 10 s of SIGTERM; sending SIGTERM again"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    LK_CDS_PID=""
+    rm -f "$tmp"
+    lk_log "the training start did not stop within 40 s of SIGTERM (see ${log#"$LK_ROOT"/}); killed it, starting without an AppCDS archive"
+    return 0
+  fi
   wait "$pid" 2>/dev/null || true
   LK_CDS_PID=""
   if [ -s "$tmp" ]; then
