@@ -183,7 +183,9 @@ cleanup() {
   local line
   for line in "${SUMMARY[@]}"; do echo "  $line"; done
   if [ "$status" -eq 0 ] && [ "${#FAILED[@]}" -gt 0 ]; then status=1; fi
-  if [ "$status" -eq 0 ]; then
+  if [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
+    echo "multihost-test: interrupted after $(($(date +%s) - T0)) s; everything it made is removed (logs in ${LK_RUN#"$LK_ROOT"/})" >&2
+  elif [ "$status" -eq 0 ]; then
     echo "multihost-test: all checks passed in $(($(date +%s) - T0)) s (logs in ${LK_RUN#"$LK_ROOT"/})"
   else
     echo "multihost-test: FAILED (${#FAILED[@]} check(s)) after $(($(date +%s) - T0)) s; node logs in ${LK_RUN#"$LK_ROOT"/}/logs, nginx in ${LK_RUN#"$LK_ROOT"/}/nginx/logs" >&2
