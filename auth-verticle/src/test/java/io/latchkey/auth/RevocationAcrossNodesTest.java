@@ -1,12 +1,11 @@
 package io.latchkey.auth;
 
-import io.latchkey.common.testing.Await;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.BusAddresses;
-import io.latchkey.common.BusHeaders;
+import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.testing.Await;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -93,17 +92,15 @@ class RevocationAcrossNodesTest {
   @Order(2)
   void theBusValidatorOfTheOtherNodeAgreesAsTheUserServiceWouldAsk() {
     TokenPair pair = login(1, gina);
-    DeliveryOptions key = new DeliveryOptions().addHeader(BusHeaders.API_KEY, AuthFixture.FULL_KEY);
+    BusClient bus = new BusClient(auth.nodes.get(0).eventBus(), auth.keys, 3000, "auth_service_unavailable", "auth service");
     assertThat(auth.bearer(1, HttpMethod.DELETE, "/auth/sessions/" + pair.sessionId(), pair.accessToken()).statusCode()).isEqualTo(204);
     long after = System.nanoTime();
     // the bus consumers of both nodes answer round-robin: every answer must say revoked
+    JsonObject ask = new JsonObject().put("token", pair.accessToken());
     boolean allRevoked = Await.until(auth.nodes.get(0), () -> Future.all(List.of(
-        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
-        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
-        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key),
-        auth.nodes.get(0).eventBus().<JsonObject>request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", pair.accessToken()), key)))
-      .map(all -> all.list().stream().allMatch(m -> "revoked".equals(((io.vertx.core.eventbus.Message<JsonObject>) m).body()
-        .getString("reason")))), PROPAGATION_BOUND_MS);
+        bus.request(BusAddresses.AUTH_VALIDATE, ask, "r1"), bus.request(BusAddresses.AUTH_VALIDATE, ask, "r2"),
+        bus.request(BusAddresses.AUTH_VALIDATE, ask, "r3"), bus.request(BusAddresses.AUTH_VALIDATE, ask, "r4")))
+      .map(all -> all.list().stream().allMatch(m -> "revoked".equals(((JsonObject) m).getString("reason")))), PROPAGATION_BOUND_MS);
     assertThat(allRevoked).isTrue();
     LOG.info("session delete on node 1 seen by every bus validator after {} ms", (System.nanoTime() - after) / 1_000_000);
   }

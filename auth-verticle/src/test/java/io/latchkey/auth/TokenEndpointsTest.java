@@ -3,8 +3,9 @@ package io.latchkey.auth;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
-import io.latchkey.common.BusHeaders;
+import io.latchkey.common.BusAuth;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -246,24 +247,37 @@ class TokenEndpointsTest {
   }
 
   @Test
-  void theBusEndpointRunsTheSameValidationAndChecksTheKey() {
+  void theBusEndpointRunsTheSameValidationAndChecksTheSignature() {
     TokenPair pair = login(bob);
-    DeliveryOptions withKey = new DeliveryOptions().addHeader(BusHeaders.API_KEY, AuthFixture.FULL_KEY)
-      .addHeader(BusHeaders.REQUEST_ID, "bus-test");
-    Message<JsonObject> valid = await(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE,
-      new JsonObject().put("token", pair.accessToken()), withKey));
+    BusAuth signer = new BusAuth(auth.keys);
+    JsonObject validBody = new JsonObject().put("token", pair.accessToken());
+    DeliveryOptions signed = signer.signRequest(BusAddresses.AUTH_VALIDATE, validBody, "bus-test");
+    Message<JsonObject> valid = await(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, validBody, signed));
     assertThat(valid.body()).isEqualTo(validate(pair.accessToken(), AuthFixture.FULL_KEY).bodyAsJsonObject());
-    assertThat(auth.keys.isFull(valid.headers().get(BusHeaders.API_KEY))).isTrue();
-    Message<JsonObject> invalid = await(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE,
-      new JsonObject().put("token", "garbage"), withKey));
+    assertThat(signer.verifyReply(signed.getHeaders().get(BusAuth.NONCE), valid).ok()).as("the reply is signed for this request").isTrue();
+    assertThat(signer.verifyReply("another request's nonce", valid).ok()).as("and for no other").isFalse();
+    JsonObject garbage = new JsonObject().put("token", "garbage");
+    Message<JsonObject> invalid = await(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, garbage,
+      signer.signRequest(BusAddresses.AUTH_VALIDATE, garbage, "bus-test")));
     assertThat(invalid.body()).isEqualTo(new JsonObject().put("valid", false).put("reason", "malformed"));
 
-    Throwable noKey = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", "x")));
-    assertThat(((ReplyException) noKey).failureCode()).isEqualTo(401);
-    Throwable validateKeyOnly = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", "x"),
-      new DeliveryOptions().addHeader(BusHeaders.API_KEY, AuthFixture.VALIDATE_KEY)));
+    Throwable unsigned = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", "x")));
+    assertThat(((ReplyException) unsigned).failureCode()).isEqualTo(401);
+    JsonObject x = new JsonObject().put("token", "x");
+    Throwable plainKey = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, x,
+      new DeliveryOptions().addHeader("x-api-key", AuthFixture.FULL_KEY)));
+    assertThat(((ReplyException) plainKey).failureCode()).as("the key in plain proves nothing").isEqualTo(401);
+    BusAuth validateOnly = new BusAuth(new ApiKeys(List.of(AuthFixture.VALIDATE_KEY), List.of(), null));
+    Throwable validateKeyOnly = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, x,
+      validateOnly.signRequest(BusAddresses.AUTH_VALIDATE, x, "bus-test")));
     assertThat(((ReplyException) validateKeyOnly).failureCode()).isEqualTo(401);
-    Throwable notAString = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", 5), withKey));
+    JsonObject tampered = new JsonObject().put("token", "y");
+    Throwable otherBody = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, tampered,
+      signer.signRequest(BusAddresses.AUTH_VALIDATE, x, "bus-test")));
+    assertThat(((ReplyException) otherBody).failureCode()).as("a signature over another body").isEqualTo(401);
+    JsonObject five = new JsonObject().put("token", 5);
+    Throwable notAString = failure(auth.nodes.get(0).eventBus().request(BusAddresses.AUTH_VALIDATE, five,
+      signer.signRequest(BusAddresses.AUTH_VALIDATE, five, "bus-test")));
     assertThat(((ReplyException) notAString).failureCode()).isEqualTo(400);
   }
 

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,9 @@ public final class ApiKeys {
   private final List<byte[]> fullDigests;
   private final List<byte[]> validateDigests;
   private final String outgoing;
+  /** The event-bus signing keys derived from the full keys, by key id (several at once while keys rotate). */
+  private final Map<String, byte[]> busKeys;
+  private final byte[] outgoingBusKey;
 
   public ApiKeys(List<String> fullKeys, List<String> validateKeys, String outgoing) {
     if (fullKeys.isEmpty()) {
@@ -34,6 +38,10 @@ public final class ApiKeys {
     this.fullDigests = fullKeys.stream().map(ApiKeys::digest).toList();
     this.validateDigests = validateKeys.stream().map(ApiKeys::digest).toList();
     this.outgoing = outgoing == null || outgoing.isBlank() ? fullKeys.get(0) : outgoing;
+    Map<String, byte[]> derived = new LinkedHashMap<>();
+    fullKeys.forEach(key -> derived.put(busKeyId(deriveBusKey(key)), deriveBusKey(key)));
+    this.busKeys = Map.copyOf(derived);
+    this.outgoingBusKey = deriveBusKey(this.outgoing);
   }
 
   /**
@@ -116,6 +124,26 @@ public final class ApiKeys {
   /** The key this node sends with its own requests. */
   public String outgoing() {
     return outgoing;
+  }
+
+  /** The event-bus signing key derived from the key this node sends; the key itself never travels on the bus. */
+  byte[] outgoingBusKey() {
+    return outgoingBusKey;
+  }
+
+  /** The event-bus signing key of a key id, or null when no full key of this node derives it. */
+  byte[] busKey(String keyId) {
+    return keyId == null ? null : busKeys.get(keyId);
+  }
+
+  /** HMAC-SHA256(key, "latchkey event-bus v1"): what signs bus messages, so that the internal key never travels. */
+  static byte[] deriveBusKey(String key) {
+    return Hmac.sha256(key.getBytes(StandardCharsets.UTF_8), "latchkey event-bus v1".getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A public name of a derived bus key (8 hex digits), sent with every signed message so the receiver picks the key. */
+  static String busKeyId(byte[] busKey) {
+    return HexFormat.of().formatHex(Hmac.sha256(busKey, "key id".getBytes(StandardCharsets.UTF_8)), 0, 4);
   }
 
   public boolean usesDevelopmentKey() {

@@ -7,24 +7,28 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Sends event-bus requests with this node's API key and the request id, with a short explicit
- * timeout, and checks the key on the reply. A reply failure carrying an {@link ApiException}
+ * Sends event-bus requests signed by {@link BusAuth} (the internal key never travels) with the
+ * request id and a short explicit timeout, and accepts only replies signed for that request. A reply failure carrying an {@link ApiException}
  * comes back as that exception; a missing or silent receiver comes back as
  * {@code 503 unavailableCode} so that callers answer "try again", never a false "no".
  */
 public final class BusClient {
 
+  private static final Logger LOG = LoggerFactory.getLogger(BusClient.class);
+
   private final EventBus bus;
-  private final ApiKeys keys;
+  private final BusAuth auth;
   private final long timeoutMs;
   private final String unavailableCode;
   private final String peerName;
 
   public BusClient(EventBus bus, ApiKeys keys, long timeoutMs, String unavailableCode, String peerName) {
     this.bus = bus;
-    this.keys = keys;
+    this.auth = new BusAuth(keys);
     this.timeoutMs = timeoutMs;
     this.unavailableCode = unavailableCode;
     this.peerName = peerName;
@@ -35,13 +39,12 @@ public final class BusClient {
   }
 
   public Future<JsonObject> request(String address, JsonObject body, String requestId, long timeout) {
-    DeliveryOptions options = new DeliveryOptions()
-      .setSendTimeout(timeout)
-      .addHeader(BusHeaders.API_KEY, keys.outgoing())
-      .addHeader(BusHeaders.REQUEST_ID, requestId == null ? RequestIds.sanitize(null) : requestId);
+    DeliveryOptions options = auth.signRequest(address, body, requestId == null ? RequestIds.sanitize(null) : requestId)
+      .setSendTimeout(timeout);
+    String nonce = options.getHeaders().get(BusAuth.NONCE);
     return bus.<JsonObject>request(address, body, options)
       .recover(this::translate)
-      .compose(this::checkReply);
+      .compose(reply -> checkReply(nonce, reply));
   }
 
   private Future<Message<JsonObject>> translate(Throwable failure) {
@@ -55,10 +58,12 @@ public final class BusClient {
     return Future.failedFuture(failure);
   }
 
-  private Future<JsonObject> checkReply(Message<JsonObject> reply) {
-    if (!keys.isFull(reply.headers().get(BusHeaders.API_KEY))) {
+  private Future<JsonObject> checkReply(String nonce, Message<JsonObject> reply) {
+    BusAuth.Verdict verdict = auth.verifyReply(nonce, reply);
+    if (!verdict.ok()) {
+      LOG.warn("[{}] a reply from {} was refused: {}", reply.headers().get(BusHeaders.REQUEST_ID), reply.address(), verdict.refusal());
       return Future.failedFuture(ApiException.unavailable(unavailableCode,
-        "The " + peerName + " answered without a valid internal key."));
+        "The " + peerName + " answered without a valid signature."));
     }
     return Future.succeededFuture(reply.body());
   }

@@ -2,7 +2,6 @@ package io.latchkey.common;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
@@ -13,9 +12,10 @@ import org.slf4j.LoggerFactory;
 import java.util.function.BiFunction;
 
 /**
- * The receiving side of the bus contract: every consumer checks the sender's full API key,
- * answers with this node's key, and fails with the {@link ApiException} the handler raised
- * (failure code = HTTP status, message = the exception as JSON).
+ * The receiving side of the bus contract: every consumer accepts only requests signed by
+ * {@link BusAuth} with a key derived from one of this node's full keys, signs its reply for that
+ * request, and fails with the {@link ApiException} the handler raised (failure code = HTTP
+ * status, message = the exception as JSON).
  */
 public final class BusReplies {
 
@@ -24,14 +24,28 @@ public final class BusReplies {
   private BusReplies() {
   }
 
-  /**
-   * Wraps a handler that takes the request body and its request id and returns the reply body.
-   */
+  /** Wraps a handler that takes the request body and its request id and returns the reply body. */
   public static Handler<Message<JsonObject>> guarded(ApiKeys keys, BiFunction<JsonObject, String, Future<JsonObject>> handler) {
+    return guarded(new BusAuth(keys), false, handler);
+  }
+
+  /** The same for a request that changes state: a replayed copy of a request (same nonce) is refused. */
+  public static Handler<Message<JsonObject>> guardedOnce(ApiKeys keys, BiFunction<JsonObject, String, Future<JsonObject>> handler) {
+    return guarded(new BusAuth(keys), true, handler);
+  }
+
+  private static Handler<Message<JsonObject>> guarded(BusAuth auth, boolean once,
+                                                      BiFunction<JsonObject, String, Future<JsonObject>> handler) {
     return message -> {
       String requestId = RequestIds.sanitize(message.headers().get(BusHeaders.REQUEST_ID));
-      if (!keys.isFull(message.headers().get(BusHeaders.API_KEY))) {
-        LOG.warn("[{}] bus message to {} refused: missing or invalid API key", requestId, message.address());
+      BusAuth.Verdict verdict = auth.verifyRequest(message);
+      if (!verdict.ok()) {
+        LOG.warn("[{}] bus message to {} refused: {}", requestId, message.address(), verdict.refusal());
+        fail(message, ApiException.invalidApiKey());
+        return;
+      }
+      if (once && !auth.firstUse(verdict.nonce())) {
+        LOG.warn("[{}] bus message to {} refused: a replayed copy", requestId, message.address());
         fail(message, ApiException.invalidApiKey());
         return;
       }
@@ -47,8 +61,7 @@ public final class BusReplies {
       }
       result.onComplete(ar -> {
         if (ar.succeeded()) {
-          message.reply(ar.result(), new DeliveryOptions().addHeader(BusHeaders.API_KEY, keys.outgoing())
-            .addHeader(BusHeaders.REQUEST_ID, requestId));
+          message.reply(ar.result(), auth.signReply(verdict.nonce(), ar.result(), requestId));
         } else {
           Throwable cause = ar.cause();
           if (cause instanceof ApiException api) {

@@ -93,7 +93,7 @@ public final class UserModule {
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
-    OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, keys, config.noticeWaitMs(),
+    OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, config.noticeWaitMs(),
       config.busTimeoutMs(), config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
     UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
       new PasswordPolicy(prepared.common()));

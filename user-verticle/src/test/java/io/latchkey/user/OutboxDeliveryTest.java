@@ -1,10 +1,9 @@
 package io.latchkey.user;
 
 import io.latchkey.common.BusAddresses;
-import io.latchkey.common.BusHeaders;
 import io.latchkey.common.bus.UserNotice;
-import io.latchkey.user.testing.FakeAuthService;
 import io.latchkey.user.testing.FakeAuthService.Received;
+import io.latchkey.user.testing.FakeAuthService;
 import io.latchkey.user.testing.OnNode;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
@@ -43,6 +42,7 @@ class OutboxDeliveryTest {
   private static UserServiceFixture second;
   private static FakeAuthService receiver;
   private static final List<JsonObject> broadcast = new CopyOnWriteArrayList<>();
+  private static final List<String> broadcastHeaderValues = new CopyOnWriteArrayList<>();
   private static MessageConsumer<JsonObject> broadcastConsumer;
 
   /** A user service on each node, one database; the receiver of notices and broadcasts sits on the second node. */
@@ -52,10 +52,10 @@ class OutboxDeliveryTest {
     f = first;
     second = other;
     receiver = new FakeAuthService(peerNode, UserServiceFixture.KEYS);
+    // a subscriber needs no key: user events carry no secret
     broadcastConsumer = peerNode.eventBus().consumer(BusAddresses.USER_EVENTS, m -> {
-      if (UserServiceFixture.KEYS.isFull(m.headers().get(BusHeaders.API_KEY))) {
-        broadcast.add(m.body());
-      }
+      broadcast.add(m.body());
+      m.headers().forEach(h -> broadcastHeaderValues.add(h.getValue()));
     });
     await(broadcastConsumer.completion());
   }
@@ -138,6 +138,9 @@ class OutboxDeliveryTest {
     assertThat(until(userNode, () -> Future.succeededFuture(broadcast.stream()
       .filter(b -> b.getString("userId").equals(ann) || b.getString("userId").equals(ben)).count() >= 5), 5000)).isTrue();
     assertThat(broadcast).allMatch(b -> b.getInteger("schemaVersion") == UserNotice.SCHEMA_VERSION);
+    assertThat(broadcastHeaderValues).as("no key, nor anything derived from it, rides on user events")
+      .noneMatch(v -> v.contains(UserServiceFixture.FULL_KEY)).isNotEmpty();
+    assertThat(broadcast).allMatch(b -> !b.encode().contains(UserServiceFixture.FULL_KEY));
   }
 
   @Test

@@ -4,7 +4,6 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
-import io.latchkey.common.BusHeaders;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.user.testing.OnNode;
 import io.latchkey.user.testing.UserServiceFixture;
@@ -107,10 +106,16 @@ class UserBusEndpointsTest {
     assertThat(noKey.failureCode()).isEqualTo(401);
     assertThat(noKey.getMessage()).contains("invalid_api_key").doesNotContain("$2a$");
 
-    ReplyException wrongKey = (ReplyException) failure(authNode.eventBus().request(BusAddresses.USER_GET,
+    ApiException wrongKey = (ApiException) failure(new BusClient(authNode.eventBus(), new ApiKeys(List.of("wrong-key"), List.of(), null),
+      3000, "user_service_unavailable", "user service").request(BusAddresses.USER_GET, new JsonObject().put("userId", user.getString("id")),
+      "bus-test"));
+    assertThat(wrongKey.status()).isEqualTo(401);
+
+    // the key itself, sent in plain as a header the way the first release did, proves nothing
+    ReplyException plainKey = (ReplyException) failure(authNode.eventBus().request(BusAddresses.USER_GET,
       new JsonObject().put("userId", user.getString("id")),
-      new DeliveryOptions().setSendTimeout(3000).addHeader(BusHeaders.API_KEY, "wrong-key")));
-    assertThat(wrongKey.failureCode()).isEqualTo(401);
+      new DeliveryOptions().setSendTimeout(3000).addHeader("x-api-key", UserServiceFixture.FULL_KEY)));
+    assertThat(plainKey.failureCode()).isEqualTo(401);
 
     ApiKeys validateOnly = new ApiKeys(List.of(UserServiceFixture.VALIDATE_KEY), List.of(), UserServiceFixture.VALIDATE_KEY);
     ApiException refused = (ApiException) failure(new BusClient(authNode.eventBus(), validateOnly, 3000, "user_service_unavailable",
@@ -119,7 +124,7 @@ class UserBusEndpointsTest {
   }
 
   @Test
-  void repliesCarryTheUserServicesKeyAndAClientWithOtherKeysDoesNotTrustThem() {
+  void repliesAreSignedAndAClientWithOtherKeysDoesNotTrustThem() {
     ApiKeys otherCluster = new ApiKeys(List.of("other-cluster-key"), List.of(), UserServiceFixture.FULL_KEY);
     ApiException untrusted = (ApiException) failure(new BusClient(authNode.eventBus(), otherCluster, 3000, "user_service_unavailable",
       "user service").request(BusAddresses.USER_GET, new JsonObject().put("userId", user.getString("id")), "bus-test"));

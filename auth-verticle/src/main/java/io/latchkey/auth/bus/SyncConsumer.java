@@ -33,7 +33,7 @@ public final class SyncConsumer {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(BusAddresses.AUTH_SYNC, BusReplies.guarded(keys, (body, requestId) ->
+    consumer = vertx.eventBus().consumer(BusAddresses.AUTH_SYNC, BusReplies.guardedOnce(keys, (body, requestId) ->
       Futures.attempt(() -> parse(body))
         .compose(command -> sync.apply(command, requestId))
         .map(v -> new JsonObject().put("applied", true))));

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,7 +35,8 @@ import java.util.concurrent.Callable;
  * {@code PASSWORD_CACHE_TTL_SECONDS}.
  *
  * <p>Never older than a sync: a third map holds each user's {@link VersionFloor} (the password
- * version and freshness syncs announced; the password part is also in PostgreSQL). Every write
+ * version and freshness syncs announced, sealed like the entries; all of it is also in
+ * PostgreSQL, which a login's cache hit is checked against too). Every write
  * is a compare-and-set on the user's entry; a fill checks the floor before writing and again
  * after (removing its own value if a sync raised the floor meanwhile), a sync raises the floor
  * before dropping older entries, and a read ignores entries below the floor. So whichever way
@@ -82,7 +84,7 @@ public final class PasswordCache {
   private final VersionFloors durableFloors;
   private IMap<String, byte[]> entries;
   private IMap<String, String> logins;
-  private IMap<String, String> floors;
+  private IMap<String, byte[]> floors;
   private CacheCounters counters;
 
   public PasswordCache(Vertx vertx, HazelcastInstance hazelcast, CacheSettings config, CacheCipher cipher,
@@ -132,22 +134,34 @@ public final class PasswordCache {
     return counters;
   }
 
-  /** The entry for a username or email, counted as a hit or a miss; null on a miss. */
+  /**
+   * The entry for a username or email, counted as a hit or a miss; null on a miss. An entry is
+   * answered only when it is not below the user's durable floor in PostgreSQL either: the floors
+   * in Hazelcast are the fast path, and a cluster member that rolled one back (or replayed an old
+   * entry) cannot bring an old password, email or role set back to a login.
+   */
   public Future<CachedCredentials> findByLogin(String login) {
     String normalized = CacheCipher.normalizeLogin(login);
     return blocking(() -> {
       String userId = logins.get(loginKey(normalized));
       CachedCredentials found = userId == null ? null : current(userId);
-      if (found != null && !found.answersTo(normalized)) {
-        found = null; // the index is older than the entry (an email changed): not this login any more
-      }
-      if (found == null) {
-        counters.miss();
-      } else {
-        counters.hit();
-      }
-      return found;
-    });
+      return found != null && found.answersTo(normalized) ? found : null; // else the index is older than the entry
+    }).compose(found -> found == null ? Future.succeededFuture((CachedCredentials) null)
+      : durableFloors.floor(found.userId()).map(durable -> {
+        if (durable.rejects(found.credentials())) {
+          LOG.warn("password cache entry of user {} is below its durable floor (a rolled-back floor or a replayed entry): ignored",
+            found.userId());
+          return null;
+        }
+        return found;
+      }))
+      .onSuccess(found -> {
+        if (found == null) {
+          counters.miss();
+        } else {
+          counters.hit();
+        }
+      });
   }
 
   /** The entry of a user, if cached and not below the floor (not counted). */
@@ -249,7 +263,7 @@ public final class PasswordCache {
     if (cached == null) {
       return null;
     }
-    VersionFloor floor = VersionFloor.decode(floors.get(userId));
+    VersionFloor floor = floorOf(userId);
     if (floor.rejects(cached.credentials())) {
       // a sync raced this entry in: it is being dropped; never answer from it
       entries.remove(userId, sealed);
@@ -260,7 +274,7 @@ public final class PasswordCache {
 
   private InstallResult installNow(Credentials fresh, VersionFloor durable) {
     String userId = fresh.userId();
-    VersionFloor before = durable.max(VersionFloor.decode(floors.get(userId)));
+    VersionFloor before = durable.max(floorOf(userId));
     if (before.deletedUser()) {
       return InstallResult.DELETED;
     }
@@ -286,7 +300,7 @@ public final class PasswordCache {
     }
     removeIndex(userId, previous, fresh);
     // a sync may have raised the floor while we wrote: then our value must not stay
-    VersionFloor after = VersionFloor.decode(floors.get(userId));
+    VersionFloor after = floorOf(userId);
     if (after.rejects(fresh)) {
       if (entries.remove(userId, sealed)) {
         removeIndex(userId, new CachedCredentials(fresh, Instant.now()), null);
@@ -302,12 +316,36 @@ public final class PasswordCache {
 
   private VersionFloor raiseFloor(String userId, VersionFloor announced) {
     return ClusterMaps.retry("version floor", () -> {
-      String current = floors.get(userId);
-      VersionFloor merged = VersionFloor.decode(current).max(announced);
-      String encoded = merged.encode();
-      return encoded.equals(current) || ClusterMaps.compareAndSet(floors, userId, current, encoded)
-        ? Optional.of(merged) : Optional.empty();
+      byte[] current = floors.get(userId);
+      VersionFloor before = openFloor(userId, current);
+      VersionFloor merged = before.max(announced);
+      if (current != null && merged.equals(before)) {
+        return Optional.of(merged);
+      }
+      byte[] sealed = cipher.seal(merged.encode().getBytes(StandardCharsets.UTF_8), FLOORS_MAP + "/" + userId);
+      return ClusterMaps.compareAndSet(floors, userId, current, sealed) ? Optional.of(merged) : Optional.empty();
     });
+  }
+
+  private VersionFloor floorOf(String userId) {
+    return openFloor(userId, floors.get(userId));
+  }
+
+  /**
+   * A floor as sealed in the map (bound to its user, so a floor cannot be moved to another user,
+   * and unforgeable without the cache key); an unreadable one counts as none, and the durable
+   * floor in PostgreSQL still guards logins ({@link #findByLogin}).
+   */
+  private VersionFloor openFloor(String userId, byte[] sealed) {
+    if (sealed == null) {
+      return VersionFloor.NONE;
+    }
+    try {
+      return VersionFloor.decode(new String(cipher.open(sealed, FLOORS_MAP + "/" + userId), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      LOG.warn("version floor of user {} cannot be opened: {}", userId, e.getMessage());
+      return VersionFloor.NONE;
+    }
   }
 
   /** Removes the index entries of {@code previous} that {@code kept} (may be null) no longer answers to. */

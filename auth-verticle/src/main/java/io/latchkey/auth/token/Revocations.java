@@ -5,10 +5,10 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.latchkey.common.ApiKeys;
+import io.latchkey.common.BusAuth;
 import io.latchkey.common.BusHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * user's generation floor (every token of that user whose {@code gen} is below it: roles
  * change, user deletion). The caller writes the revocation to PostgreSQL first (sessions.revoked_at,
  * user_token_state.generation), then calls this class, which applies it to this node's memory
- * at once and publishes it on the clustered event bus ({@link #ADDRESS}, key-checked) to every
+ * at once and publishes it on the clustered event bus ({@link #ADDRESS}, signed by {@link BusAuth}: a forged revocation is ignored) to every
  * other auth node, which applies it on receipt, within milliseconds. On start a node loads every
  * revocation younger than the access-token lifetime from PostgreSQL (older ones no longer
  * matter: their tokens have expired), so a full cluster restart forgets nothing. Entries are
@@ -72,7 +72,7 @@ public final class Revocations {
   }
 
   private final Vertx vertx;
-  private final ApiKeys keys;
+  private final BusAuth busAuth;
   private final long keepMs;
   private final long reconcileMs;
   private Pool pool;
@@ -91,7 +91,7 @@ public final class Revocations {
 
   public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl, Duration reconcileInterval) {
     this.vertx = vertx;
-    this.keys = keys;
+    this.busAuth = new BusAuth(keys);
     this.keepMs = accessTokenTtl.toMillis() + MARGIN_MS;
     this.reconcileMs = reconcileInterval.toMillis();
   }
@@ -260,15 +260,14 @@ public final class Revocations {
   }
 
   private void publish(JsonObject body, String requestId) {
-    vertx.eventBus().publish(ADDRESS, body, new DeliveryOptions()
-      .addHeader(BusHeaders.API_KEY, keys.outgoing())
-      .addHeader(BusHeaders.REQUEST_ID, requestId == null ? "" : requestId));
+    vertx.eventBus().publish(ADDRESS, body, busAuth.signRequest(ADDRESS, body, requestId));
   }
 
   private void onPublished(Message<JsonObject> message) {
     String requestId = message.headers().get(BusHeaders.REQUEST_ID);
-    if (!keys.isFull(message.headers().get(BusHeaders.API_KEY)) || message.body() == null) {
-      LOG.warn("[{}] revocation message refused: missing or invalid API key", requestId);
+    BusAuth.Verdict verdict = message.body() == null ? new BusAuth.Verdict("no body", null) : busAuth.verifyRequest(message);
+    if (!verdict.ok()) {
+      LOG.warn("[{}] revocation message refused: {}", requestId, verdict.refusal());
       return;
     }
     long forgetAt = System.currentTimeMillis() + keepMs;

@@ -1,6 +1,5 @@
 package io.latchkey.user.outbox;
 
-import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.BusHeaders;
@@ -49,7 +48,6 @@ public final class OutboxRelay {
   private final Pool pool;
   private final OutboxRepository outbox;
   private final BusClient authBus;
-  private final ApiKeys keys;
   private final long noticeWaitMs;
   /** A claimed notice stays the claiming relay's this long: the bus timeout plus room for the two statements around it. */
   private final long leaseMs;
@@ -57,13 +55,12 @@ public final class OutboxRelay {
   private final long backoffMaxMs;
   private final int batchUsers;
 
-  public OutboxRelay(Vertx vertx, Pool pool, OutboxRepository outbox, BusClient authBus, ApiKeys keys, long noticeWaitMs,
+  public OutboxRelay(Vertx vertx, Pool pool, OutboxRepository outbox, BusClient authBus, long noticeWaitMs,
                      long busTimeoutMs, long backoffMinMs, long backoffMaxMs, int batchUsers) {
     this.vertx = vertx;
     this.pool = pool;
     this.outbox = outbox;
     this.authBus = authBus;
-    this.keys = keys;
     this.noticeWaitMs = noticeWaitMs;
     this.leaseMs = busTimeoutMs + 10_000;
     this.backoffMinMs = backoffMinMs;
@@ -178,11 +175,14 @@ public final class OutboxRelay {
         : Future.failedFuture(new IllegalStateException("the auth service did not acknowledge the notice")));
   }
 
-  /** Fire-and-forget broadcast of a delivered notice for any other internal service. */
+  /**
+   * Fire-and-forget broadcast of a delivered notice for any other internal service. It carries
+   * no secret and no signature: a subscriber needs no key to read user events (and must not
+   * act on them as commands).
+   */
   private void publish(PendingNotice pending) {
     JsonObject body = pending.notice().toJson();
     vertx.eventBus().publish(BusAddresses.USER_EVENTS, body, new DeliveryOptions()
-      .addHeader(BusHeaders.API_KEY, keys.outgoing())
       .addHeader(BusHeaders.REQUEST_ID, RequestIds.sanitize(pending.requestId())));
   }
 

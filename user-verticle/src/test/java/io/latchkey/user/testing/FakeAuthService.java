@@ -3,6 +3,7 @@ package io.latchkey.user.testing;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
+import io.latchkey.common.BusAuth;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.BusReplies;
 import io.latchkey.common.bus.UserNotice;
@@ -78,8 +79,10 @@ public final class FakeAuthService {
   }
 
   public Future<Void> startSync() {
+    BusAuth auth = new BusAuth(keys);
     sync = vertx.eventBus().consumer(BusAddresses.AUTH_SYNC, message -> {
-      if (!keys.isFull(message.headers().get(BusHeaders.API_KEY))) {
+      BusAuth.Verdict verdict = auth.verifyRequest(message);
+      if (!verdict.ok()) {
         BusReplies.fail(message, ApiException.invalidApiKey());
         return;
       }
@@ -96,8 +99,8 @@ public final class FakeAuthService {
       delay.onComplete(t -> {
         inFlight.remove(notice.eventId());
         applied.putIfAbsent(notice.eventId(), notice);
-        message.reply(new JsonObject().put("applied", true), new io.vertx.core.eventbus.DeliveryOptions()
-          .addHeader(BusHeaders.API_KEY, keys.outgoing()));
+        JsonObject ack = new JsonObject().put("applied", true);
+        message.reply(ack, auth.signReply(verdict.nonce(), ack, message.headers().get(BusHeaders.REQUEST_ID)));
       });
     });
     return sync.completion();
