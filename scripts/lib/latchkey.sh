@@ -94,16 +94,17 @@ lk_cds_prepare() {
     sleep 0.1
     waited=$((waited + 1))
   done
+  # A training start sometimes ignores a SIGTERM that comes right after its ready line (seen
+  # with -XX:ArchiveClassesAtExit: no shutdown hook ran and the JVM idled for minutes; a second
+  # SIGTERM stopped it at once). So SIGTERM is sent again every 2 s until the node logs that it
+  # is stopping, and after 40 s in all the start is killed and the nodes run without an archive.
   kill -TERM "$pid" 2>/dev/null || true
-  # bounded: once a training start that had logged ready ignored this SIGTERM (no shutdown hook
-  # ran, the JVM idled for minutes; a second SIGTERM stopped it at once). So: SIGTERM again after
-  # 10 s; after 40 s in all it is killed and the nodes start without an archive.
   waited=0
   while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 400 ]; do
     sleep 0.1
     waited=$((waited + 1))
-    if [ "$waited" -eq 100 ]; then
-      lk_log "the training start did not stop within 10 s of SIGTERM; sending SIGTERM again"
+    if [ $((waited % 20)) -eq 0 ] && [ "$waited" -le 200 ] && ! grep -q ' - stopping: ' "$log" 2>/dev/null; then
+      lk_log "the training start did not begin its stop within $((waited / 10)) s of SIGTERM; sending SIGTERM again"
       kill -TERM "$pid" 2>/dev/null || true
     fi
   done
