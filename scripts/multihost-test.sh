@@ -79,6 +79,8 @@ export LATCHKEY_DRAIN_SECONDS=2 LATCHKEY_PROFILE=development
 export LATCHKEY_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
 # throttling is tested elsewhere; here many logins come from one address, some with an old password
 export LOGIN_IP_MAX_FAILURES=100000 LOGIN_ACCOUNT_MAX_FAILURES=1000
+# the test registers ~32 users from one address: above the default registration limit (20 per hour)
+export REGISTRATION_IP_MAX=1000
 export TRUSTED_PROXIES="$GW"
 
 LB_AUTH="http://$GW:$NGINX_AUTH_PORT"
