@@ -9,12 +9,18 @@
 # Environment: PG_PORT (default 54329), PG_DATA (default .pg/data under the repo, ignored by
 # git), PG_DB (default latchkey). --test turns off fsync and synchronous commits: fine for
 # tests, never for data that matters (the run command starts it without --test).
+# PG_LISTEN (default 127.0.0.1): the addresses it listens on, comma-separated (always include
+# 127.0.0.1: status and createdb use it); PG_TRUST_NET (default none): one CIDR whose clients
+# connect without a password like loopback does (a private test network, e.g. the one of
+# scripts/multihost-test.sh; never a network others can reach).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_PORT="${PG_PORT:-54329}"
 PG_DATA="${PG_DATA:-$here/.pg/data}"
 PG_DB="${PG_DB:-latchkey}"
+PG_LISTEN="${PG_LISTEN:-127.0.0.1}"
+PG_TRUST_NET="${PG_TRUST_NET:-}"
 PG_SOCK="$(dirname "$PG_DATA")/sock"
 PG_LOG="$(dirname "$PG_DATA")/postgres.log"
 
@@ -66,12 +72,15 @@ start() {
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
       as_pg "$bindir/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
-    local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK -c max_connections=300"
+    if [ -n "$PG_TRUST_NET" ] && ! grep -q "^host all all $PG_TRUST_NET trust" "$PG_DATA/pg_hba.conf"; then
+      echo "host all all $PG_TRUST_NET trust" >>"$PG_DATA/pg_hba.conf"
+    fi
+    local opts="-c listen_addresses=$PG_LISTEN -p $PG_PORT -k $PG_SOCK -c max_connections=300"
     if [ "$test_mode" = "--test" ]; then
       opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
     as_pg "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "$opts" -w -t 30 start >/dev/null
-    log "started on 127.0.0.1:$PG_PORT (data $PG_DATA)"
+    log "started on $PG_LISTEN port $PG_PORT (data $PG_DATA)"
   fi
   if ! as_pg "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1; then
     as_pg "$bindir/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"

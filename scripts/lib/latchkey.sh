@@ -94,7 +94,28 @@ lk_cds_prepare() {
     sleep 0.1
     waited=$((waited + 1))
   done
+  # A training start sometimes ignores a SIGTERM that comes right after its ready line (seen
+  # with -XX:ArchiveClassesAtExit: no shutdown hook ran and the JVM idled for minutes; a second
+  # SIGTERM stopped it at once). So SIGTERM is sent again every 2 s until the node logs that it
+  # is stopping, and after 40 s in all the start is killed and the nodes run without an archive.
   kill -TERM "$pid" 2>/dev/null || true
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 400 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+    if [ $((waited % 20)) -eq 0 ] && [ "$waited" -le 200 ] && ! grep -q ' - stopping: ' "$log" 2>/dev/null; then
+      lk_log "the training start did not begin its stop within $((waited / 10)) s of SIGTERM; sending SIGTERM again"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    LK_CDS_PID=""
+    rm -f "$tmp"
+    lk_log "the training start did not stop within 40 s of SIGTERM (see ${log#"$LK_ROOT"/}); killed it, starting without an AppCDS archive"
+    return 0
+  fi
   wait "$pid" 2>/dev/null || true
   LK_CDS_PID=""
   if [ -s "$tmp" ]; then
