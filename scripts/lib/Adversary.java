@@ -466,8 +466,11 @@ public final class Adversary {
         }
       }
     }
+    boolean statusOk = why.isEmpty();
     why.addAll(hygiene(r));
-    record(name, e.text(), r.got(), why, req + " -> " + r.got() + " " + clip(r.body, 300));
+    // when only the hygiene failed, say so next to the status (a 431 that is not a problem document)
+    String got = statusOk && !why.isEmpty() ? r.got() + " [" + why.get(0) + "]" : r.got();
+    record(name, e.text(), got, why, req + " -> " + r.got() + " " + clip(r.body, 300));
     return why.isEmpty();
   }
 
@@ -1451,9 +1454,9 @@ public final class Adversary {
     }
 
     // the table
-    int w = 72;
+    int w = 70;
     System.out.println();
-    System.out.printf("%-4s  %-" + w + "s  %-44s  %s%n", "ok", "case", "expected", "got");
+    System.out.printf("%-4s  %-" + w + "s  %-58s  %s%n", "ok", "case", "expected", "got");
     String last = null;
     Map<String, int[]> counts = new LinkedHashMap<>();
     for (String[] r : rows) {
@@ -1462,7 +1465,7 @@ public final class Adversary {
         last = r[0];
       }
       counts.computeIfAbsent(r[0], k -> new int[2])[r[4].equals("ok") ? 0 : 1]++;
-      System.out.printf("%-4s  %-" + w + "s  %-44s  %s%n", r[4].equals("ok") ? "ok" : "FAIL", clip(r[1], w), clip(r[2], 44), clip(r[3], 60));
+      System.out.printf("%-4s  %-" + w + "s  %-58s  %s%n", r[4].equals("ok") ? "ok" : "FAIL", clip(r[1], w), clip(r[2], 58), clip(r[3], 80));
     }
     List<String[]> failed = rows.stream().filter(r -> !r[4].equals("ok")).toList();
     if (!failed.isEmpty()) {
