@@ -73,6 +73,8 @@ export PG_DB="latchkey_bench"
 export LATCHKEY_HEAP="$HEAP"
 export LATCHKEY_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
 export LATCHKEY_CDS="${BENCH_CDS:-1}"
+# the seeding registers BENCH_USERS users from this one host: above the default registration limit
+export REGISTRATION_IP_MAX=$((USERS + 100))
 
 if ! command -v wrk >/dev/null; then
   lk_log "wrk not found; installing Debian's wrk package"

@@ -1,7 +1,7 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.cache.CacheSettings;
-import io.latchkey.auth.http.TrustedProxies;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;

@@ -1,6 +1,7 @@
 package io.latchkey.auth;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.auth.bus.PasswordCheckConsumer;
 import io.latchkey.auth.bus.SyncConsumer;
 import io.latchkey.auth.bus.ValidateTokenConsumer;
 import io.latchkey.auth.cache.CacheCipher;
@@ -13,7 +14,7 @@ import io.latchkey.auth.http.PasswordCacheRoutes;
 import io.latchkey.auth.http.SessionRoutes;
 import io.latchkey.auth.http.SyncRoutes;
 import io.latchkey.auth.http.TokenRoutes;
-import io.latchkey.auth.http.TrustedProxies;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
 import io.latchkey.auth.session.RefreshTokens;
@@ -62,7 +63,8 @@ public final class AuthModule {
 
   /** The process-wide objects that are started and stopped, besides the verticles. */
   private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
-                       PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer syncConsumer) {
+                       PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer syncConsumer,
+                       PasswordCheckConsumer passwordChecks) {
   }
 
   /**
@@ -144,7 +146,8 @@ public final class AuthModule {
       prepared.openApi());
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
-    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer);
+    PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);
+    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer, passwordChecks);
 
     if (config.cache().keyIsDevelopment()) {
       LOG.warn("PASSWORD_CACHE_KEY is not set: the password cache uses a development key derived from the API key");
@@ -155,6 +158,7 @@ public final class AuthModule {
     // the revocations load (first PostgreSQL round trip) and the cluster maps' set-up are independent
     Future<AuthModule> started = Future.all(revocations.start(pool, hazelcast), cache.start().compose(v -> throttle.start()))
       .compose(v -> syncConsumer.start())
+      .compose(v -> passwordChecks.start())
       .compose(v -> vertx.deployVerticle(() -> new AuthVerticle(api, validateConsumer, config.httpHost(), port),
         new DeploymentOptions().setInstances(instances)))
       .onSuccess(deployed::add)
@@ -177,6 +181,7 @@ public final class AuthModule {
     parts.sync().stopPruning(vertx);
     return chain
       .transform(v -> parts.syncConsumer().stop())
+      .transform(v -> parts.passwordChecks().stop())
       .transform(v -> parts.cache().stop())
       .transform(v -> parts.revocations().stop())
       .transform(v -> parts.pool().close())

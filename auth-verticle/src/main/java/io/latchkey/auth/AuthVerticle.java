@@ -30,8 +30,7 @@ final class AuthVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return validateConsumer.register(vertx).completion()
-      .compose(v -> vertx.createHttpServer(HttpServers.options(host, port))
-        .requestHandler(api.router(vertx))
+      .compose(v -> HttpServers.server(vertx, host, port, api.router(vertx))
         .listen())
       .onSuccess(listening -> server = listening);
   }

@@ -15,6 +15,15 @@ public final class BusAddresses {
   /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
   public static final String AUTH_SYNC = "latchkey.auth.sync";
 
+  /**
+   * auth service: a {@link io.latchkey.common.bus.PasswordCheck} from the user service, which
+   * checks a user's current password outside a login ({@code POST /users/{id}/change-password})
+   * and counts it in the account's login lockout, owned by the auth service. {@code reserve}
+   * before the check: {@code {"ok": true}}, or 429 too_many_attempts (with Retry-After) while the
+   * account is locked; then {@code failed}, {@code succeeded} or {@code released} after it.
+   */
+  public static final String AUTH_PASSWORD_CHECK = "latchkey.auth.password-check";
+
   /** auth service: {@code {"token"}} to the answer of POST /auth/validate-token. */
   public static final String AUTH_VALIDATE = "latchkey.auth.validate";
 

@@ -24,6 +24,7 @@ public final class ErrorCodes {
   public static final String AUTH_SERVICE_UNAVAILABLE = "auth_service_unavailable";
 
   public static final String TOO_MANY_ATTEMPTS = "too_many_attempts";
+  public static final String TOO_MANY_REQUESTS = "too_many_requests";
   public static final String USER_SERVICE_UNAVAILABLE = "user_service_unavailable";
   public static final String INVALID_REFRESH_TOKEN = "invalid_refresh_token";
   public static final String REFRESH_TOKEN_REUSED = "refresh_token_reused";

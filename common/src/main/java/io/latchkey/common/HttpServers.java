@@ -33,6 +33,16 @@ public final class HttpServers {
       : server.shutdown(SHUTDOWN_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  /**
+   * A server for {@code router}: the options above, and requests the HTTP codec cannot read
+   * answered with a problem document too (Vert.x core answers them with an empty body).
+   */
+  public static io.vertx.core.http.HttpServer server(io.vertx.core.Vertx vertx, String host, int port, Router router) {
+    return vertx.createHttpServer(options(host, port))
+      .requestHandler(router)
+      .invalidRequestHandler(ProblemHandler::writeInvalid);
+  }
+
   /** A router with request ids, a 64 KiB body limit and the problem handler installed. */
   public static Router baseRouter(io.vertx.core.Vertx vertx) {
     Router router = Router.router(vertx);

@@ -58,7 +58,8 @@ public final class JsonBodies {
 
   /**
    * A string field: absent or null gives null; any other JSON type is 400 malformed_request
-   * (a wrong JSON type).
+   * (a wrong JSON type); control characters or a lone surrogate are 400 validation_failed
+   * naming the field ({@link TextRules}). Every string field of every body is read through here.
    */
   public static String string(JsonObject body, String field) {
     Object value = body.getValue(field);
@@ -68,7 +69,7 @@ public final class JsonBodies {
     if (!(value instanceof String s)) {
       throw ApiException.malformed("The field '" + field + "' must be a string.");
     }
-    return s;
+    return TextRules.check(field, s);
   }
 
   /** A required user id: 400 validation_failed when absent or not a UUID, malformed when not a string; canonical form. */

@@ -22,13 +22,21 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ProblemHandler.class);
   public static final String CONTENT_TYPE = "application/problem+json";
 
-  /** Installs the failure handler and the 404/405 handlers on a router. */
+  /**
+   * The statuses Vert.x Web may answer by itself, before or outside any route (a path whose
+   * percent-escapes do not decode is failed with 400 before routing, so no failure handler of a
+   * route sees it): each gets an error handler writing a problem document instead of Vert.x's
+   * plain-text body.
+   */
+  private static final int[] ROUTER_STATUSES = {400, 401, 403, 404, 405, 406, 411, 413, 414, 415, 431, 501, 503};
+
+  /** Installs the failure handler and the router's error handlers (every status it may answer by itself). */
   public static void install(Router router) {
     ProblemHandler handler = new ProblemHandler();
     router.route().failureHandler(handler);
-    router.errorHandler(404, ctx -> write(ctx, new ApiException(404, ErrorCodes.NOT_FOUND, "No resource at this path.")));
-    router.errorHandler(405, ctx -> write(ctx, new ApiException(405, ErrorCodes.METHOD_NOT_ALLOWED, "This method is not allowed on this path.")));
-    router.errorHandler(413, ctx -> write(ctx, payloadTooLarge()));
+    for (int status : ROUTER_STATUSES) {
+      router.errorHandler(status, ctx -> write(ctx, toApiException(ctx, status)));
+    }
     router.errorHandler(500, handler);
   }
 
@@ -41,6 +49,36 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     return new ApiException(413, ErrorCodes.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.");
   }
 
+  /** The failure of an error handler registered for {@code status}: the failure when it is ours, else the status. */
+  private static ApiException toApiException(RoutingContext ctx, int status) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiException api) {
+      return api;
+    }
+    ApiException known = forStatus(status);
+    return known != null ? known : internal(ctx, failure);
+  }
+
+  /** The problem for a status Vert.x (Web or core) answers by itself; null for one that must not happen (a 5xx). */
+  public static ApiException forStatus(int status) {
+    return switch (status) {
+      case 400 -> ApiException.malformed("The request could not be read (for example a malformed percent-escape in its path or query).");
+      case 401 -> ApiException.invalidToken("Credentials are required.");
+      case 403 -> ApiException.forbidden("This request is not allowed.");
+      case 404 -> new ApiException(404, ErrorCodes.NOT_FOUND, "No resource at this path.");
+      case 405 -> new ApiException(405, ErrorCodes.METHOD_NOT_ALLOWED, "This method is not allowed on this path.");
+      case 406 -> new ApiException(406, "not_acceptable", "This resource is only available as JSON.");
+      case 411 -> new ApiException(411, "length_required", "Send a Content-Length.");
+      case 413 -> payloadTooLarge();
+      case 414 -> new ApiException(414, "uri_too_long", "The request line is too long.");
+      case 415 -> new ApiException(415, "unsupported_media_type", "Send application/json.");
+      case 431 -> new ApiException(431, ErrorCodes.HEADERS_TOO_LARGE, "The request headers are too large.");
+      case 501 -> new ApiException(501, "not_implemented", "This method is not supported.");
+      case 503 -> ApiException.unavailable(ErrorCodes.OVERLOADED, "The service cannot answer now; try again shortly.");
+      default -> null;
+    };
+  }
+
   static ApiException toApiException(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
@@ -48,15 +86,12 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     }
     if (failure == null || failure instanceof HttpException) {
       int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
-      return switch (status) {
-        case 400 -> ApiException.malformed("The request could not be read.");
-        case 404 -> new ApiException(404, ErrorCodes.NOT_FOUND, "No resource at this path.");
-        case 405 -> new ApiException(405, ErrorCodes.METHOD_NOT_ALLOWED, "This method is not allowed on this path.");
-        case 413 -> payloadTooLarge();
-        case 415 -> new ApiException(415, "unsupported_media_type", "Send application/json.");
-        case 431 -> new ApiException(431, ErrorCodes.HEADERS_TOO_LARGE, "The request headers are too large.");
-        default -> internal(ctx, failure);
-      };
+      ApiException known = forStatus(status);
+      return known != null ? known : internal(ctx, failure);
+    }
+    if (failure instanceof IllegalArgumentException && isDecodingFailure(failure)) {
+      // a query parameter whose percent-escapes do not decode, read by a handler
+      return ApiException.malformed("The request could not be read (a malformed percent-escape).");
     }
     if (failure instanceof RejectedExecutionException) {
       return ApiException.overloaded();
@@ -66,6 +101,46 @@ public final class ProblemHandler implements Handler<RoutingContext> {
       return ApiException.databaseUnavailable();
     }
     return internal(ctx, failure);
+  }
+
+  /** Vert.x's URL decoders throw IllegalArgumentException from io.netty / io.vertx decoding code. */
+  private static boolean isDecodingFailure(Throwable failure) {
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      String cls = frame.getClassName();
+      if (cls.contains("QueryStringDecoder") || cls.contains("URIDecoder") || cls.endsWith("HttpUtils")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Writes a problem document straight on a request the HTTP codec could not read (bad request
+   * line, headers too large, URI too long): Vert.x core's own answer to it has no body. For
+   * {@code HttpServer.invalidRequestHandler}.
+   */
+  public static void writeInvalid(io.vertx.core.http.HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    if (response.headWritten() || response.ended() || response.closed()) {
+      return;
+    }
+    io.netty.handler.codec.DecoderResult result = request.decoderResult();
+    Throwable cause = result == null ? null : result.cause();
+    int status = cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? 414
+      : cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? 431 : 400;
+    ApiException e = status == 400 ? ApiException.malformed("The request could not be read as HTTP.") : forStatus(status);
+    JsonObject body = new JsonObject()
+      .put("type", "https://latchkey.dev/problems/" + e.code().replace('_', '-'))
+      .put("title", title(e.status()))
+      .put("status", e.status())
+      .put("detail", e.detail())
+      .put("code", e.code());
+    response.setStatusCode(e.status())
+      .putHeader("Content-Type", CONTENT_TYPE)
+      .putHeader("Cache-Control", "no-store")
+      .putHeader("Connection", "close")
+      .end(body.encode())
+      .onComplete(ar -> request.connection().close());
   }
 
   private static ApiException internal(RoutingContext ctx, Throwable failure) {
@@ -108,11 +183,15 @@ public final class ProblemHandler implements Handler<RoutingContext> {
       case 403 -> "Forbidden";
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
+      case 406 -> "Not Acceptable";
       case 409 -> "Conflict";
+      case 411 -> "Length Required";
       case 413 -> "Payload Too Large";
+      case 414 -> "URI Too Long";
       case 415 -> "Unsupported Media Type";
       case 429 -> "Too Many Requests";
       case 431 -> "Request Header Fields Too Large";
+      case 501 -> "Not Implemented";
       case 503 -> "Service Unavailable";
       default -> status >= 500 ? "Internal Server Error" : "Error";
     };

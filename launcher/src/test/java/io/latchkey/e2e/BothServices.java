@@ -72,7 +72,7 @@ final class BothServices implements AutoCloseable {
   private final WebClient http;
   private final Pool sql;
 
-  private BothServices() {
+  private BothServices(Map<String, String> overrides) {
     database = TestPostgres.freshDatabase();
     Path keysDir;
     try {
@@ -88,6 +88,8 @@ final class BothServices implements AutoCloseable {
     env.put("BCRYPT_COST", "4");
     env.put("BCRYPT_THREADS", "2");
     env.put("BCRYPT_QUEUE", "256");
+    // the end-to-end tests register many users from 127.0.0.1
+    env.put("REGISTRATION_IP_MAX", "100000");
     // user service: the contract's ~2 s acknowledgement bound, a fast relay so that a returning auth service gets its notices soon
     env.put("USER_HTTP_HOST", "127.0.0.1");
     env.put("USER_HTTP_PORT", "0");
@@ -106,6 +108,7 @@ final class BothServices implements AutoCloseable {
     // throttling is not under test here, and every login of this class comes from 127.0.0.1
     env.put("LOGIN_IP_MAX_FAILURES", "100000");
     env.put("LOGIN_ACCOUNT_MAX_FAILURES", "1000");
+    env.putAll(overrides);
 
     // one after another: nodes started at the same instant may form separate clusters
     userNode = await(cluster.start(), 60);
@@ -118,7 +121,12 @@ final class BothServices implements AutoCloseable {
 
   /** The cluster, the user service, then an auth service on each auth node; returns once each side reaches the other. */
   static BothServices start() {
-    BothServices services = new BothServices();
+    return start(Map.of());
+  }
+
+  /** As {@link #start()}, with settings over the test settings (environment style, for both services). */
+  static BothServices start(Map<String, String> overrides) {
+    BothServices services = new BothServices(overrides);
     try {
       services.deployUserService();
       for (int i = 0; i < AUTH_NODES; i++) {

@@ -1,8 +1,12 @@
 package io.latchkey.user;
 
+import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.Settings;
+import io.latchkey.common.TrustedProxies;
+
+import java.util.List;
 
 /**
  * Everything the user service reads from {@code conf/user.json} and the environment (the
@@ -18,9 +22,17 @@ import io.latchkey.common.Settings;
  * @param relayBackoffMinMs RELAY_BACKOFF_MIN_MS / relayBackoffMinMs: first retry delay after a failed delivery
  * @param relayBackoffMaxMs RELAY_BACKOFF_MAX_MS / relayBackoffMaxMs: longest retry delay (the delay doubles per failure)
  * @param relayBatchUsers   RELAY_BATCH_USERS / relayBatchUsers: users whose backlog one sweep handles at most
+ * @param registrationIpMax REGISTRATION_IP_MAX / registrationIpMax: registrations (POST /users) one client IP (an IPv6 /64) may make per window
+ * @param registrationIpWindowSeconds REGISTRATION_IP_WINDOW_SECONDS / registrationIpWindowSeconds: that window
+ * @param trustedProxies    TRUSTED_PROXIES / trustedProxies: comma-separated IPs / CIDRs whose X-Forwarded-For gives the client IP
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
-                         long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers) {
+                         long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
+                         int registrationIpWindowSeconds, List<String> trustedProxies) {
+
+  public UserConfig {
+    trustedProxies = List.copyOf(trustedProxies);
+  }
 
   public static UserConfig from(Settings s) {
     UserConfig config = new UserConfig(
@@ -33,7 +45,10 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.longValue("relaySweepMs", "RELAY_SWEEP_MS", 1000, 50, 600_000),
       s.longValue("relayBackoffMinMs", "RELAY_BACKOFF_MIN_MS", 200, 10, 600_000),
       s.longValue("relayBackoffMaxMs", "RELAY_BACKOFF_MAX_MS", 30_000, 10, 3_600_000),
-      s.integer("relayBatchUsers", "RELAY_BATCH_USERS", 100, 1, 10_000));
+      s.integer("relayBatchUsers", "RELAY_BATCH_USERS", 100, 1, 10_000),
+      s.integer("registrationIpMax", "REGISTRATION_IP_MAX", 20, 1, 10_000_000),
+      s.integer("registrationIpWindowSeconds", "REGISTRATION_IP_WINDOW_SECONDS", 3600, 1, 86_400),
+      trustedProxies(s));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -41,9 +56,20 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return config;
   }
 
+  private static List<String> trustedProxies(Settings s) {
+    List<String> proxies = ApiKeys.split(s.string("trustedProxies", "TRUSTED_PROXIES", ""));
+    try {
+      TrustedProxies.parse(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid setting TRUSTED_PROXIES: " + e.getMessage());
+    }
+    return proxies;
+  }
+
   /** The same configuration on another database and port (tests). */
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
-      busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers);
+      busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
+      registrationIpWindowSeconds, trustedProxies);
   }
 }

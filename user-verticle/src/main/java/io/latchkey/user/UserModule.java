@@ -9,6 +9,7 @@ import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
@@ -16,10 +17,13 @@ import io.latchkey.user.http.UserApi;
 import io.latchkey.user.http.UserHttpVerticle;
 import io.latchkey.user.outbox.OutboxRelay;
 import io.latchkey.user.outbox.OutboxRelayVerticle;
+import io.latchkey.user.repo.EmailKeyFill;
 import io.latchkey.user.repo.OutboxRepository;
 import io.latchkey.user.repo.UserRepository;
 import io.latchkey.user.service.CommonPasswords;
+import io.latchkey.user.service.PasswordChecks;
 import io.latchkey.user.service.PasswordPolicy;
+import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.UserService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -30,6 +34,9 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -73,6 +80,8 @@ public final class UserModule {
   /** Blocking: migrates schema {@code users}, reads the resources. Never on an event loop. */
   public static Prepared prepare(UserConfig config) {
     Database.migrateNow(config.database(), SCHEMA);
+    // rows older than V4 get the email key only Java can compute, before anyone looks one up
+    EmailKeyFill.fill(config.database());
     return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE));
   }
 
@@ -96,15 +105,20 @@ public final class UserModule {
     OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, config.noticeWaitMs(),
       config.busTimeoutMs(), config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
     UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
-      new PasswordPolicy(prepared.common()));
+      new PasswordPolicy(prepared.common()), new PasswordChecks(authBus));
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
-    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), prepared.openApi()).router(v);
+    RegistrationLimit registrations = new RegistrationLimit(vertx, config.registrationIpMax(),
+      config.registrationIpWindowSeconds(), registrationKey(keys));
+    TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
+    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), prepared.openApi(),
+      registrations, proxies).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
     int listenPort = config.httpPort() == 0 ? -1 : config.httpPort();
     AtomicInteger actualPort = new AtomicInteger(-1);
-    Future<UserModule> started = vertx.deployVerticle(new UserBusVerticle(service, keys)).onSuccess(deployed::add)
+    Future<UserModule> started = registrations.start()
+      .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, keys))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
         new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
@@ -117,6 +131,20 @@ public final class UserModule {
       });
     return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /**
+   * The key the registration counters' IPs are blinded with: derived from the internal key this
+   * node sends (the same on every user node of a deployment), never a key the auth service's
+   * password cache uses.
+   */
+  private static byte[] registrationKey(ApiKeys keys) {
+    try {
+      return MessageDigest.getInstance("SHA-256")
+        .digest(("latchkey registration counter|" + keys.outgoing()).getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */

@@ -1,5 +1,7 @@
 package io.latchkey.auth.cache;
 
+import io.latchkey.common.LoginKeys;
+
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -9,7 +11,6 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Locale;
 
 /**
  * Keeps cache contents unreadable to the other members of the Hazelcast cluster (its member
@@ -85,9 +86,13 @@ public final class CacheCipher {
     }
   }
 
-  /** Logins (usernames and emails) ignore case. */
+  /**
+   * The key logins (usernames and emails) are compared by: the same function the user service
+   * stores and looks emails up by ({@link LoginKeys}), so whether a user is cached never changes
+   * which user a login names.
+   */
   public static String normalizeLogin(String login) {
-    return login.toLowerCase(Locale.ROOT);
+    return LoginKeys.of(login);
   }
 
   private static byte[] derive(byte[] key, String label) {

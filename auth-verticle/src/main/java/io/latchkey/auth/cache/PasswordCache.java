@@ -6,7 +6,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.latchkey.auth.cluster.ClusterMaps;
+import io.latchkey.common.ClusterMaps;
 import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.common.bus.Credentials;

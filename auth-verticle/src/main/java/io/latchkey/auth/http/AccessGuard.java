@@ -4,6 +4,7 @@ import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeyHeader;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.AuthorizationHeader;
 import io.latchkey.common.RequestIds;
@@ -15,12 +16,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The "who may call" rules of the auth service: full keys, validate-only keys,
  * bearer tokens and admin. When an X-API-Key is sent it is checked first and decides alone (a
- * bearer token never replaces a key).
+ * bearer token never replaces a key). Two X-API-Key header lines are refused (401
+ * invalid_api_key), see {@link ApiKeyHeader}.
  */
 public final class AccessGuard implements RequestGuard {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccessGuard.class);
-  public static final String API_KEY_HEADER = "X-API-Key";
+  public static final String API_KEY_HEADER = ApiKeyHeader.NAME;
   /** Routing-context key of the verified claims of the request's bearer token. */
   public static final String CLAIMS = "accessClaims";
 
@@ -34,9 +36,9 @@ public final class AccessGuard implements RequestGuard {
 
   @Override
   public Future<Void> requireAdmin(RoutingContext ctx) {
-    String key = ctx.request().getHeader(API_KEY_HEADER);
-    if (key != null) {
-      return keys.isFull(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+    ApiKeyHeader.Presented presented = ApiKeyHeader.of(ctx.request());
+    if (presented.sent()) {
+      return !presented.repeated() && keys.isFull(presented.key()) ? Future.succeededFuture() : refuseKey(ctx, presented);
     }
     return requireBearer(ctx).compose(claims -> claims.hasRole("admin")
       ? Future.succeededFuture()
@@ -45,14 +47,14 @@ public final class AccessGuard implements RequestGuard {
 
   @Override
   public Future<Void> requireFullKey(RoutingContext ctx) {
-    String key = ctx.request().getHeader(API_KEY_HEADER);
-    return keys.isFull(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+    ApiKeyHeader.Presented presented = ApiKeyHeader.of(ctx.request());
+    return !presented.repeated() && keys.isFull(presented.key()) ? Future.succeededFuture() : refuseKey(ctx, presented);
   }
 
   /** A full key or a validate-only key (validate-token, introspect). */
   public Future<Void> requireValidateKey(RoutingContext ctx) {
-    String key = ctx.request().getHeader(API_KEY_HEADER);
-    return keys.canValidate(key) ? Future.succeededFuture() : refuseKey(ctx, key);
+    ApiKeyHeader.Presented presented = ApiKeyHeader.of(ctx.request());
+    return !presented.repeated() && keys.canValidate(presented.key()) ? Future.succeededFuture() : refuseKey(ctx, presented);
   }
 
   /** A valid access token in {@code Authorization: Bearer}; its claims, also stored under {@link #CLAIMS}. */
@@ -75,9 +77,11 @@ public final class AccessGuard implements RequestGuard {
     return ctx.request().getHeader("Authorization") != null;
   }
 
-  private Future<Void> refuseKey(RoutingContext ctx, String key) {
-    if (key != null && !key.isEmpty()) {
-      LOG.info("[{}] {} refused for {} {}", RequestIds.of(ctx), ApiKeys.fingerprint(key), ctx.request().method(), ctx.request().path());
+  private Future<Void> refuseKey(RoutingContext ctx, ApiKeyHeader.Presented presented) {
+    if (presented.repeated()) {
+      LOG.info("[{}] two X-API-Key headers refused for {} {}", RequestIds.of(ctx), ctx.request().method(), ctx.request().path());
+    } else if (presented.key() != null && !presented.key().isEmpty()) {
+      LOG.info("[{}] {} refused for {} {}", RequestIds.of(ctx), ApiKeys.fingerprint(presented.key()), ctx.request().method(), ctx.request().path());
     }
     return Future.failedFuture(ApiException.invalidApiKey());
   }

@@ -3,6 +3,7 @@ package io.latchkey.auth.http;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
@@ -14,7 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** {@code POST /auth/login} {@code {"login", "password"}}: 200 token pair. */
+/**
+ * {@code POST /auth/login} {@code {"login", "password"}}: 200 token pair.
+ *
+ * <p>A login or password with a control character or a lone surrogate is refused here with 400
+ * {@code validation_failed} (read through {@link JsonBodies#string}, see
+ * {@link io.latchkey.common.TextRules}) rather than treated as an unknown login: no user can have
+ * such a login or password, so the answer reveals nothing about accounts, and it costs neither a
+ * bcrypt verification nor a question to the user service (it is not counted either; there is
+ * nothing to guess).
+ */
 public final class LoginRoutes {
 
   /** Longer than any username (32) or email (254) can be. */

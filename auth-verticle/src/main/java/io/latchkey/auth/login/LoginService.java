@@ -8,6 +8,7 @@ import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.TextRules;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -150,8 +151,9 @@ public final class LoginService {
   }
 
   private Future<Boolean> verify(String password, Credentials credentials) {
-    if (password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_BYTES) {
-      return bcrypt.verifyDummy(password); // can never match; same work as a wrong password
+    if (!TextRules.isClean(password) || password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_BYTES) {
+      // can never match (no such password can be set; a lone surrogate would encode as '?'); same work as a wrong password
+      return bcrypt.verifyDummy(password);
     }
     return bcrypt.verify(password, credentials.passwordHash());
   }

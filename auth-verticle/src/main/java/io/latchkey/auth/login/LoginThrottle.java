@@ -4,7 +4,8 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.latchkey.auth.cache.CacheCipher;
-import io.latchkey.auth.cluster.ClusterMaps;
+import io.latchkey.common.ClusterMaps;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
 import io.vertx.core.Future;
@@ -77,7 +78,8 @@ public final class LoginThrottle {
   }
 
   public Counter ip(String clientIp) {
-    return new Counter(cipher.blindIndex("ip", clientIp), config.ipMaxFailures(), "ip");
+    // an IPv6 client counts per /64 (TrustedProxies.throttleKey), not per address
+    return new Counter(cipher.blindIndex("ip", TrustedProxies.throttleKey(clientIp)), config.ipMaxFailures(), "ip");
   }
 
   public Counter user(String userId) {

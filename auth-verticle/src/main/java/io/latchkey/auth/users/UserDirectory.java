@@ -54,9 +54,9 @@ public final class UserDirectory {
    */
   public Future<JsonObject> profile(String userId, String requestId) {
     return userService.request(BusAddresses.USER_GET, new JsonObject().put("userId", userId), requestId)
-      .recover(err -> err instanceof ApiException api && api.status() == 404
+      .recover(err -> lookupFailed(err, requestId).status() == Status.NOT_FOUND
         ? Future.succeededFuture(null)
-        : Future.failedFuture(err));
+        : Future.failedFuture(err instanceof ApiException api && api.status() == 503 ? api : unavailable()));
   }
 
   /** The failure to answer with when the user service cannot be asked. */
@@ -74,17 +74,41 @@ public final class UserDirectory {
           return Lookup.UNAVAILABLE;
         }
       })
-      .recover(failure -> {
-        if (failure instanceof ApiException api && (api.status() == 404 || api.status() == 400)) {
-          // 400: no user can have such a login
-          return Future.succeededFuture(Lookup.NOT_FOUND);
-        }
-        if (failure instanceof ApiException api && api.status() == 401) {
-          LOG.error("[{}] the user service refused this node's API key (check API_KEY / API_KEYS on both services)", requestId);
-        } else if (!userService.isUnavailable(failure)) {
-          LOG.warn("[{}] the user service could not answer a credentials request: {}", requestId, failure.toString());
-        }
-        return Future.succeededFuture(Lookup.UNAVAILABLE);
-      });
+      .recover(failure -> Future.succeededFuture(lookupFailed(failure, requestId)));
+  }
+
+  /**
+   * What a failed credentials request means. Only "cannot answer now" is UNAVAILABLE (503 to the
+   * client, the attempt not counted): the user service unreachable, timed out, overloaded or
+   * failing (5xx). A 4xx is the user service's considered answer about this request, never an
+   * outage: 404 and 400 (no user can have such a login) are NOT_FOUND, and so is any other 4xx
+   * (a contract mismatch between the services, logged as an error), so the login is counted and
+   * answered 401 like any unknown login, after the same bcrypt work. Answering 503 there would
+   * let a client who can provoke that 4xx make attempts that are never counted.
+   */
+  static Lookup lookupFailed(Throwable failure, String requestId) {
+    if (failure instanceof ApiException api && api.status() >= 400 && api.status() < 500) {
+      if (api.status() == 401) {
+        // the user service refused this node's own internal key: a misconfiguration of the
+        // deployment, not something the client did. No login can be decided until it is fixed,
+        // so it stays 503 (the attempt is not held against the account) and is logged as an error.
+        LOG.error("[{}] the user service refused this node's API key (check API_KEY / API_KEYS on both services)", requestId);
+        return Lookup.UNAVAILABLE;
+      }
+      if (api.status() == 429) {
+        // "not now": a transient refusal, the same as an overload
+        LOG.warn("[{}] the user service asked to slow down: {}", requestId, api.code());
+        return Lookup.UNAVAILABLE;
+      }
+      if (api.status() != 404 && api.status() != 400) {
+        LOG.error("[{}] the user service refused a credentials request with {} {}; answered as no such user",
+          requestId, api.status(), api.code());
+      }
+      return Lookup.NOT_FOUND;
+    }
+    if (!(failure instanceof ApiException api && api.status() == 503)) {
+      LOG.warn("[{}] the user service could not answer a credentials request: {}", requestId, failure.toString());
+    }
+    return Lookup.UNAVAILABLE;
   }
 }

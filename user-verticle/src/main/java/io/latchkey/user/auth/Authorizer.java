@@ -1,6 +1,7 @@
 package io.latchkey.user.auth;
 
 import io.latchkey.common.ApiException;
+import io.latchkey.common.ApiKeyHeader;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.AuthorizationHeader;
 import io.latchkey.common.RequestIds;
@@ -18,10 +19,11 @@ import java.util.UUID;
  *   is 401 invalid_api_key, whatever token comes with it) and a full key is admin; otherwise the
  *   bearer token decides (missing or invalid: 401 invalid_token).</li>
  * </ul>
+ * Two {@code X-API-Key} header lines are refused (401 invalid_api_key), see {@link ApiKeyHeader}.
  */
 public final class Authorizer {
 
-  public static final String API_KEY_HEADER = "X-API-Key";
+  public static final String API_KEY_HEADER = ApiKeyHeader.NAME;
 
   private final ApiKeys keys;
   private final TokenVerifier tokens;
@@ -33,7 +35,8 @@ public final class Authorizer {
 
   /** X-API-Key endpoints. */
   public Future<Caller> requireApiKey(RoutingContext ctx) {
-    if (!keys.isFull(ctx.request().getHeader(API_KEY_HEADER))) {
+    ApiKeyHeader.Presented presented = ApiKeyHeader.of(ctx.request());
+    if (presented.repeated() || !keys.isFull(presented.key())) {
       return Future.failedFuture(ApiException.invalidApiKey());
     }
     return Future.succeededFuture(Caller.apiKey());
@@ -41,8 +44,7 @@ public final class Authorizer {
 
   /** Endpoints open to a key holder or a bearer token. */
   public Future<Caller> authenticate(RoutingContext ctx) {
-    String key = ctx.request().getHeader(API_KEY_HEADER);
-    if (key != null) {
+    if (ApiKeyHeader.of(ctx.request()).sent()) {
       return requireApiKey(ctx);
     }
     String authorization = ctx.request().getHeader("Authorization");

@@ -4,6 +4,7 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
+import io.latchkey.common.TextRules;
 import io.latchkey.common.Uuids;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.UserService;
@@ -49,7 +50,8 @@ public final class UserBusVerticle extends VerticleBase {
     Object userId = body.getValue("userId");
     Future<User> user;
     if (login instanceof String l && !l.isBlank()) {
-      user = users.byLogin(l);
+      // what no user can have (control characters, a lone surrogate) is 400, never a query PostgreSQL refuses
+      user = users.byLogin(TextRules.check("login", l));
     } else if (userId instanceof String id) {
       user = users.get(Uuids.parseOrNull(id));
     } else {

@@ -7,9 +7,12 @@ import io.latchkey.common.HttpServers;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.TextRules;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Uuids;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.model.User;
+import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.SearchCursor;
 import io.latchkey.user.service.UserService.ProfileChange;
 import io.latchkey.user.service.UserService.Registration;
@@ -47,12 +50,17 @@ public final class UserApi {
   private final Authorizer authorizer;
   private final HealthRoutes health;
   private final String openApiDocument;
+  private final RegistrationLimit registrations;
+  private final TrustedProxies proxies;
 
-  public UserApi(UserService users, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument) {
+  public UserApi(UserService users, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
+                 RegistrationLimit registrations, TrustedProxies proxies) {
     this.users = users;
     this.authorizer = authorizer;
     this.health = health;
     this.openApiDocument = openApiDocument.toString();
+    this.registrations = registrations;
+    this.proxies = proxies;
   }
 
   public Router router(Vertx vertx) {
@@ -77,6 +85,11 @@ public final class UserApi {
   // ---- handlers
 
   private Future<Void> register(RoutingContext ctx) {
+    // anonymous bcrypt work: every registration request counts against its client IP first
+    return registrations.take(proxies.clientIp(ctx), RequestIds.of(ctx)).compose(v -> registerCounted(ctx));
+  }
+
+  private Future<Void> registerCounted(RoutingContext ctx) {
     JsonObject body = JsonBodies.object(ctx);
     Registration registration = new Registration(JsonBodies.string(body, "username"), JsonBodies.string(body, "email"),
       JsonBodies.string(body, "password"), JsonBodies.string(body, "displayName"));
@@ -110,12 +123,12 @@ public final class UserApi {
 
   private Future<Void> search(RoutingContext ctx) {
     return authorizer.requireAdmin(ctx).compose(caller -> {
-      String text = ctx.queryParam("search").stream().findFirst().orElse(null);
+      String text = query(ctx, "search");
       if (text != null && text.length() > MAX_SEARCH_CHARS) {
         throw ApiException.validation("search", "The search text must have at most " + MAX_SEARCH_CHARS + " characters.");
       }
-      int limit = limit(ctx.queryParam("limit").stream().findFirst().orElse(null));
-      String cursor = ctx.queryParam("cursor").stream().findFirst().orElse(null);
+      int limit = limit(query(ctx, "limit"));
+      String cursor = query(ctx, "cursor");
       SearchCursor after = cursor == null || cursor.isEmpty() ? null : SearchCursor.decode(cursor);
       return users.search(text, limit, after).map(page -> {
         JsonArray items = new JsonArray();
@@ -127,13 +140,13 @@ public final class UserApi {
 
   private Future<Void> byUsername(RoutingContext ctx) {
     return authorizer.requireAdmin(ctx)
-      .compose(caller -> users.byUsername(ctx.pathParam("username")))
+      .compose(caller -> users.byUsername(TextRules.check("username", ctx.pathParam("username"))))
       .map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> byEmail(RoutingContext ctx) {
     return authorizer.requireAdmin(ctx)
-      .compose(caller -> users.byEmail(ctx.pathParam("email")))
+      .compose(caller -> users.byEmail(TextRules.check("email", ctx.pathParam("email"))))
       .map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
@@ -210,13 +223,18 @@ public final class UserApi {
         if (!(role instanceof String name)) {
           throw ApiException.malformed("The field 'roles' must be an array of strings.");
         }
-        names.add(name);
+        names.add(TextRules.check("roles", name));
       }
       return users.setRoles(id, names, RequestIds.of(ctx));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   // ---- helpers
+
+  /** The first value of a query parameter, checked by {@link TextRules} (it may reach SQL). */
+  private static String query(RoutingContext ctx, String name) {
+    return TextRules.check(name, ctx.queryParam(name).stream().findFirst().orElse(null));
+  }
 
   /** The path id as a UUID, or null (answered like an unknown id: 404). */
   static UUID pathId(RoutingContext ctx) {

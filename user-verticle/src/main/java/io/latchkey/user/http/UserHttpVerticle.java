@@ -36,8 +36,7 @@ public final class UserHttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = routerFactory.apply(vertx);
-    return vertx.createHttpServer(HttpServers.options(host, port))
-      .requestHandler(router)
+    return HttpServers.server(vertx, host, port, router)
       .listen()
       .onSuccess(s -> {
         server = s;

@@ -1,5 +1,6 @@
 package io.latchkey.user.repo;
 
+import io.latchkey.common.LoginKeys;
 import io.latchkey.user.model.User;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
@@ -22,18 +23,18 @@ import java.util.UUID;
  */
 public final class UserRepository {
 
-  /** Unique index names of V1: a 23505 naming one of them is a taken username or email. */
+  /** Unique index names (V1, V4): a 23505 naming one of them is a taken username or email. */
   public static final String USERNAME_INDEX = "users_username_lower_key";
-  public static final String EMAIL_INDEX = "users_email_lower_key";
+  public static final String EMAIL_INDEX = "users_email_key_key";
 
   private static final String COLUMNS =
     "id, username, email, display_name, roles, password_hash, password_version, password_changed_at, created_at, updated_at";
 
   public Future<User> insert(SqlClient client, UUID id, String username, String email, String displayName,
                              String passwordHash) {
-    return client.preparedQuery("INSERT INTO users.users (id, username, email, display_name, password_hash) "
-        + "VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS)
-      .execute(Tuple.of(id, username, email, displayName, passwordHash))
+    return client.preparedQuery("INSERT INTO users.users (id, username, email, email_key, display_name, password_hash) "
+        + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, username, email, LoginKeys.of(email), displayName, passwordHash))
       .map(rows -> toUser(rows.iterator().next()));
   }
 
@@ -48,27 +49,35 @@ public final class UserRepository {
       .execute(Tuple.of(id)).map(UserRepository::first);
   }
 
+  /**
+   * By username, without regard to case. Usernames are ASCII, where PostgreSQL's lower() and the
+   * Java key ({@link LoginKeys}) agree; the key is computed here so the index is used.
+   */
   public Future<Optional<User>> findByUsername(SqlClient client, String username) {
-    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE lower(username) = lower($1)")
-      .execute(Tuple.of(username)).map(UserRepository::first);
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE lower(username) = $1")
+      .execute(Tuple.of(LoginKeys.of(username))).map(UserRepository::first);
   }
 
+  /** By email key ({@link LoginKeys}, computed in Java, never by PostgreSQL). */
   public Future<Optional<User>> findByEmail(SqlClient client, String email) {
-    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE lower(email) = lower($1)")
-      .execute(Tuple.of(email)).map(UserRepository::first);
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE email_key = $1")
+      .execute(Tuple.of(LoginKeys.of(email))).map(UserRepository::first);
   }
 
-  /** A username or an email, without regard to case (usernames cannot contain '@', so at most one user matches). */
+  /**
+   * A username or an email, by the one login key ({@link LoginKeys}) the auth service's cache also
+   * uses (usernames cannot contain '@', so at most one user matches).
+   */
   public Future<Optional<User>> findByLogin(SqlClient client, String login) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users "
-        + "WHERE lower(username) = lower($1) OR lower(email) = lower($1) ORDER BY created_at LIMIT 1")
-      .execute(Tuple.of(login)).map(UserRepository::first);
+        + "WHERE lower(username) = $1 OR email_key = $1 ORDER BY created_at LIMIT 1")
+      .execute(Tuple.of(LoginKeys.of(login))).map(UserRepository::first);
   }
 
   public Future<User> updateProfile(SqlClient client, UUID id, String email, String displayName) {
-    return client.preparedQuery("UPDATE users.users SET email = $2, display_name = $3, updated_at = now() "
+    return client.preparedQuery("UPDATE users.users SET email = $2, email_key = $3, display_name = $4, updated_at = now() "
         + "WHERE id = $1 RETURNING " + COLUMNS)
-      .execute(Tuple.of(id, email, displayName))
+      .execute(Tuple.of(id, email, LoginKeys.of(email), displayName))
       .map(rows -> toUser(rows.iterator().next()));
   }
 

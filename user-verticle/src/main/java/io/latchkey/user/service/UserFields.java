@@ -1,6 +1,7 @@
 package io.latchkey.user.service;
 
 import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.TextRules;
 
 import java.util.List;
 import java.util.Locale;
@@ -29,12 +30,20 @@ public final class UserFields {
   public static void checkEmail(String email, List<FieldError> errors) {
     if (email == null) {
       errors.add(new FieldError("email", "The email is required."));
-    } else if (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches() || hasControl(email)) {
+    } else if (!TextRules.isClean(email)) {
+      errors.add(new FieldError("email", TextRules.BROKEN_TEXT));
+    } else if (!TextRules.isVisible(email)) {
+      // zero-width, bidi and other invisible characters would let two addresses look alike
+      errors.add(new FieldError("email", TextRules.INVISIBLE_TEXT));
+    } else if (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches()) {
       errors.add(new FieldError("email", "The email must be a valid address."));
     }
   }
 
-  /** Emails are stored, compared and looked up lower-cased. */
+  /**
+   * Emails are stored lower-cased as given (what the user sees); they are compared and looked up
+   * by their key ({@link io.latchkey.common.LoginKeys}), which folds case further.
+   */
   public static String normalizeEmail(String email) {
     return email.trim().toLowerCase(Locale.ROOT);
   }

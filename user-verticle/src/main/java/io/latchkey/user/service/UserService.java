@@ -5,6 +5,8 @@ import io.latchkey.common.ApiException.FieldError;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.DbErrors;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.TextRules;
+import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.common.bus.UserNotice;
 import io.latchkey.user.model.Roles;
 import io.latchkey.user.model.User;
@@ -54,15 +56,17 @@ public final class UserService {
   private final OutboxRelay relay;
   private final BcryptPool bcrypt;
   private final PasswordPolicy policy;
+  private final PasswordChecks checks;
 
   public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
-                     PasswordPolicy policy) {
+                     PasswordPolicy policy, PasswordChecks checks) {
     this.pool = pool;
     this.users = users;
     this.outbox = outbox;
     this.relay = relay;
     this.bcrypt = bcrypt;
     this.policy = policy;
+    this.checks = checks;
   }
 
   // ---- registration and credentials
@@ -98,7 +102,10 @@ public final class UserService {
         return bcrypt.verifyDummy(normalized).compose(ignored -> Future.failedFuture(invalidCredentials()));
       }
       User user = found.get();
-      return bcrypt.verify(normalized, user.passwordHash()).compose(ok -> {
+      // a password with a lone surrogate can never have been set: it never matches (same bcrypt work)
+      Future<Boolean> verified = TextRules.isClean(normalized) ? bcrypt.verify(normalized, user.passwordHash())
+        : bcrypt.verifyDummy(normalized).map(false);
+      return verified.compose(ok -> {
         if (!ok) {
           LOG.info("[{}] credentials refused for user {}", requestId, user.id());
           return Future.failedFuture(invalidCredentials());
@@ -215,10 +222,7 @@ public final class UserService {
       return Future.failedFuture(userNotFound());
     }
     return get(id)
-      .compose(user -> currentPassword == null ? Future.succeededFuture()
-        : bcrypt.verify(PasswordPolicy.normalize(currentPassword), user.passwordHash()).compose(ok -> ok
-          ? Future.succeededFuture()
-          : Future.failedFuture(new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is not correct."))))
+      .compose(user -> currentPassword == null ? Future.succeededFuture() : checkCurrent(user, currentPassword, requestId))
       .compose(v -> policy.problem(newPassword)
         .map(problem -> Future.<Void>failedFuture(weakPassword("newPassword", problem)))
         .orElseGet(Future::succeededFuture))
@@ -230,6 +234,28 @@ public final class UserService {
       .onSuccess(changed -> LOG.info("[{}] password of user {} changed to version {}", requestId, id, changed.user().passwordVersion()))
       .compose(changed -> awaitNotice(changed, requestId))
       .mapEmpty();
+  }
+
+  /**
+   * The current password of a change, counted like a login of that user by the auth service
+   * ({@link PasswordChecks}): reserved before bcrypt (429 while the account is locked, 503 when
+   * the auth service cannot count it), then reported failed, succeeded, or released when bcrypt
+   * could not run.
+   */
+  private Future<Void> checkCurrent(User user, String currentPassword, String requestId) {
+    String normalized = PasswordPolicy.normalize(currentPassword);
+    return checks.reserve(user.id(), requestId)
+      .compose(v -> (TextRules.isClean(normalized) ? bcrypt.verify(normalized, user.passwordHash())
+          : bcrypt.verifyDummy(normalized).map(false))
+        .recover(err -> checks.report(user.id(), Step.RELEASED, requestId).transform(x -> Future.failedFuture(err))))
+      .compose(ok -> {
+        if (ok) {
+          return checks.report(user.id(), Step.SUCCEEDED, requestId);
+        }
+        LOG.info("[{}] wrong current password for user {}", requestId, user.id());
+        return checks.report(user.id(), Step.FAILED, requestId).transform(x -> Future.failedFuture(
+          new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is not correct.")));
+      });
   }
 
   /** Writes the password-changed notice again (current version, no session kept) and starts its delivery. */

@@ -6,6 +6,7 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusAuth;
 import io.latchkey.common.BusHeaders;
 import io.latchkey.common.BusReplies;
+import io.latchkey.common.bus.PasswordCheck;
 import io.latchkey.common.bus.UserNotice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +45,10 @@ public final class FakeAuthService {
   private volatile long ackDelayMs;
   private MessageConsumer<JsonObject> validator;
   private MessageConsumer<JsonObject> sync;
+  private MessageConsumer<JsonObject> passwordChecks;
+  private final List<PasswordCheck> checks = new CopyOnWriteArrayList<>();
+  private final Map<String, AtomicInteger> reserved = new ConcurrentHashMap<>();
+  private volatile int checkLimit = Integer.MAX_VALUE;
 
   public FakeAuthService(Vertx vertx, ApiKeys keys) {
     this.vertx = vertx;
@@ -108,6 +113,46 @@ public final class FakeAuthService {
 
   public Future<Void> stopSync() {
     return sync == null ? Future.succeededFuture() : sync.unregister();
+  }
+
+  /**
+   * Answers {@code AUTH_PASSWORD_CHECK} like the auth service's login throttle, simplified: an
+   * account may reserve {@link #passwordCheckLimit} attempts not followed by a success, then 429
+   * too_many_attempts with Retry-After; a success resets the count, a release gives one back.
+   */
+  public Future<Void> startPasswordChecks() {
+    passwordChecks = vertx.eventBus().consumer(BusAddresses.AUTH_PASSWORD_CHECK, BusReplies.guarded(keys, (body, requestId) -> {
+      PasswordCheck check = PasswordCheck.fromJson(body);
+      checks.add(check);
+      AtomicInteger count = reserved.computeIfAbsent(check.userId(), k -> new AtomicInteger());
+      switch (check.step()) {
+        case RESERVE -> {
+          if (count.get() >= checkLimit) {
+            return Future.failedFuture(new ApiException(429, "too_many_attempts", "locked by the test").withHeader("Retry-After", "42"));
+          }
+          count.incrementAndGet();
+        }
+        case SUCCEEDED -> count.set(0);
+        case RELEASED -> count.decrementAndGet();
+        case FAILED -> { }
+      }
+      return Future.succeededFuture(new JsonObject().put("ok", true));
+    }));
+    return passwordChecks.completion();
+  }
+
+  public Future<Void> stopPasswordChecks() {
+    return passwordChecks == null ? Future.succeededFuture() : passwordChecks.unregister();
+  }
+
+  /** How many unresolved attempts an account may reserve before it is locked. */
+  public void passwordCheckLimit(int limit) {
+    checkLimit = limit;
+  }
+
+  /** Every password-check step received, in order. */
+  public List<PasswordCheck> passwordChecks() {
+    return List.copyOf(checks);
   }
 
   /** Notices of this user are answered with a failure (the user service must retry them). */

@@ -61,6 +61,8 @@ public final class UserServiceFixture {
     env.put("BCRYPT_COST", "4");
     env.put("BCRYPT_THREADS", "2");
     env.put("BCRYPT_QUEUE", "256");
+    // the test classes register many users from 127.0.0.1; RegistrationLimitTest sets its own limit
+    env.put("REGISTRATION_IP_MAX", "100000");
     env.put("NOTICE_WAIT_MS", "2000");
     env.put("BUS_TIMEOUT_MS", "2000");
     env.put("RELAY_SWEEP_MS", "100");
@@ -82,6 +84,7 @@ public final class UserServiceFixture {
     if (withAuth) {
       await(auth.startValidator());
       await(auth.startSync());
+      await(auth.startPasswordChecks());
     }
     return new UserServiceFixture(vertx, database, module, state, auth);
   }

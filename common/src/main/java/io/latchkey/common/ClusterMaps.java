@@ -1,4 +1,4 @@
-package io.latchkey.auth.cluster;
+package io.latchkey.common;
 
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The two things every Hazelcast map of the auth service needs: its configuration registered
+ * The two things every Hazelcast map of the services needs: its configuration registered
  * on the cluster before first use, and updates by compare-and-set, retried while other members
  * win the race. Blocking (one network round trip per call): call from worker threads.
  */
@@ -30,7 +30,7 @@ public final class ClusterMaps {
       hazelcast.getConfig().addMapConfig(config);
     } catch (InvalidConfigurationException e) {
       throw new IllegalStateException("map " + config.getName() + " is already configured differently in this cluster"
-        + " (all auth nodes need the same " + settings + ")", e);
+        + " (all nodes need the same " + settings + ")", e);
     }
     return hazelcast.getMap(config.getName());
   }
