@@ -192,4 +192,18 @@ class InputRulesApiTest {
       return answer.toString();
     }
   }
+
+  @Test
+  void twoAuthorizationHeadersAreRefusedEvenWhenOneOfThemIsValid() {
+    JsonObject alice = f.userWithToken("two_headers_a");
+    JsonObject bob = f.userWithToken("two_headers_b");
+    String bobId = bob.getJsonObject("user").getString("id");
+    var request = f.request(HttpMethod.GET, "/users/" + bobId);
+    request.headers().add("Authorization", "Bearer " + alice.getString("token")).add("Authorization", "Bearer " + bob.getString("token"));
+    HttpResponse<Buffer> twice = await(request.send());
+    assertThat(twice.statusCode()).as(twice.bodyAsString()).isEqualTo(401);
+    assertThat(twice.bodyAsJsonObject().getString("code")).isEqualTo("invalid_token");
+    assertThat(f.send(HttpMethod.GET, "/users/" + bobId, null, Map.of("Authorization", "Bearer " + bob.getString("token"))).statusCode())
+      .as("one header: accepted").isEqualTo(200);
+  }
 }

@@ -59,7 +59,11 @@ public final class AccessGuard implements RequestGuard {
 
   /** A valid access token in {@code Authorization: Bearer}; its claims, also stored under {@link #CLAIMS}. */
   public Future<AccessClaims> requireBearer(RoutingContext ctx) {
-    String token = AuthorizationHeader.bearerToken(ctx.request().getHeader("Authorization"));
+    AuthorizationHeader.Presented authorization = AuthorizationHeader.of(ctx.request());
+    if (authorization.repeated()) {
+      return Future.failedFuture(ApiException.invalidToken("Send one Authorization header."));
+    }
+    String token = AuthorizationHeader.bearerToken(authorization.value());
     if (token == null) {
       return Future.failedFuture(ApiException.invalidToken("An access token is required (Authorization: Bearer)."));
     }
@@ -74,7 +78,7 @@ public final class AccessGuard implements RequestGuard {
 
   /** True when the request carries an Authorization header at all. */
   public static boolean sendsAuthorization(RoutingContext ctx) {
-    return ctx.request().getHeader("Authorization") != null;
+    return AuthorizationHeader.of(ctx.request()).sent();
   }
 
   private Future<Void> refuseKey(RoutingContext ctx, ApiKeyHeader.Presented presented) {

@@ -1,5 +1,6 @@
 package io.latchkey.auth.edge;
 
+import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
@@ -104,6 +105,19 @@ class AuthInputEdgesTest {
     syncTwice.headers().add("X-API-Key", AuthFixture.FULL_KEY).add("X-API-Key", AuthFixture.FULL_KEY);
     assertProblem(await(syncTwice.sendJsonObject(new JsonObject().put("userId", UUID.randomUUID().toString()))), 401,
       "invalid_api_key");
+  }
+
+  @Test
+  void twoAuthorizationHeadersAreRefusedEvenWhenOneOfThemIsValid() {
+    Credentials user = auth.users.add("twice-" + UUID.randomUUID().toString().substring(0, 8), "twice's long password");
+    TokenPair pair = await(auth.module(0).sessions().open(user, "JUnit", "127.0.0.1", "twice"));
+    HttpRequest<Buffer> me = auth.request(0, HttpMethod.GET, "/auth/me");
+    me.headers().add("Authorization", "Bearer " + pair.accessToken()).add("Authorization", "Bearer forged.token.here");
+    assertProblem(await(me.send()), 401, "invalid_token");
+    HttpRequest<Buffer> logout = auth.request(0, HttpMethod.POST, "/auth/logout");
+    logout.headers().add("Authorization", "Bearer forged.token.here").add("Authorization", "Bearer " + pair.accessToken());
+    assertProblem(await(logout.send()), 401, "invalid_token");
+    assertThat(auth.bearer(0, HttpMethod.GET, "/auth/me", pair.accessToken()).statusCode()).as("one header: accepted").isEqualTo(200);
   }
 
   @Test

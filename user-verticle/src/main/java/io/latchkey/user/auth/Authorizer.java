@@ -47,7 +47,11 @@ public final class Authorizer {
     if (ApiKeyHeader.of(ctx.request()).sent()) {
       return requireApiKey(ctx);
     }
-    String authorization = ctx.request().getHeader("Authorization");
+    AuthorizationHeader.Presented presented = AuthorizationHeader.of(ctx.request());
+    if (presented.repeated()) {
+      return Future.failedFuture(ApiException.invalidToken("Send one Authorization header."));
+    }
+    String authorization = presented.value();
     if (authorization == null || authorization.isBlank()) {
       return Future.failedFuture(ApiException.invalidToken("A bearer access token is required."));
     }
