@@ -201,7 +201,7 @@ cleanup() {
 call() {
   local method="$1" url="$2" data="${3:-}" out
   shift 3 2>/dev/null || shift $#
-  local args=(-s -X "$method" --max-time "${CALL_TIMEOUT:-15}" -w '\n%{http_code}' "$@")
+  local args=(-s -X "$method" --max-time "${call_timeout:-15}" -w '\n%{http_code}' "$@")
   [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
   out="$(curl "${args[@]}" "$url" 2>/dev/null || true)"
   STATUS="${out##*$'\n'}"
@@ -228,7 +228,7 @@ login_on() { call POST "$(node_url "$1-auth")/auth/login" "{\"login\":\"$2\",\"p
 logout_on() { call POST "$(node_url "$1-auth")/auth/logout" "" -H "Authorization: Bearer $2"; }
 refresh_on() { call POST "$(node_url "$1-auth")/auth/refresh" "{\"refreshToken\":\"$2\"}"; }
 validate_on() { # validate_on HOST TOKEN -> prints true|false|http-<status>
-  CALL_TIMEOUT=3 call POST "$(node_url "$1-auth")/auth/validate-token" "{\"token\":\"$2\"}" "${KEY[@]}"
+  call_timeout=3 call POST "$(node_url "$1-auth")/auth/validate-token" "{\"token\":\"$2\"}" "${KEY[@]}"
   if [ "$STATUS" = 200 ]; then field valid; else echo "http-$STATUS"; fi
 }
 refused_on() { [ "$(validate_on "$1" "$2")" = false ]; }
@@ -450,18 +450,18 @@ echo "  healed at $heal_ms"
 # merge gives it the user service back, which is not an acceptance
 old_refused_everywhere() {
   local h good=0
-  OLD_STATUSES=""
+  old_statuses=""
   for h in A B C; do
     login_on "$h" mhb "$PW_B"
-    OLD_STATUSES="${OLD_STATUSES:+$OLD_STATUSES }$h:$STATUS"
+    old_statuses="${old_statuses:+$old_statuses }$h:$STATUS"
     if [ "$STATUS" = 401 ] || { [ "$h" = C ] && [ "$STATUS" = 503 ]; }; then good=$((good + 1)); fi
   done
   [ "$good" = 3 ]
 }
 if poll_since "$heal_ms" "$RECONCILE_BOUND_MS" old_refused_everywhere; then
-  figure "(b) after the heal the old password is refused everywhere after $POLL_MS ms ($OLD_STATUSES; bound $RECONCILE_BOUND_MS ms)"
+  figure "(b) after the heal the old password is refused everywhere after $POLL_MS ms ($old_statuses; bound $RECONCILE_BOUND_MS ms)"
 else
-  bad "(b) after the heal the old password is not refused everywhere within $RECONCILE_BOUND_MS ms (${OLD_STATUSES:-?})"
+  bad "(b) after the heal the old password is not refused everywhere within $RECONCILE_BOUND_MS ms (${old_statuses:-?})"
 fi
 
 merged() { local n; for n in "${NODES[@]}"; do [ "$(cluster_size "$n")" = 4 ] || return 1; done; }
