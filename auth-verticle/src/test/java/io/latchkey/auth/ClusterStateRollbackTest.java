@@ -2,6 +2,7 @@ package io.latchkey.auth;
 
 import com.hazelcast.map.IMap;
 import io.latchkey.auth.cache.PasswordCache;
+import io.latchkey.auth.login.LoginThrottle;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.common.bus.Credentials;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * old password is refused, because a cache hit must also clear the durable floor in PostgreSQL.
  * Nor can it forge a floor without the cache key.
  */
-@AuthTest(nodes = 1)
+@AuthTest(nodes = 1, settings = "LOGIN_ACCOUNT_MAX_FAILURES=3")
 class ClusterStateRollbackTest {
 
   static AuthFixture auth;
@@ -82,5 +83,30 @@ class ClusterStateRollbackTest {
     // a forged "deleted" floor (what the first release stored in plain text) would lock the user out
     floors.set(user.userId(), (Long.MAX_VALUE + "|0").getBytes(StandardCharsets.UTF_8));
     assertThat(login("flora", "floras long password")).isEqualTo(200);
+  }
+
+  @Test
+  void aLockedAccountStaysLockedWhenItsCountersAreRolledBackOrDeleted() {
+    auth.users.add("lotta", "lottas long password");
+    IMap<String, byte[]> counters = TestNodes.hazelcast(auth.nodes.get(0)).getMap(LoginThrottle.MAP);
+    Map<String, byte[]> before = new HashMap<>(counters);
+    assertThat(login("lotta", "wrong 1")).isEqualTo(401);
+    Map<String, byte[]> afterOne = new HashMap<>(counters);
+    assertThat(login("lotta", "wrong 2")).isEqualTo(401);
+    assertThat(login("lotta", "wrong 3")).isEqualTo(401);
+    assertThat(login("lotta", "lottas long password")).as("locked").isEqualTo(429);
+
+    // the rogue member: every counter back to its value after the first failure, new ones deleted
+    for (String key : counters.keySet()) {
+      if (!before.containsKey(key) && !afterOne.containsKey(key)) {
+        counters.delete(key);
+      }
+    }
+    counters.putAll(afterOne);
+    assertThat(login("lotta", "lottas long password")).as("still locked after a replay of older counters").isEqualTo(429);
+
+    // and with the account's counter deleted outright
+    afterOne.keySet().stream().filter(k -> !before.containsKey(k)).forEach(counters::delete);
+    assertThat(login("lotta", "lottas long password")).as("still locked after the counters were deleted").isEqualTo(429);
   }
 }

@@ -4,17 +4,19 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.latchkey.auth.cache.CacheCipher;
-import io.latchkey.common.ClusterMaps;
-import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.ApiException;
+import io.latchkey.common.ClusterMaps;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.TrustedProxies;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Failed-login counting per account and per client IP, cluster-wide and atomic: each counter is
@@ -29,7 +31,11 @@ import java.util.concurrent.Callable;
  * without one. While locked, every attempt is refused (429) before any password is checked.
  *
  * <p>Keys are blinded ({@link CacheCipher#blindIndex}): other cluster members never see logins
- * or IPs. Times are wall-clock milliseconds of the deciding node (nodes keep their clocks in sync).
+ * or IPs. Values are sealed under the cache key with a sequence number that grows with every
+ * write: a member without the key cannot forge one, and a node that has seen a counter at
+ * sequence N keeps that state (for the counter's lifetime) over an older value replayed into the
+ * map or over the entry's deletion, so counters cannot be rolled back on the nodes that counted
+ * them. Times are wall-clock milliseconds of the deciding node (nodes keep their clocks in sync).
  */
 public final class LoginThrottle {
 
@@ -41,24 +47,47 @@ public final class LoginThrottle {
   }
 
   private record State(long windowStart, int count, long lockedUntil, int lockouts) {
-    static State parse(String text, long now) {
-      if (text == null) {
-        return new State(now, 0, 0, 0);
-      }
+    static State fresh(long now) {
+      return new State(now, 0, 0, 0);
+    }
+  }
+
+  /** A counter as stored: its state and the sequence number of the write that stored it. */
+  private record Stored(State state, long seq) {
+    static Stored parse(String text) {
       String[] p = text.split(",");
-      return new State(Long.parseLong(p[0]), Integer.parseInt(p[1]), Long.parseLong(p[2]), Integer.parseInt(p[3]));
+      return new Stored(new State(Long.parseLong(p[0]), Integer.parseInt(p[1]), Long.parseLong(p[2]), Integer.parseInt(p[3])),
+        Long.parseLong(p[4]));
     }
 
     String encode() {
-      return windowStart + "," + count + "," + lockedUntil + "," + lockouts;
+      return state.windowStart() + "," + state.count() + "," + state.lockedUntil() + "," + state.lockouts() + "," + seq;
     }
   }
+
+  /** What a read found: the raw value to compare-and-set against, and the newest state known (null: none). */
+  private record Read(byte[] raw, Stored newest, boolean restored) {
+    State state() {
+      return newest == null ? null : newest.state();
+    }
+
+    long seq() {
+      return newest == null ? 0 : newest.seq();
+    }
+  }
+
+  /** The newest state this node wrote or read of a counter, until the counter's entry would have expired. */
+  private record Remembered(Stored stored, long forgetAtMs) {
+  }
+
+  private static final int MAX_REMEMBERED = 100_000;
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final ThrottleSettings config;
   private final CacheCipher cipher;
-  private IMap<String, String> counters;
+  private IMap<String, byte[]> counters;
+  private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
 
   public LoginThrottle(Vertx vertx, HazelcastInstance hazelcast, ThrottleSettings config, CacheCipher cipher) {
     this.vertx = vertx;
@@ -94,11 +123,11 @@ public final class LoginThrottle {
   /** Counts an attempt before its password is checked; fails with 429 too_many_attempts when locked or at the limit. */
   public Future<Void> reserve(Counter counter, String requestId) {
     return blocking(() -> ClusterMaps.retry("login counter", () -> {
-      String old = counters.get(counter.key());
       // the time after the read: a lock another member just wrote was computed from its own later
       // "now", and measuring from before the read would announce a Retry-After longer than the lockout
+      Read read = read(counter);
       long now = System.currentTimeMillis();
-      State s = roll(State.parse(old, now), now);
+      State s = roll(read.state() == null ? State.fresh(now) : read.state(), now);
       if (s.lockedUntil() > now) {
         return Optional.of(retryAfterSeconds(s.lockedUntil(), now));
       }
@@ -110,7 +139,7 @@ public final class LoginThrottle {
       } else {
         next = new State(s.windowStart(), s.count() + 1, s.lockedUntil(), s.lockouts());
       }
-      if (!ClusterMaps.compareAndSet(counters, counter.key(), old, next.encode())) {
+      if (!write(counter, read, next)) {
         return Optional.empty();
       }
       if (refusedUntil > 0) {
@@ -151,15 +180,72 @@ public final class LoginThrottle {
 
   private Future<Void> update(Counter counter, Change change) {
     return blocking(() -> ClusterMaps.retry("login counter", () -> {
-      String old = counters.get(counter.key());
+      Read read = read(counter);
       long now = System.currentTimeMillis();
-      if (old == null) {
+      if (read.state() == null) {
         return Optional.of(Boolean.TRUE); // expired meanwhile: nothing left to change
       }
-      State next = change.apply(roll(State.parse(old, now), now), now);
-      return next.encode().equals(old) || ClusterMaps.compareAndSet(counters, counter.key(), old, next.encode())
+      State next = change.apply(roll(read.state(), now), now);
+      return (next.equals(read.state()) && !read.restored()) || write(counter, read, next)
         ? Optional.of(Boolean.TRUE) : Optional.empty();
     })).mapEmpty();
+  }
+
+  /** The counter's value in the cluster, or what this node saw of it when that is newer (a rollback or a deletion). */
+  private Read read(Counter counter) {
+    byte[] raw = counters.get(counter.key());
+    Stored inMap = raw == null ? null : open(counter, raw);
+    long now = System.currentTimeMillis();
+    Remembered mine = remembered.get(counter.key());
+    if (mine != null && mine.forgetAtMs() <= now) {
+      remembered.remove(counter.key(), mine);
+      mine = null;
+    }
+    if (mine != null && (inMap == null || mine.stored().seq() > inMap.seq())) {
+      LOG.warn("a {} counter in the cluster is older than this node saw it (write {} against {}): keeping the newer state",
+        counter.kind(), inMap == null ? "none" : inMap.seq(), mine.stored().seq());
+      return new Read(raw, mine.stored(), true);
+    }
+    return new Read(raw, inMap, false);
+  }
+
+  /** Compare-and-set of the next state over what {@code read} found; remembers it when written. */
+  private boolean write(Counter counter, Read read, State next) {
+    Stored stored = new Stored(next, read.seq() + 1);
+    byte[] sealed = cipher.seal(stored.encode().getBytes(StandardCharsets.UTF_8), MAP + "/" + counter.key());
+    if (!ClusterMaps.compareAndSet(counters, counter.key(), read.raw(), sealed)) {
+      return false;
+    }
+    remember(counter.key(), stored);
+    return true;
+  }
+
+  private Stored open(Counter counter, byte[] sealed) {
+    try {
+      Stored stored = Stored.parse(new String(cipher.open(sealed, MAP + "/" + counter.key()), StandardCharsets.UTF_8));
+      remember(counter.key(), stored);
+      return stored;
+    } catch (RuntimeException e) {
+      // forged by a member without the key, or damaged: never believed
+      LOG.warn("a {} counter in the cluster cannot be opened: {}", counter.kind(), e.getMessage());
+      return null;
+    }
+  }
+
+  private void remember(String key, Stored stored) {
+    long forgetAt = System.currentTimeMillis() + (config.failureWindowSeconds() + (long) config.lockoutMaxSeconds()) * 1000L;
+    remembered.merge(key, new Remembered(stored, forgetAt),
+      (old, fresh) -> fresh.stored().seq() >= old.stored().seq() ? fresh : old);
+    if (remembered.size() > MAX_REMEMBERED) {
+      long now = System.currentTimeMillis();
+      remembered.values().removeIf(r -> r.forgetAtMs() <= now);
+      // still over (a flood of distinct counters): forget some, the cluster's copy still counts
+      var it = remembered.keySet().iterator();
+      while (remembered.size() > MAX_REMEMBERED && it.hasNext()) {
+        it.next();
+        it.remove();
+      }
+    }
   }
 
   /** A new window when the old one is over; the lockout history is forgotten after a whole window without a lock. */
