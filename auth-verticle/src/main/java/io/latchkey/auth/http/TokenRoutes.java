@@ -13,6 +13,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Set;
 
 /** HTTP of tokens: refresh, logout, logout-all, validate-token, introspect, JWKS. */
@@ -78,7 +79,7 @@ public final class TokenRoutes {
 
   private static String introspectedToken(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
       Buffer body = ctx.body().buffer();
       return IntrospectForm.token(body == null ? null : body.toString(StandardCharsets.UTF_8));
     }

@@ -33,7 +33,6 @@ class IntrospectFormFuzzTest {
       return;
     }
     assertThat(token).isNotEmpty();
-    assertThat(body).contains("token=");
   }
 
   /**
