@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Real fuzzing, on demand: one Jazzer @FuzzTest target at a time, for as long as asked.
 #
-#   scripts/fuzz.sh                      the targets
-#   scripts/fuzz.sh TARGET [SECONDS]     fuzz TARGET for SECONDS (default 60) of fuzzing proper
-#   scripts/fuzz.sh all [SECONDS]        every target in turn, SECONDS each
+#   scripts/fuzz.sh                                  the targets
+#   scripts/fuzz.sh TARGET [SECONDS [MAVEN ARGS]]    fuzz TARGET for SECONDS (default 60) of fuzzing proper
+#   scripts/fuzz.sh all [SECONDS [MAVEN ARGS]]       every target in turn, SECONDS each
+#
+# Arguments after SECONDS go to Maven (for example -o), as with scripts/test.sh.
 #
 # The test command (scripts/test.sh, mvn verify) only replays the committed inputs of each
 # fuzz test (Jazzer's regression mode). This script sets JAZZER_FUZZ=1 and runs one target
@@ -19,8 +21,6 @@
 # which is where regression mode looks: rename it to say what it is, fix the code, and commit
 # both; from then on `mvn verify` replays it. Exit status: 0 no finding, 1 a finding, 2 the
 # run failed otherwise (the Maven log is kept in target/fuzz/<target>.log).
-#
-# Environment: FUZZ_MAVEN_ARGS, extra Maven arguments (for example -o).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +38,7 @@ search-cursor    user-verticle  io.latchkey.user.service.SearchCursorFuzzTest   
 "
 
 usage() {
-  echo "usage: scripts/fuzz.sh TARGET|all [SECONDS]    (SECONDS of fuzzing, default 60)"
+  echo "usage: scripts/fuzz.sh TARGET|all [SECONDS [MAVEN ARGS...]]    (SECONDS of fuzzing, default 60)"
   echo "targets:"
   echo "$TARGETS" | awk 'NF { printf "  %-16s %s#%s\n", $1, $3, $4 }'
 }
@@ -56,8 +56,7 @@ descendants() {
 # Prints "finished" (Jazzer's own limit or a finding ended it) or "interrupted".
 fuzz_round() {
   local module="$1" class="$2" method="$3" seconds="$4" logfile="$5"
-  # shellcheck disable=SC2086
-  JAZZER_FUZZ=1 mvn -B -ntp ${FUZZ_MAVEN_ARGS:-} -pl "$module" -am test \
+  JAZZER_FUZZ=1 mvn -B -ntp ${mvn_args[@]+"${mvn_args[@]}"} -pl "$module" -am test \
     -Dtest="$class#$method" -Dsurefire.failIfNoSpecifiedTests=false >>"$logfile" 2>&1 &
   local mvn_pid=$! started="" outcome="finished"
   while kill -0 "$mvn_pid" 2>/dev/null; do
@@ -134,6 +133,7 @@ command -v mvn >/dev/null || { log "mvn not found: install Maven (Debian: apt-ge
 
 target="${1:-}"
 seconds="${2:-60}"
+mvn_args=("${@:3}")
 case "$seconds" in
   ''|*[!0-9]*) log "SECONDS must be a whole number, not '$seconds'"; exit 2 ;;
 esac
