@@ -6,7 +6,6 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -14,8 +13,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Set;
 
 /** HTTP of tokens: refresh, logout, logout-all, validate-token, introspect, JWKS. */
@@ -81,18 +79,9 @@ public final class TokenRoutes {
 
   private static String introspectedToken(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
       Buffer body = ctx.body().buffer();
-      Map<String, List<String>> form = new QueryStringDecoder(body == null ? "" : body.toString(StandardCharsets.UTF_8),
-        StandardCharsets.UTF_8, false).parameters();
-      List<String> tokens = form.get("token");
-      if (tokens == null || tokens.isEmpty() || tokens.get(0).isEmpty()) {
-        throw ApiException.validation("token", "The token to introspect is required.");
-      }
-      if (tokens.size() > 1) {
-        throw ApiException.validation("token", "Send one token.");
-      }
-      return tokens.get(0);
+      return IntrospectForm.token(body == null ? null : body.toString(StandardCharsets.UTF_8));
     }
     JsonObject body = JsonBodies.object(ctx);
     JsonBodies.onlyFields(body, Set.of("token", "token_type_hint"));

@@ -114,7 +114,13 @@ public final class AccessTokens {
     if (key == null) {
       return TokenCheck.invalid(TokenCheck.Reason.UNKNOWN_KEY);
     }
-    byte[] signature = DECODER.decode(token.substring(secondDot + 1));
+    String encodedSignature = token.substring(secondDot + 1);
+    byte[] signature = DECODER.decode(encodedSignature);
+    // the decoder ignores the unused low bits of the last character: without this, 16 strings
+    // would carry one signature (the signing input is compared as a string, so it needs no such check)
+    if (!ENCODER.encodeToString(signature).equals(encodedSignature)) {
+      return TokenCheck.invalid(TokenCheck.Reason.MALFORMED);
+    }
     if (signature.length != (key.getModulus().bitLength() + 7) / 8 || !signatureMatches(key,
       token.substring(0, secondDot), signature)) {
       return TokenCheck.invalid(TokenCheck.Reason.INVALID_SIGNATURE);
