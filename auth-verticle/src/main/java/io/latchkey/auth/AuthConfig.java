@@ -1,7 +1,6 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.cache.CacheSettings;
-import io.latchkey.common.TrustedProxies;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
@@ -10,6 +9,7 @@ import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
+import io.latchkey.common.TrustedProxies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,13 +92,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   }
 
   private static List<String> trustedProxies(Settings s) {
-    List<String> proxies = ApiKeys.split(s.string("trustedProxies", "TRUSTED_PROXIES", ""));
-    try {
-      TrustedProxies.parse(proxies);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid setting TRUSTED_PROXIES: " + e.getMessage());
-    }
-    return proxies;
+    return TrustedProxies.setting(s);
   }
 
   private static JwtKeys jwtKeys(Settings s, boolean production) {

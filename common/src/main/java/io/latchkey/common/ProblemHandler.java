@@ -129,12 +129,7 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     int status = cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? 414
       : cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? 431 : 400;
     ApiException e = status == 400 ? ApiException.malformed("The request could not be read as HTTP.") : forStatus(status);
-    JsonObject body = new JsonObject()
-      .put("type", "https://latchkey.dev/problems/" + e.code().replace('_', '-'))
-      .put("title", title(e.status()))
-      .put("status", e.status())
-      .put("detail", e.detail())
-      .put("code", e.code());
+    JsonObject body = problem(e);
     response.setStatusCode(e.status())
       .putHeader("Content-Type", CONTENT_TYPE)
       .putHeader("Cache-Control", "no-store")
@@ -148,18 +143,23 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     return new ApiException(500, ErrorCodes.INTERNAL_ERROR, "An unexpected error occurred; the request id names it in our logs.");
   }
 
+  /** The RFC 9457 fields every problem document of ours has. */
+  private static JsonObject problem(ApiException e) {
+    return new JsonObject()
+      .put("type", "https://latchkey.dev/problems/" + e.code().replace('_', '-'))
+      .put("title", title(e.status()))
+      .put("status", e.status())
+      .put("detail", e.detail())
+      .put("code", e.code());
+  }
+
   /** Writes a problem document, unless a response was already sent. */
   public static void write(RoutingContext ctx, ApiException e) {
     HttpServerResponse response = ctx.response();
     if (response.headWritten() || response.ended() || response.closed()) {
       return;
     }
-    JsonObject body = new JsonObject()
-      .put("type", "https://latchkey.dev/problems/" + e.code().replace('_', '-'))
-      .put("title", title(e.status()))
-      .put("status", e.status())
-      .put("detail", e.detail())
-      .put("code", e.code());
+    JsonObject body = problem(e);
     if (!e.errors().isEmpty()) {
       JsonArray errors = new JsonArray();
       e.errors().forEach(err -> errors.add(err.toJson()));

@@ -18,7 +18,7 @@ import java.util.List;
  * an IPv6 client usually holds a whole /64, so counting per address would give it 2^64 fresh
  * counters.
  */
-public class TrustedProxies {
+public final class TrustedProxies {
 
   private record Block(byte[] network, int prefixBits) {
     boolean contains(byte[] address) {
@@ -46,9 +46,15 @@ public class TrustedProxies {
     this.blocks = blocks;
   }
 
-  /** The same proxies (for a subclass that only renames the type). */
-  protected TrustedProxies(TrustedProxies parsed) {
-    this.blocks = parsed.blocks;
+  /** {@code TRUSTED_PROXIES} of a service's settings, checked: an invalid entry stops the start naming the setting. */
+  public static List<String> setting(Settings s) {
+    List<String> proxies = ApiKeys.split(s.string("trustedProxies", "TRUSTED_PROXIES", ""));
+    try {
+      parse(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid setting TRUSTED_PROXIES: " + e.getMessage());
+    }
+    return proxies;
   }
 
   /** Parses IPs and CIDRs ({@code 10.0.0.0/8}, {@code 127.0.0.1}, {@code ::1}); throws naming the bad entry. */

@@ -1,6 +1,5 @@
 package io.latchkey.user;
 
-import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.Settings;
@@ -57,13 +56,7 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   }
 
   private static List<String> trustedProxies(Settings s) {
-    List<String> proxies = ApiKeys.split(s.string("trustedProxies", "TRUSTED_PROXIES", ""));
-    try {
-      TrustedProxies.parse(proxies);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid setting TRUSTED_PROXIES: " + e.getMessage());
-    }
-    return proxies;
+    return TrustedProxies.setting(s);
   }
 
   /** The same configuration on another database and port (tests). */

@@ -1,4 +1,4 @@
-package io.latchkey.auth.http;
+package io.latchkey.common;
 
 import org.junit.jupiter.api.Test;
 
