@@ -4,8 +4,6 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,22 +28,18 @@ public final class WindowCounters {
     this.counters = counters;
   }
 
-  /** Configures {@code map} on the cluster (TTL: one window); {@code settings} names what must agree across nodes. */
-  public static Future<WindowCounters> start(Vertx vertx, String map, int windowSeconds, String settings) {
-    HazelcastInstance hazelcast = member(vertx);
+  /**
+   * Configures {@code map} on the cluster of {@code hazelcast} (TTL: one window); {@code settings}
+   * names what must agree across nodes. Without a Hazelcast member (a Vert.x that is not
+   * clustered, in tests) the counters are local to the process.
+   */
+  public static Future<WindowCounters> start(Vertx vertx, HazelcastInstance hazelcast, String map, int windowSeconds,
+                                             String settings) {
     if (hazelcast == null) {
       return Future.succeededFuture(new WindowCounters(vertx, windowSeconds, new ConcurrentHashMap<>()));
     }
     return vertx.executeBlocking(() -> new WindowCounters(vertx, windowSeconds,
       ClusterMaps.configure(hazelcast, new MapConfig(map).setTimeToLiveSeconds(windowSeconds), settings)), false);
-  }
-
-  /** The Hazelcast member of a clustered Vert.x, null when it is not clustered (with Hazelcast). */
-  public static HazelcastInstance member(Vertx vertx) {
-    if (vertx instanceof VertxInternal internal && internal.clusterManager() instanceof HazelcastClusterManager manager) {
-      return manager.getHazelcastInstance();
-    }
-    return null;
   }
 
   /**
@@ -59,13 +53,10 @@ public final class WindowCounters {
       long windowMs = windowSeconds * 1000L;
       long start = now;
       int count = 0;
-      if (old != null) {
-        int comma = old.indexOf(',');
-        long oldStart = Long.parseLong(old.substring(0, comma));
-        if (now - oldStart < windowMs) {
-          start = oldStart;
-          count = Integer.parseInt(old.substring(comma + 1));
-        }
+      long[] parsed = parse(old);
+      if (parsed != null && now - parsed[0] < windowMs) {
+        start = parsed[0];
+        count = (int) Math.min(Integer.MAX_VALUE, Math.max(0, parsed[1]));
       }
       if (count >= max) {
         return Optional.of(Math.max(1, (start + windowMs - now + 999) / 1000));
@@ -74,5 +65,18 @@ public final class WindowCounters {
       boolean written = old == null ? counters.putIfAbsent(key, next) == null : counters.replace(key, old, next);
       return written ? Optional.of(0L) : Optional.<Long>empty();
     }), false);
+  }
+
+  /** {@code start,count}, or null for a value this code did not write (a damaged or foreign entry counts as none). */
+  private static long[] parse(String value) {
+    if (value == null) {
+      return null;
+    }
+    int comma = value.indexOf(',');
+    try {
+      return new long[] {Long.parseLong(value.substring(0, comma)), Long.parseLong(value.substring(comma + 1))};
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 }

@@ -86,7 +86,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
     UserConfig config = UserConfig.from(settings);
     return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), () -> {
       UserModule.Prepared prepared = UserModule.prepare(config);
-      return (vertx, hazelcast, keys, state, instances) -> UserModule.deploy(vertx, config, keys, state, instances, prepared)
+      return (vertx, hazelcast, keys, state, instances) -> UserModule.deploy(vertx, hazelcast, config, keys, state, instances, prepared)
         .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
     });
   }

@@ -145,7 +145,7 @@ final class BothServices implements AutoCloseable {
     }
     UserConfig config = UserConfig.from(new Settings(new JsonObject(), env));
     NodeState state = new NodeState("e2e-user-" + UUID.randomUUID());
-    userModule = await(UserModule.deploy(userNode, config, KEYS, state, 1), 60);
+    userModule = await(UserModule.deploy(userNode, TestNodes.hazelcast(userNode), config, KEYS, state, 1), 60);
     for (Vertx authNode : authNodes) {
       awaitVisible(authNode, userNode, state);
       awaitReachable(authNode, BusAddresses.USER_CREDENTIALS, new JsonObject().put("userId", UUID.randomUUID().toString()),

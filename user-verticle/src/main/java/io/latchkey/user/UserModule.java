@@ -1,5 +1,6 @@
 package io.latchkey.user;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
@@ -86,14 +87,19 @@ public final class UserModule {
   }
 
   /** Prepares on a worker thread, then deploys. */
-  public static Future<UserModule> deploy(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances) {
+  public static Future<UserModule> deploy(Vertx vertx, HazelcastInstance hazelcast, UserConfig config, ApiKeys keys,
+                                          NodeState state, int instances) {
     return vertx.executeBlocking(() -> prepare(config), false)
-      .compose(prepared -> deploy(vertx, config, keys, state, instances, prepared));
+      .compose(prepared -> deploy(vertx, hazelcast, config, keys, state, instances, prepared));
   }
 
-  /** Deploys what {@link #prepare} made ready; opens the pools, registers the bus endpoints, listens. */
-  public static Future<UserModule> deploy(Vertx vertx, UserConfig config, ApiKeys keys, NodeState state, int instances,
-                                          Prepared prepared) {
+  /**
+   * Deploys what {@link #prepare} made ready; opens the pools, registers the bus endpoints,
+   * listens. {@code hazelcast}: the cluster member the launcher joined with (the registration
+   * counters live in its maps); null on a Vert.x that is not clustered (tests).
+   */
+  public static Future<UserModule> deploy(Vertx vertx, HazelcastInstance hazelcast, UserConfig config, ApiKeys keys,
+                                          NodeState state, int instances, Prepared prepared) {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
     }
@@ -107,7 +113,7 @@ public final class UserModule {
     UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
       new PasswordPolicy(prepared.common()), new PasswordChecks(authBus));
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
-    RegistrationLimit registrations = new RegistrationLimit(vertx, config.registrationIpMax(),
+    RegistrationLimit registrations = new RegistrationLimit(vertx, hazelcast, config.registrationIpMax(),
       config.registrationIpWindowSeconds(), registrationKey(keys));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), prepared.openApi(),

@@ -33,7 +33,7 @@ class ModuleLifecycleTest {
   void severalHttpInstancesShareOnePortAndUndeployReleasesIt(Vertx vertx) {
     DbConfig db = TestPostgres.freshDatabase();
     int before = vertx.deploymentIDs().size();
-    UserModule module = await(UserModule.deploy(vertx, UserServiceFixture.config(db, Map.of()), UserServiceFixture.KEYS,
+    UserModule module = await(UserModule.deploy(vertx, null, UserServiceFixture.config(db, Map.of()), UserServiceFixture.KEYS,
       new NodeState("lifecycle"), 3), 60);
     assertThat(module.httpPort()).isPositive();
     assertThat(vertx.deploymentIDs()).hasSize(before + 3); // bus endpoints, relay, the HTTP verticle (3 instances)
@@ -50,7 +50,7 @@ class ModuleLifecycleTest {
   void undeployLetsARequestInFlightFinish(Vertx vertx) {
     DbConfig db = TestPostgres.freshDatabase();
     // cost 14 keeps the registration's hash busy for about a second, long enough to undeploy under it
-    UserModule module = await(UserModule.deploy(vertx, UserServiceFixture.config(db, Map.of("BCRYPT_COST", "14")),
+    UserModule module = await(UserModule.deploy(vertx, null, UserServiceFixture.config(db, Map.of("BCRYPT_COST", "14")),
       UserServiceFixture.KEYS, new NodeState("drain"), 1), 60);
     WebClient client = WebClient.create(vertx);
     Future<HttpResponse<Buffer>> inFlight = client.post(module.httpPort(), "127.0.0.1", "/users").sendJsonObject(new JsonObject()
@@ -68,7 +68,7 @@ class ModuleLifecycleTest {
     DbConfig db = TestPostgres.freshDatabase();
     int before = vertx.deploymentIDs().size();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      Throwable err = failure(UserModule.deploy(vertx, UserServiceFixture.config(db, Map.of()).with(db, taken.getLocalPort()),
+      Throwable err = failure(UserModule.deploy(vertx, null, UserServiceFixture.config(db, Map.of()).with(db, taken.getLocalPort()),
         UserServiceFixture.KEYS, new NodeState("taken"), 1));
       assertThat(err).isNotNull();
     }
@@ -78,7 +78,7 @@ class ModuleLifecycleTest {
   @Test
   void aFullPasswordHashingQueueIsOverloadedWithRetryAfter(Vertx vertx) {
     DbConfig db = TestPostgres.freshDatabase();
-    UserModule module = await(UserModule.deploy(vertx, UserServiceFixture.config(db,
+    UserModule module = await(UserModule.deploy(vertx, null, UserServiceFixture.config(db,
         Map.of("BCRYPT_COST", "10", "BCRYPT_THREADS", "1", "BCRYPT_QUEUE", "1")), UserServiceFixture.KEYS,
       new NodeState("overload"), 1), 60);
     try {

@@ -4,6 +4,7 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.WindowCounters;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -23,9 +24,9 @@ import java.util.Base64;
  *
  * <p>The counters are entries of a Hazelcast map ({@value #MAP}, {@link WindowCounters}) updated
  * by compare-and-set, so every user node counts the same requests. Its keys are HMAC-SHA256 of the IP under a key
- * derived from this service's first internal API key, so other cluster members never see IPs
- * (user nodes must therefore list the same first key in {@code API_KEYS}, as they do anyway). On a
- * Vert.x that is not clustered (no Hazelcast), the counters are local to the process.
+ * derived from the internal key this node sends ({@code API_KEY}, by default the first of
+ * {@code API_KEYS}), so other cluster members never see IPs (user nodes must therefore send the
+ * same key). Without a Hazelcast member (tests) the counters are local to the process.
  */
 public final class RegistrationLimit {
 
@@ -33,20 +34,22 @@ public final class RegistrationLimit {
   public static final String MAP = "latchkey.user.registrations";
 
   private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
   private final int max;
   private final int windowSeconds;
   private final SecretKeySpec key;
   private WindowCounters counters;
 
-  public RegistrationLimit(Vertx vertx, int max, int windowSeconds, byte[] key) {
+  public RegistrationLimit(Vertx vertx, HazelcastInstance hazelcast, int max, int windowSeconds, byte[] key) {
     this.vertx = vertx;
+    this.hazelcast = hazelcast;
     this.max = max;
     this.windowSeconds = windowSeconds;
     this.key = new SecretKeySpec(key, "HmacSHA256");
   }
 
   public Future<Void> start() {
-    return WindowCounters.start(vertx, MAP, windowSeconds, "REGISTRATION_IP_WINDOW_SECONDS")
+    return WindowCounters.start(vertx, hazelcast, MAP, windowSeconds, "REGISTRATION_IP_WINDOW_SECONDS")
       .onSuccess(c -> counters = c).mapEmpty();
   }
 

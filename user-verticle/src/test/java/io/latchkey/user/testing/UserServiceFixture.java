@@ -1,5 +1,6 @@
 package io.latchkey.user.testing;
 
+import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.NodeState;
@@ -79,7 +80,8 @@ public final class UserServiceFixture {
   public static UserServiceFixture start(Vertx vertx, DbConfig database, Map<String, String> overrides, boolean withAuth,
                                          int instances) {
     NodeState state = new NodeState("test-" + UUID.randomUUID());
-    UserModule module = await(UserModule.deploy(vertx, config(database, overrides), KEYS, state, instances), 60);
+    UserModule module = await(UserModule.deploy(vertx, vertx.isClustered() ? TestNodes.hazelcast(vertx) : null, config(database, overrides), KEYS,
+      state, instances), 60);
     FakeAuthService auth = new FakeAuthService(vertx, KEYS);
     if (withAuth) {
       await(auth.startValidator());
