@@ -58,7 +58,7 @@ class PackageLadderTest {
       List.of("io.latchkey.auth.login", "io.latchkey.auth.sync"),
       List.of("io.latchkey.auth.session"),
       List.of("io.latchkey.auth.cache"),
-      List.of("io.latchkey.auth.token", "io.latchkey.auth.floor", "io.latchkey.auth.users"),
+      List.of("io.latchkey.auth.token", "io.latchkey.auth.floor", "io.latchkey.auth.users")),
     "launcher", List.of(
       List.of("io.latchkey.launcher")),
     "bench", List.of(
