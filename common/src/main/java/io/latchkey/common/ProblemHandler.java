@@ -93,6 +93,11 @@ public final class ProblemHandler implements Handler<RoutingContext> {
       // a query parameter whose percent-escapes do not decode, read by a handler
       return ApiException.malformed("The request could not be read (a malformed percent-escape).");
     }
+    if (failure instanceof io.netty.handler.codec.DecoderException) {
+      // the body decoder of a form (Vert.x's BodyHandler hands form bodies to Netty's decoder before
+      // any route sees them): a bad %-escape; its message quotes the body, so it is never logged
+      return ApiException.malformed("The request body could not be read as a form.");
+    }
     if (failure instanceof RejectedExecutionException) {
       return ApiException.overloaded();
     }
@@ -139,7 +144,13 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   }
 
   private static ApiException internal(RoutingContext ctx, Throwable failure) {
-    LOG.error("[{}] unexpected failure on {} {}", RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), failure);
+    // the type and the stack, never the message: an exception's message may quote the request
+    Throwable logged = failure;
+    if (failure != null) {
+      logged = new Throwable(failure.getClass().getName() + " (message not logged)");
+      logged.setStackTrace(failure.getStackTrace());
+    }
+    LOG.error("[{}] unexpected failure on {} {}", RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), logged);
     return new ApiException(500, ErrorCodes.INTERNAL_ERROR, "An unexpected error occurred; the request id names it in our logs.");
   }
 

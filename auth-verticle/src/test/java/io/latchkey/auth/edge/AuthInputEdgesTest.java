@@ -121,6 +121,15 @@ class AuthInputEdgesTest {
   }
 
   @Test
+  void aFormBodyWithABadPercentEscapeIsA400NotA500() {
+    HttpResponse<Buffer> answer = await(auth.request(0, HttpMethod.POST, "/auth/introspect")
+      .putHeader("X-API-Key", AuthFixture.FULL_KEY).putHeader("Content-Type", "application/x-www-form-urlencoded")
+      .sendBuffer(Buffer.buffer("token=abc%zzeyJhbGciOiJSUzI1NiJ9.e30.c2ln")));
+    assertProblem(answer, 400, "malformed_request");
+    assertThat(answer.bodyAsString()).doesNotContain("eyJhbGci");
+  }
+
+  @Test
   void anIpv6ClientIsThrottledPerSlash64() {
     assertProblem(login("v6-a-" + UUID.randomUUID(), "wrong 1", "2001:db8:5:1::1"), 401, "invalid_credentials");
     assertProblem(login("v6-b-" + UUID.randomUUID(), "wrong 2", "2001:db8:5:1::2"), 401, "invalid_credentials");
