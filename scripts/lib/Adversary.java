@@ -807,6 +807,16 @@ public final class Adversary {
     check("introspect: control, genuine token is active", new Req("POST", "/auth/introspect", "A's token"),
       exp(200).and("active:true", r -> r.body.contains("\"active\":true") ? null : "not active"),
       send("POST", authUrl + "/auth/introspect", "{\"token\":" + js(sa.access) + "}", key(validateKey)));
+    // RFC 7662's own form body: the genuine token works; a bad %-escape in front of it is a 400 and
+    // never puts the body (the live token) in a log line (the log scan checks the token)
+    check("introspect form: control, genuine token is active", new Req("POST", "/auth/introspect", "form body"),
+      exp(200).and("active:true", r -> r.body.contains("\"active\":true") ? null : "not active"),
+      send("POST", authUrl + "/auth/introspect", "token=" + sa.access, "X-API-Key", validateKey,
+        "Content-Type", "application/x-www-form-urlencoded"));
+    check("introspect form: malformed %-escape before a live token", new Req("POST", "/auth/introspect", "token=abc%zz<A>"),
+      exp(400, "malformed_request", "validation_failed"),
+      send("POST", authUrl + "/auth/introspect", "token=abc%zz" + sa.access, "X-API-Key", validateKey,
+        "Content-Type", "application/x-www-form-urlencoded"));
 
     // where and how the token travels
     check("token in the query string (access_token=) -> auth /auth/me", new Req("GET", "/auth/me?access_token=<A>", "no header"), badToken(),
