@@ -94,24 +94,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------ HTTP helpers
-# call METHOD URL [json] [extra curl args...]: sets STATUS and BODY (STATUS 000 when nothing answered)
-call() {
-  local method="$1" url="$2" data="${3:-}" out
-  shift 3 2>/dev/null || shift $#
-  local args=(-s -X "$method" --max-time 15 -w '\n%{http_code}' "$@")
-  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
-  out="$(curl "${args[@]}" "$url" 2>/dev/null || true)"
-  STATUS="${out##*$'\n'}"
-  BODY="${out%$'\n'*}"
-  [ "$STATUS" != "$out" ] || BODY=""
-  [ -n "$STATUS" ] || STATUS=000
-}
+# call and field: scripts/lib/latchkey.sh
 KEY=(-H "X-API-Key: $API_KEYS")
-# field NAME: a string or scalar field of BODY (our JSON has no escaped quotes in these fields)
-field() {
-  echo "$BODY" | grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[^,}\"]+)" | head -n 1 \
-    | sed -E "s/^\"$1\"[[:space:]]*:[[:space:]]*//; s/^\"//; s/\"$//"
-}
 expect() { # expect STATUS what
   [ "$STATUS" = "$1" ] || fail "$2: expected HTTP $1, got $STATUS $(echo "$BODY" | head -c 300)"
 }

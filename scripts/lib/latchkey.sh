@@ -488,3 +488,24 @@ lk_nginx_stop() {
   kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
   lk_log "nginx stopped"
 }
+
+# ---------------------------------------------------------------- HTTP calls of the test scripts
+# call METHOD URL [json] [extra curl args...]: sets STATUS and BODY (STATUS 000 when nothing
+# answered); each call is bounded by call_timeout seconds (default 15)
+call() {
+  local method="$1" url="$2" data="${3:-}" out
+  shift 3 2>/dev/null || shift $#
+  local args=(-s -X "$method" --max-time "${call_timeout:-15}" -w '\n%{http_code}' "$@")
+  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
+  out="$(curl "${args[@]}" "$url" 2>/dev/null || true)"
+  STATUS="${out##*$'\n'}"
+  BODY="${out%$'\n'*}"
+  [ "$STATUS" != "$out" ] || BODY=""
+  [ -n "$STATUS" ] || STATUS=000
+}
+
+# field NAME: a string or scalar field of BODY (our JSON has no escaped quotes in these fields)
+field() {
+  echo "$BODY" | grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[^,}\"]+)" | head -n 1 \
+    | sed -E "s/^\"$1\"[[:space:]]*:[[:space:]]*//; s/^\"//; s/\"$//"
+}
