@@ -48,6 +48,7 @@ public final class BusAuth {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Long> seen = new ConcurrentHashMap<>();
+  private volatile long lastForget;
 
   public BusAuth(ApiKeys keys) {
     this(keys, Clock.systemUTC());
@@ -127,7 +128,9 @@ public final class BusAuth {
    */
   public boolean firstUse(String nonce) {
     long now = clock.millis();
-    if (seen.size() >= MAX_REMEMBERED) {
+    // nonces past the window can never come back valid: forget them once per window, or sooner when full
+    if (now - lastForget > WINDOW.toMillis() || seen.size() >= MAX_REMEMBERED) {
+      lastForget = now;
       forgetOlderThan(now - 2 * WINDOW.toMillis());
     }
     return seen.putIfAbsent(nonce, now) == null;

@@ -101,4 +101,30 @@ class BusAuthTest {
     assertThat(auth.firstUse("n-1")).as("a replay").isFalse();
     assertThat(auth.firstUse("n-2")).isTrue();
   }
+
+  @Test
+  void remembersANonceForTheWindowAndForgetsItAfterwards() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+    Clock moving = new Clock() {
+      @Override public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override public java.time.Instant instant() {
+        return java.time.Instant.ofEpochMilli(now.get());
+      }
+    };
+    BusAuth auth = new BusAuth(keys("k"), moving);
+    assertThat(auth.firstUse("old")).isTrue();
+    now.addAndGet(BusAuth.WINDOW.toMillis());
+    assertThat(auth.firstUse("old")).as("still inside two windows: a replay").isFalse();
+    now.addAndGet(2 * BusAuth.WINDOW.toMillis() + 1);
+    assertThat(auth.firstUse("fresh")).isTrue();
+    // "old" was forgotten by the purge; a message carrying it is refused anyway by its timestamp
+    assertThat(auth.firstUse("old")).isTrue();
+  }
 }
