@@ -22,6 +22,9 @@ public final class ErrorCodes {
   public static final String USER_NOT_FOUND = "user_not_found";
   public static final String INVALID_CURRENT_PASSWORD = "invalid_current_password";
   public static final String AUTH_SERVICE_UNAVAILABLE = "auth_service_unavailable";
+  public static final String EMAIL_ALREADY_VERIFIED = "email_already_verified";
+  public static final String INVALID_VERIFICATION_TOKEN = "invalid_verification_token";
+  public static final String INVALID_RESET_TOKEN = "invalid_reset_token";
 
   public static final String TOO_MANY_ATTEMPTS = "too_many_attempts";
   public static final String TOO_MANY_REQUESTS = "too_many_requests";
@@ -29,6 +32,8 @@ public final class ErrorCodes {
   public static final String INVALID_REFRESH_TOKEN = "invalid_refresh_token";
   public static final String REFRESH_TOKEN_REUSED = "refresh_token_reused";
   public static final String SESSION_NOT_FOUND = "session_not_found";
+  public static final String ACCOUNT_DISABLED = "account_disabled";
+  public static final String EMAIL_NOT_VERIFIED = "email_not_verified";
 
   private ErrorCodes() {
   }

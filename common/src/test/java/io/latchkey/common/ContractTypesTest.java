@@ -36,8 +36,17 @@ class ContractTypesTest {
     assertThatThrownBy(() -> UserNotice.Type.fromWire("nonsense")).isInstanceOf(IllegalArgumentException.class);
 
     Credentials credentials = new Credentials("u1", "alice", "alice@example.com", List.of("user"), "$2a$04$x", 2,
-      Instant.parse("2026-11-25T10:15:30Z"));
+      Instant.parse("2026-11-25T10:15:30Z"), true, true);
     assertThat(Credentials.fromJson(credentials.toJson())).isEqualTo(credentials);
+    // a user service of the first release sends neither flag: verified and disabled read as false
+    JsonObject older = credentials.toJson();
+    older.remove("emailVerified");
+    older.remove("disabled");
+    assertThat(Credentials.fromJson(older).disabled()).isFalse();
+    assertThat(Credentials.fromJson(older).emailVerified()).isFalse();
+    for (UserNotice.Type type : UserNotice.Type.values()) {
+      assertThat(UserNotice.Type.fromWire(type.wire())).isEqualTo(type);
+    }
   }
 
   @Test

@@ -8,10 +8,13 @@ import java.util.List;
 
 /**
  * Reply of {@code BusAddresses.USER_CREDENTIALS}: what the auth service needs to check a
- * password and build a token. Only travels on the (key-checked) bus, never over public HTTP.
+ * password, decide whether the account may log in, and build a token. Only travels on the
+ * (key-checked) bus, never over public HTTP. {@code emailVerified} and {@code disabled} are absent
+ * in a reply from a user service older than the second release: read as false.
  */
 public record Credentials(String userId, String username, String email, List<String> roles,
-                          String passwordHash, long passwordVersion, Instant updatedAt) {
+                          String passwordHash, long passwordVersion, Instant updatedAt, boolean emailVerified,
+                          boolean disabled) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -21,7 +24,9 @@ public record Credentials(String userId, String username, String email, List<Str
       .put("roles", new JsonArray(roles))
       .put("passwordHash", passwordHash)
       .put("passwordVersion", passwordVersion)
-      .put("updatedAt", updatedAt.toString());
+      .put("updatedAt", updatedAt.toString())
+      .put("emailVerified", emailVerified)
+      .put("disabled", disabled);
   }
 
   public static Credentials fromJson(JsonObject json) {
@@ -29,6 +34,7 @@ public record Credentials(String userId, String username, String email, List<Str
     List<String> roles = json.getJsonArray("roles", new JsonArray()).getList();
     return new Credentials(json.getString("userId"), json.getString("username"), json.getString("email"),
       List.copyOf(roles), json.getString("passwordHash"), json.getLong("passwordVersion", 1L),
-      Instant.parse(json.getString("updatedAt")));
+      Instant.parse(json.getString("updatedAt")), json.getBoolean("emailVerified", false),
+      json.getBoolean("disabled", false));
   }
 }

@@ -12,7 +12,7 @@ import java.time.Instant;
  * <ul>
  *   <li>{@code eventId}: the outbox row id, unique and growing per user: receivers deduplicate on it;</li>
  *   <li>{@code type}: see {@link Type};</li>
- *   <li>{@code passwordVersion}: for PASSWORD_CHANGED, the new version;</li>
+ *   <li>{@code passwordVersion}: for PASSWORD_CHANGED and PASSWORD_RESET, the new version;</li>
  *   <li>{@code keepSessionId}: for PASSWORD_CHANGED, the session that made the change (may be null);</li>
  *   <li>{@code occurredAt}: when the change committed, microsecond precision;</li>
  *   <li>{@code schemaVersion}: {@link #SCHEMA_VERSION}; a receiver ignores fields it does not know.</li>
@@ -27,7 +27,13 @@ public record UserNotice(long eventId, Type type, String userId, Long passwordVe
     PASSWORD_CHANGED("password_changed"),
     USER_DELETED("user_deleted"),
     EMAIL_CHANGED("email_changed"),
-    ROLES_CHANGED("roles_changed");
+    ROLES_CHANGED("roles_changed"),
+    /** A password reset confirmed: like PASSWORD_CHANGED with no session kept, and the account's login lockout cleared. */
+    PASSWORD_RESET("password_reset"),
+    /** Every session revoked, every access token refused, logins refused (403 account_disabled after the right password). */
+    USER_DISABLED("user_disabled"),
+    /** Logins allowed again; sessions are not restored. */
+    USER_ENABLED("user_enabled");
 
     private final String wire;
 
