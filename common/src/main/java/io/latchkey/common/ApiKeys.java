@@ -30,6 +30,7 @@ public final class ApiKeys {
   /** The event-bus signing keys derived from the full keys, by key id (several at once while keys rotate). */
   private final Map<String, byte[]> busKeys;
   private final byte[] outgoingBusKey;
+  private final List<String> fullKeys;
 
   public ApiKeys(List<String> fullKeys, List<String> validateKeys, String outgoing) {
     if (fullKeys.isEmpty()) {
@@ -42,6 +43,25 @@ public final class ApiKeys {
     fullKeys.forEach(key -> derived.put(busKeyId(deriveBusKey(key)), deriveBusKey(key)));
     this.busKeys = Map.copyOf(derived);
     this.outgoingBusKey = deriveBusKey(this.outgoing);
+    this.fullKeys = List.copyOf(fullKeys);
+  }
+
+  /**
+   * Secrets for one purpose derived from the keys (HMAC-SHA256(key, "latchkey derived|" +
+   * purpose)), the one of the key this node sends first, then those of every full key: what one
+   * node seals, any node of the deployment can open, also while keys rotate (the old key stays in
+   * API_KEYS until what it sealed is used up).
+   */
+  public List<byte[]> derivedSecrets(String purpose) {
+    byte[] label = ("latchkey derived|" + purpose).getBytes(StandardCharsets.UTF_8);
+    List<byte[]> secrets = new ArrayList<>();
+    secrets.add(Hmac.sha256(outgoing.getBytes(StandardCharsets.UTF_8), label));
+    for (String key : fullKeys) {
+      if (!key.equals(outgoing)) {
+        secrets.add(Hmac.sha256(key.getBytes(StandardCharsets.UTF_8), label));
+      }
+    }
+    return List.copyOf(secrets);
   }
 
   /**

@@ -49,7 +49,7 @@ class PackageLadderTest {
       List.of("io.latchkey.user.bus", "io.latchkey.user.http"),
       List.of("io.latchkey.user.auth"),
       List.of("io.latchkey.user.service"),
-      List.of("io.latchkey.user.outbox"),
+      List.of("io.latchkey.user.outbox", "io.latchkey.user.mail"),
       List.of("io.latchkey.user.repo"),
       List.of("io.latchkey.user.model")),
     "auth-verticle", List.of(

@@ -4,6 +4,7 @@ import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.user.mail.MailSettings;
 
 import java.util.List;
 
@@ -24,10 +25,11 @@ import java.util.List;
  * @param registrationIpMax REGISTRATION_IP_MAX / registrationIpMax: registrations (POST /users) one client IP (an IPv6 /64) may make per window
  * @param registrationIpWindowSeconds REGISTRATION_IP_WINDOW_SECONDS / registrationIpWindowSeconds: that window
  * @param trustedProxies    TRUSTED_PROXIES / trustedProxies: comma-separated IPs / CIDRs whose X-Forwarded-For gives the client IP
+ * @param mail              SMTP_*, MAIL_* and the lifecycle's token lifetimes and limits: see {@link MailSettings}
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
-                         int registrationIpWindowSeconds, List<String> trustedProxies) {
+                         int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -47,7 +49,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.integer("relayBatchUsers", "RELAY_BATCH_USERS", 100, 1, 10_000),
       s.integer("registrationIpMax", "REGISTRATION_IP_MAX", 20, 1, 10_000_000),
       s.integer("registrationIpWindowSeconds", "REGISTRATION_IP_WINDOW_SECONDS", 3600, 1, 86_400),
-      trustedProxies(s));
+      trustedProxies(s),
+      MailSettings.from(s));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -63,6 +66,13 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies);
+      registrationIpWindowSeconds, trustedProxies, mail);
+  }
+
+  /** The same configuration sending mail through another server (tests). */
+  public UserConfig withMail(MailSettings otherMail) {
+    return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
+      busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
+      registrationIpWindowSeconds, trustedProxies, otherMail);
   }
 }

@@ -16,15 +16,26 @@ import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
 import io.latchkey.user.http.UserApi;
 import io.latchkey.user.http.UserHttpVerticle;
+import io.latchkey.user.mail.MailQueue;
+import io.latchkey.user.mail.MailRelay;
+import io.latchkey.user.mail.MailRelayVerticle;
+import io.latchkey.user.mail.MailSettings;
+import io.latchkey.user.mail.MailTemplates;
+import io.latchkey.user.mail.Mailer;
+import io.latchkey.user.mail.TokenSeal;
 import io.latchkey.user.outbox.OutboxRelay;
 import io.latchkey.user.outbox.OutboxRelayVerticle;
 import io.latchkey.user.repo.EmailKeyFill;
+import io.latchkey.user.repo.MailOutboxRepository;
+import io.latchkey.user.repo.MailTokenRepository;
 import io.latchkey.user.repo.OutboxRepository;
 import io.latchkey.user.repo.UserRepository;
+import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.CommonPasswords;
 import io.latchkey.user.service.PasswordChecks;
 import io.latchkey.user.service.PasswordPolicy;
 import io.latchkey.user.service.RegistrationLimit;
+import io.latchkey.user.service.RequestLimit;
 import io.latchkey.user.service.UserService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -75,7 +86,7 @@ public final class UserModule {
    * the common-password list and the OpenAPI document read. The launcher prepares it beside the
    * cluster join (the bcrypt pool computes its dummy hash itself, on its own thread).
    */
-  public record Prepared(CommonPasswords common, Buffer openApi) {
+  public record Prepared(CommonPasswords common, Buffer openApi, MailTemplates mailTemplates) {
   }
 
   /** Blocking: migrates schema {@code users}, reads the resources. Never on an event loop. */
@@ -83,7 +94,7 @@ public final class UserModule {
     Database.migrateNow(config.database(), SCHEMA);
     // rows older than V4 get the email key only Java can compute, before anyone looks one up
     EmailKeyFill.fill(config.database());
-    return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE));
+    return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE), MailTemplates.load(config.mail().templatesDir()));
   }
 
   /** Prepares on a worker thread, then deploys. */
@@ -110,29 +121,48 @@ public final class UserModule {
     OutboxRepository outbox = new OutboxRepository();
     OutboxRelay relay = new OutboxRelay(vertx, pool, outbox, authBus, config.noticeWaitMs(),
       config.busTimeoutMs(), config.relayBackoffMinMs(), config.relayBackoffMaxMs(), config.relayBatchUsers());
-    UserService service = new UserService(pool, new UserRepository(), outbox, relay, bcrypt,
-      new PasswordPolicy(prepared.common()), new PasswordChecks(authBus));
+    UserRepository userRepository = new UserRepository();
+    MailSettings mail = config.mail();
+    MailTokenRepository mailTokens = new MailTokenRepository();
+    MailOutboxRepository mailOutbox = new MailOutboxRepository();
+    TokenSeal seal = new TokenSeal(keys.derivedSecrets("mail outbox token"));
+    MailQueue mailQueue = new MailQueue(mailTokens, mailOutbox, seal, mail);
+    Mailer mailer = Mailer.create(vertx, mail);
+    MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, mailTokens, userRepository, mailQueue, seal,
+      prepared.mailTemplates(), mailer, mail);
+    PasswordPolicy policy = new PasswordPolicy(prepared.common());
+    UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
+      mailQueue, mailRelay);
+    byte[] limitKey = limitKey(keys);
+    int hour = MailSettings.LIMIT_WINDOW_SECONDS;
+    AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
+      new RequestLimit(vertx, hazelcast, "latchkey.user.verify-sends", mail.verifySendMax(), hour, limitKey, "EMAIL_VERIFY_SEND_MAX"),
+      new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-address", mail.resetAddressMax(), hour, limitKey,
+        "PASSWORD_RESET_ADDRESS_MAX"),
+      new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-ip", mail.resetIpMax(), hour, limitKey, "PASSWORD_RESET_IP_MAX"));
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
-    RegistrationLimit registrations = new RegistrationLimit(vertx, hazelcast, config.registrationIpMax(),
-      config.registrationIpWindowSeconds(), registrationKey(keys));
+    RegistrationLimit registrations = new RegistrationLimit(new RequestLimit(vertx, hazelcast, RegistrationLimit.MAP,
+      config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
-    Function<Vertx, Router> routers = v -> new UserApi(service, authorizer, new HealthRoutes(v, state, pool), prepared.openApi(),
-      registrations, proxies).router(v);
+    Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
+      prepared.openApi(), registrations, proxies).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
     int listenPort = config.httpPort() == 0 ? -1 : config.httpPort();
     AtomicInteger actualPort = new AtomicInteger(-1);
     Future<UserModule> started = registrations.start()
+      .compose(v -> accounts.start())
       .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, keys))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
         new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
       .map(id -> actualPort.get())
       .map(port -> {
-        LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {})",
-          config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
-          ApiKeys.fingerprint(keys.outgoing()));
+        LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
+          + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
+          ApiKeys.fingerprint(keys.outgoing()), mail);
         return new UserModule(vertx, pool, bcrypt, deployed, port);
       });
     return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
@@ -140,11 +170,11 @@ public final class UserModule {
   }
 
   /**
-   * The key the registration counters' IPs are blinded with: derived from the internal key this
-   * node sends (the same on every user node of a deployment), never a key the auth service's
-   * password cache uses.
+   * The key the request counters' IPs and addresses are blinded with: derived from the internal
+   * key this node sends (the same on every user node of a deployment), never a key the auth
+   * service's password cache uses.
    */
-  private static byte[] registrationKey(ApiKeys keys) {
+  private static byte[] limitKey(ApiKeys keys) {
     try {
       return MessageDigest.getInstance("SHA-256")
         .digest(("latchkey registration counter|" + keys.outgoing()).getBytes(StandardCharsets.UTF_8));

@@ -77,7 +77,8 @@ class EmailKeyApiTest {
   void anEmailChangeMovesTheKeyAndFreesTheOldOne() {
     JsonObject owner = f.userWithToken("mover");
     String id = owner.getJsonObject("user").getString("id");
-    HttpResponse<Buffer> moved = f.send(HttpMethod.PUT, "/users/" + id, new JsonObject().put("email", "Σίσυφος@example.com"),
+    HttpResponse<Buffer> moved = f.send(HttpMethod.PUT, "/users/" + id, new JsonObject().put("email", "Σίσυφος@example.com")
+        .put("currentPassword", "correct horse mover"),
       bearer(owner.getString("token")));
     assertThat(moved.statusCode()).as(moved.bodyAsString()).isEqualTo(200);
     assertThat(f.userRow(id).get("email_key")).isEqualTo(LoginKeys.of("σίσυφοσ@example.com"));

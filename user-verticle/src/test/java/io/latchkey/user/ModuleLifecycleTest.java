@@ -36,7 +36,7 @@ class ModuleLifecycleTest {
     UserModule module = await(UserModule.deploy(vertx, null, UserServiceFixture.config(db, Map.of()), UserServiceFixture.KEYS,
       new NodeState("lifecycle"), 3), 60);
     assertThat(module.httpPort()).isPositive();
-    assertThat(vertx.deploymentIDs()).hasSize(before + 3); // bus endpoints, relay, the HTTP verticle (3 instances)
+    assertThat(vertx.deploymentIDs()).hasSize(before + 4); // bus endpoints, notice relay, mail relay, the HTTP verticle (3 instances)
     WebClient client = WebClient.create(vertx);
     for (int i = 0; i < 6; i++) {
       assertThat(await(client.get(module.httpPort(), "127.0.0.1", "/health/live").send()).statusCode()).isEqualTo(200);

@@ -52,7 +52,8 @@ class RegistrationApiTest {
 
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
     JsonObject user = response.bodyAsJsonObject();
-    assertThat(user.fieldNames()).containsExactlyInAnyOrder("id", "username", "email", "displayName", "roles", "createdAt", "updatedAt");
+    assertThat(user.fieldNames()).containsExactlyInAnyOrder("id", "username", "email", "emailVerified", "displayName", "roles", "disabled", "mfa",
+      "createdAt", "updatedAt");
     assertThat(response.getHeader("Location")).isEqualTo("/users/" + user.getString("id"));
     assertThat(user.getString("username")).isEqualTo("Alice.Reg");
     assertThat(user.getString("email")).isEqualTo("alice.reg@example.com");

@@ -155,7 +155,8 @@ class UserAccessApiTest {
     assertThat(named.bodyAsJsonObject().getString("email")).isEqualTo("gil_put@example.com");
     assertThat(f.outboxRows(id(gil))).as("a display name change tells the auth service nothing").isEmpty();
 
-    HttpResponse<Buffer> email = f.send(HttpMethod.PUT, path, new JsonObject().put("email", "Gil.New@Example.com"), bearer(token(gil)));
+    HttpResponse<Buffer> email = f.send(HttpMethod.PUT, path, new JsonObject().put("email", "Gil.New@Example.com")
+      .put("currentPassword", "correct horse gil_put"), bearer(token(gil)));
     assertThat(email.statusCode()).isEqualTo(200);
     assertThat(email.bodyAsJsonObject().getString("email")).isEqualTo("gil.new@example.com");
     assertThat(email.bodyAsJsonObject().getString("displayName")).isEqualTo("Gil");
@@ -181,7 +182,8 @@ class UserAccessApiTest {
     assertProblem(f.send(HttpMethod.PUT, path, new JsonObject().putNull("email"), bearer(token(hal))), 400, "validation_failed");
     assertProblem(f.send(HttpMethod.PUT, path, new JsonObject().put("email", 7), bearer(token(hal))), 400, "malformed_request");
     assertProblem(f.sendRaw(HttpMethod.PUT, path, "not json", bearer(token(hal))), 400, "malformed_request");
-    assertProblem(f.send(HttpMethod.PUT, path, new JsonObject().put("email", "IDA_PUT@example.com"), bearer(token(hal))), 409, "email_taken");
+    assertProblem(f.send(HttpMethod.PUT, path, new JsonObject().put("email", "IDA_PUT@example.com")
+      .put("currentPassword", "correct horse hal_put"), bearer(token(hal))), 409, "email_taken");
     assertProblem(f.send(HttpMethod.PUT, "/users/" + id(ida), new JsonObject().put("displayName", "x"), bearer(token(hal))), 403, "forbidden");
     assertProblem(f.send(HttpMethod.PUT, "/users/" + UUID.randomUUID(), new JsonObject().put("displayName", "x"), key()), 404, "user_not_found");
     assertThat(f.userRow(id(hal)).get("email")).isEqualTo("hal_put@example.com");

@@ -77,7 +77,8 @@ class UserBusEndpointsTest {
   void userGetAnswersThePublicRepresentation() {
     JsonObject found = ask(BusAddresses.USER_GET, new JsonObject().put("userId", user.getString("id")));
     assertThat(found.getString("id")).isEqualTo(user.getString("id"));
-    assertThat(found.fieldNames()).containsExactlyInAnyOrder("id", "username", "email", "displayName", "roles", "createdAt", "updatedAt");
+    assertThat(found.fieldNames()).containsExactlyInAnyOrder("id", "username", "email", "emailVerified", "displayName", "roles", "disabled", "mfa",
+      "createdAt", "updatedAt");
     assertThat(found.getJsonArray("roles")).containsExactly("user", "admin");
   }
 

@@ -33,7 +33,9 @@ public record UserNotice(long eventId, Type type, String userId, Long passwordVe
     /** Every session revoked, every access token refused, logins refused (403 account_disabled after the right password). */
     USER_DISABLED("user_disabled"),
     /** Logins allowed again; sessions are not restored. */
-    USER_ENABLED("user_enabled");
+    USER_ENABLED("user_enabled"),
+    /** The address was verified: the cached state (emailVerified) is re-read, nothing is revoked. */
+    EMAIL_VERIFIED("email_verified");
 
     private final String wire;
 

@@ -12,8 +12,10 @@ import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Uuids;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.model.User;
+import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.SearchCursor;
+import io.latchkey.user.service.UserFields;
 import io.latchkey.user.service.UserService.ProfileChange;
 import io.latchkey.user.service.UserService.Registration;
 import io.latchkey.user.service.UserService;
@@ -39,7 +41,13 @@ public final class UserApi {
 
   private static final Set<String> REGISTRATION_FIELDS = Set.of("username", "email", "password", "displayName");
   private static final Set<String> LOGIN_FIELDS = Set.of("login", "password");
-  private static final Set<String> PROFILE_FIELDS = Set.of("email", "displayName");
+  private static final Set<String> PROFILE_FIELDS = Set.of("email", "displayName", "currentPassword");
+  private static final Set<String> TOKEN_FIELDS = Set.of("token");
+  private static final Set<String> RESET_FIELDS = Set.of("email");
+  private static final Set<String> RESET_CONFIRM_FIELDS = Set.of("token", "newPassword");
+  /** The one answer of a reset request, whoever the address belongs to. */
+  private static final JsonObject RESET_ACCEPTED = new JsonObject()
+    .put("message", "If this address belongs to an account, a mail with a reset link is on its way.");
   private static final Set<String> PASSWORD_FIELDS = Set.of("currentPassword", "newPassword");
   private static final Set<String> ROLES_FIELDS = Set.of("roles");
   private static final int DEFAULT_LIMIT = 20;
@@ -47,15 +55,17 @@ public final class UserApi {
   private static final int MAX_SEARCH_CHARS = 200;
 
   private final UserService users;
+  private final AccountService accounts;
   private final Authorizer authorizer;
   private final HealthRoutes health;
   private final String openApiDocument;
   private final RegistrationLimit registrations;
   private final TrustedProxies proxies;
 
-  public UserApi(UserService users, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
+  public UserApi(UserService users, AccountService accounts, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
                  RegistrationLimit registrations, TrustedProxies proxies) {
     this.users = users;
+    this.accounts = accounts;
     this.authorizer = authorizer;
     this.health = health;
     this.openApiDocument = openApiDocument.toString();
@@ -67,6 +77,9 @@ public final class UserApi {
     Router router = HttpServers.baseRouter(vertx);
     router.post("/users").handler(Replies.handle(this::register));
     router.post("/users/verify-credentials").handler(Replies.handle(this::verifyCredentials));
+    router.post("/users/verify-email").handler(Replies.handle(this::verifyEmail));
+    router.post("/users/password-reset").handler(Replies.handle(this::requestReset));
+    router.post("/users/password-reset/confirm").handler(Replies.handle(this::confirmReset));
     router.get("/users").handler(Replies.handle(this::search));
     router.get("/users/by-username/:username").handler(Replies.handle(this::byUsername));
     router.get("/users/by-email/:email").handler(Replies.handle(this::byEmail));
@@ -77,6 +90,9 @@ public final class UserApi {
     router.get("/users/:id/password-hash").handler(Replies.handle(this::passwordHash));
     router.post("/users/:id/password-changed").handler(Replies.handle(this::resendPasswordChanged));
     router.put("/users/:id/roles").handler(Replies.handle(this::setRoles));
+    router.post("/users/:id/verify-email/send").handler(Replies.handle(this::sendVerification));
+    router.post("/users/:id/disable").handler(Replies.handle(this::disable));
+    router.post("/users/:id/enable").handler(Replies.handle(this::enable));
     router.get("/openapi.json").handler(ctx -> Replies.publicJson(ctx, openApiDocument));
     health.mount(router);
     return router;
@@ -162,7 +178,8 @@ public final class UserApi {
     return authorizer.authenticateFor(ctx, id).compose(caller -> {
       JsonObject body = JsonBodies.object(ctx);
       ProfileChange change = new ProfileChange(body.containsKey("email"), JsonBodies.string(body, "email"),
-        body.containsKey("displayName"), JsonBodies.string(body, "displayName"));
+        body.containsKey("displayName"), JsonBodies.string(body, "displayName"), JsonBodies.string(body, "currentPassword"),
+        caller.is(id));
       JsonBodies.onlyFields(body, PROFILE_FIELDS);
       return users.updateProfile(id, change, RequestIds.of(ctx));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
@@ -226,6 +243,63 @@ public final class UserApi {
         names.add(TextRules.check("roles", name));
       }
       return users.setRoles(id, names, RequestIds.of(ctx));
+    }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
+  }
+
+  // ---- account lifecycle
+
+  private Future<Void> sendVerification(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id).compose(caller -> {
+      JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
+      return accounts.sendVerification(id, RequestIds.of(ctx));
+    }).map(v -> Replies.json(ctx, 202, new JsonObject().put("message", "A verification mail is on its way.")));
+  }
+
+  private Future<Void> verifyEmail(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    String token = JsonBodies.string(body, "token");
+    JsonBodies.onlyFields(body, TOKEN_FIELDS);
+    if (token == null) {
+      throw ApiException.validation("token", "The token is required.");
+    }
+    return accounts.verifyEmail(token, RequestIds.of(ctx)).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> requestReset(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    String email = JsonBodies.string(body, "email");
+    JsonBodies.onlyFields(body, RESET_FIELDS);
+    List<FieldError> errors = new ArrayList<>();
+    UserFields.checkEmail(email == null ? null : email.trim(), errors);
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    return accounts.requestReset(email, proxies.clientIp(ctx), RequestIds.of(ctx))
+      .map(v -> Replies.json(ctx, 202, RESET_ACCEPTED));
+  }
+
+  private Future<Void> confirmReset(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    String token = JsonBodies.string(body, "token");
+    String newPassword = JsonBodies.string(body, "newPassword");
+    JsonBodies.onlyFields(body, RESET_CONFIRM_FIELDS);
+    return accounts.confirmReset(token, newPassword, RequestIds.of(ctx)).map(v -> Replies.noContent(ctx));
+  }
+
+  private Future<Void> disable(RoutingContext ctx) {
+    return setDisabled(ctx, true);
+  }
+
+  private Future<Void> enable(RoutingContext ctx) {
+    return setDisabled(ctx, false);
+  }
+
+  private Future<Void> setDisabled(RoutingContext ctx, boolean disabled) {
+    UUID id = pathId(ctx);
+    return authorizer.requireAdmin(ctx).compose(caller -> {
+      JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
+      return disabled ? accounts.disable(id, RequestIds.of(ctx)) : accounts.enable(id, RequestIds.of(ctx));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 

@@ -12,7 +12,7 @@ import java.util.UUID;
 /** A user as stored. Only {@link #toPublicJson()} leaves the service over HTTP; it never holds the hash. */
 public record User(UUID id, String username, String email, String displayName, List<String> roles,
                    String passwordHash, long passwordVersion, Instant passwordChangedAt, Instant createdAt,
-                   Instant updatedAt) {
+                   Instant updatedAt, boolean emailVerified, boolean disabled) {
 
   /** The user representation of the API (schema User in openapi/user-service.json). */
   public JsonObject toPublicJson() {
@@ -20,8 +20,12 @@ public record User(UUID id, String username, String email, String displayName, L
       .put("id", id.toString())
       .put("username", username)
       .put("email", email)
+      .put("emailVerified", emailVerified)
       .put("displayName", displayName)
       .put("roles", new JsonArray(roles))
+      .put("disabled", disabled)
+      // the second factors a password login must complete: none until TOTP exists
+      .put("mfa", new JsonArray())
       .put("createdAt", timestamp(createdAt))
       .put("updatedAt", timestamp(updatedAt));
   }
@@ -32,7 +36,8 @@ public record User(UUID id, String username, String email, String displayName, L
    * service orders cache fills and roles by it, so it must move when roles move.
    */
   public Credentials credentials() {
-    return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, updatedAt);
+    return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, updatedAt, emailVerified,
+      disabled);
   }
 
   /** ISO-8601 UTC with millisecond precision, the way every timestamp of this service is written. */

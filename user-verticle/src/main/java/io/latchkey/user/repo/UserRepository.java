@@ -28,7 +28,8 @@ public final class UserRepository {
   public static final String EMAIL_INDEX = "users_email_key_key";
 
   private static final String COLUMNS =
-    "id, username, email, display_name, roles, password_hash, password_version, password_changed_at, created_at, updated_at";
+    "id, username, email, display_name, roles, password_hash, password_version, password_changed_at, created_at, updated_at,"
+      + " email_verified, disabled";
 
   public Future<User> insert(SqlClient client, UUID id, String username, String email, String displayName,
                              String passwordHash) {
@@ -74,10 +75,23 @@ public final class UserRepository {
       .execute(Tuple.of(LoginKeys.of(login))).map(UserRepository::first);
   }
 
+  /** A new email is unverified until its verification token comes back; the same email keeps its state. */
   public Future<User> updateProfile(SqlClient client, UUID id, String email, String displayName) {
-    return client.preparedQuery("UPDATE users.users SET email = $2, email_key = $3, display_name = $4, updated_at = now() "
-        + "WHERE id = $1 RETURNING " + COLUMNS)
+    return client.preparedQuery("UPDATE users.users SET email = $2, email_key = $3, display_name = $4, updated_at = now(), "
+        + "email_verified = email_verified AND email_key IS NOT DISTINCT FROM $3 WHERE id = $1 RETURNING " + COLUMNS)
       .execute(Tuple.of(id, email, LoginKeys.of(email), displayName))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  public Future<User> markEmailVerified(SqlClient client, UUID id) {
+    return client.preparedQuery("UPDATE users.users SET email_verified = true, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  public Future<User> setDisabled(SqlClient client, UUID id, boolean disabled) {
+    return client.preparedQuery("UPDATE users.users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, disabled))
       .map(rows -> toUser(rows.iterator().next()));
   }
 
@@ -138,7 +152,7 @@ public final class UserRepository {
     return new User(row.getUUID("id"), row.getString("username"), row.getString("email"), row.getString("display_name"),
       List.copyOf(Arrays.asList(row.getArrayOfStrings("roles"))), row.getString("password_hash"),
       row.getLong("password_version"), instant(row, "password_changed_at"), instant(row, "created_at"),
-      instant(row, "updated_at"));
+      instant(row, "updated_at"), row.getBoolean("email_verified"), row.getBoolean("disabled"));
   }
 
   static Instant instant(Row row, String column) {

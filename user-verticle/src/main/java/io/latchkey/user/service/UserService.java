@@ -1,20 +1,24 @@
 package io.latchkey.user.service;
 
-import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.DbErrors;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.TextRules;
 import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.common.bus.UserNotice;
+import io.latchkey.user.mail.MailQueue;
+import io.latchkey.user.mail.MailRelay;
 import io.latchkey.user.model.Roles;
 import io.latchkey.user.model.User;
 import io.latchkey.user.outbox.OutboxRelay;
+import io.latchkey.user.repo.MailTokenRepository.Purpose;
 import io.latchkey.user.repo.OutboxRepository;
 import io.latchkey.user.repo.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +43,12 @@ public final class UserService {
   public record Registration(String username, String email, String password, String displayName) {
   }
 
-  /** A partial profile update: a field is changed only when present. */
-  public record ProfileChange(boolean emailPresent, String email, boolean displayNamePresent, String displayName) {
+  /**
+   * A partial profile update: a field is changed only when present. {@code currentPassword}
+   * proves an email change when {@code own} (the user changing their own address).
+   */
+  public record ProfileChange(boolean emailPresent, String email, boolean displayNamePresent, String displayName,
+                              String currentPassword, boolean own) {
   }
 
   /** One page of a search. */
@@ -57,9 +65,11 @@ public final class UserService {
   private final BcryptPool bcrypt;
   private final PasswordPolicy policy;
   private final PasswordChecks checks;
+  private final MailQueue mail;
+  private final MailRelay mailRelay;
 
   public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
-                     PasswordPolicy policy, PasswordChecks checks) {
+                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay) {
     this.pool = pool;
     this.users = users;
     this.outbox = outbox;
@@ -67,6 +77,8 @@ public final class UserService {
     this.bcrypt = bcrypt;
     this.policy = policy;
     this.checks = checks;
+    this.mail = mail;
+    this.mailRelay = mailRelay;
   }
 
   // ---- registration and credentials
@@ -88,10 +100,15 @@ public final class UserService {
     }
     String email = UserFields.normalizeEmail(r.email());
     UUID id = UUID.randomUUID();
+    // the user and their verification mail commit together: no account without its mail
     return bcrypt.hash(PasswordPolicy.normalize(r.password()))
-      .compose(hash -> users.insert(pool, id, r.username(), email, r.displayName(), hash))
+      .compose(hash -> pool.withTransaction(conn -> users.insert(conn, id, r.username(), email, r.displayName(), hash)
+        .compose(user -> mail.verification(conn, user, requestId).map(user))))
       .recover(UserService::mapUniqueViolation)
-      .onSuccess(u -> LOG.info("[{}] user {} registered", requestId, u.id()));
+      .onSuccess(u -> {
+        LOG.info("[{}] user {} registered, verification mail queued", requestId, u.id());
+        mailRelay.kick();
+      });
   }
 
   /** The user whose login and password match; 401 invalid_credentials otherwise (same bcrypt work either way). */
@@ -174,7 +191,14 @@ public final class UserService {
     if (id == null) {
       return Future.failedFuture(userNotFound());
     }
-    return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
+    // your own new address needs your current password: a stolen access token alone must not
+    // be enough to point the account's reset mails at someone else
+    return get(id)
+      .compose(user -> !change.own() || !change.emailPresent() || UserFields.normalizeEmail(change.email()).equals(user.email())
+        ? Future.<Void>succeededFuture()
+        : change.currentPassword() == null ? Future.failedFuture(invalidCurrentPassword())
+        : checkCurrent(user, change.currentPassword(), requestId))
+      .compose(checked -> pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         .compose(current -> {
           String email = change.emailPresent() ? UserFields.normalizeEmail(change.email()) : current.email();
           String displayName = change.displayNamePresent() ? change.displayName() : current.displayName();
@@ -182,12 +206,35 @@ public final class UserService {
           if (!emailChanged && Objects.equals(displayName, current.displayName())) {
             return Future.succeededFuture(new Changed(current, null));
           }
+          if (emailChanged && change.own() && change.currentPassword() == null) {
+            // the address changed since the check above let a request without a password through
+            return Future.failedFuture(invalidCurrentPassword());
+          }
           return users.updateProfile(conn, id, email, displayName).compose(updated -> emailChanged
-            ? outbox.insert(conn, UserNotice.Type.EMAIL_CHANGED, id, null, null, requestId).map(eventId -> new Changed(updated, eventId))
+            ? emailChanged(conn, current, updated, requestId)
             : Future.succeededFuture(new Changed(updated, null)));
-        }))
+        })))
       .recover(UserService::mapUniqueViolation)
+      .onSuccess(changed -> {
+        if (changed.eventId() != null) {
+          mailRelay.kick();
+        }
+      })
       .compose(changed -> awaitNotice(changed, requestId));
+  }
+
+  /**
+   * An email change, in its transaction: the auth service's notice, the tokens sent to the old
+   * address retired (verification and reset), a verification mail to the new address and a
+   * notice to the old one.
+   */
+  private Future<Changed> emailChanged(SqlConnection conn, User before, User after, String requestId) {
+    return mail.retire(conn, after, Purpose.VERIFY_EMAIL)
+      .compose(n -> mail.retire(conn, after, Purpose.PASSWORD_RESET))
+      .compose(n -> mail.verification(conn, after, requestId))
+      .compose(id -> mail.emailChanged(conn, after, before.email(), requestId))
+      .compose(id -> outbox.insert(conn, UserNotice.Type.EMAIL_CHANGED, after.id(), null, null, requestId))
+      .map(eventId -> new Changed(after, eventId));
   }
 
   public Future<Void> delete(UUID id, String requestId) {
@@ -228,7 +275,9 @@ public final class UserService {
         .orElseGet(Future::succeededFuture))
       .compose(v -> bcrypt.hash(PasswordPolicy.normalize(newPassword)))
       .compose(hash -> pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
-        .compose(locked -> users.updatePassword(conn, id, hash))
+        // a reset link sent before this change must not undo it
+        .compose(locked -> mail.retire(conn, locked, Purpose.PASSWORD_RESET))
+        .compose(retired -> users.updatePassword(conn, id, hash))
         .compose(updated -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, updated.passwordVersion(), keepSessionId, requestId)
           .map(eventId -> new Changed(updated, eventId)))))
       .onSuccess(changed -> LOG.info("[{}] password of user {} changed to version {}", requestId, id, changed.user().passwordVersion()))
@@ -253,8 +302,7 @@ public final class UserService {
           return checks.report(user.id(), Step.SUCCEEDED, requestId);
         }
         LOG.info("[{}] wrong current password for user {}", requestId, user.id());
-        return checks.report(user.id(), Step.FAILED, requestId).transform(x -> Future.failedFuture(
-          new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is not correct.")));
+        return checks.report(user.id(), Step.FAILED, requestId).transform(x -> Future.failedFuture(invalidCurrentPassword()));
       });
   }
 
@@ -318,7 +366,11 @@ public final class UserService {
     return Future.failedFuture(err);
   }
 
-  private static <T> Future<T> orNotFound(Optional<T> value) {
+  static ApiException invalidCurrentPassword() {
+    return new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is missing or not correct.");
+  }
+
+  static <T> Future<T> orNotFound(Optional<T> value) {
     return value.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(userNotFound()));
   }
 
@@ -330,7 +382,7 @@ public final class UserService {
     return new ApiException(401, ErrorCodes.INVALID_CREDENTIALS, "The login or the password is not correct.");
   }
 
-  private static ApiException weakPassword(String field, String message) {
+  static ApiException weakPassword(String field, String message) {
     return new ApiException(400, ErrorCodes.WEAK_PASSWORD, message, List.of(new FieldError(field, message)));
   }
 }

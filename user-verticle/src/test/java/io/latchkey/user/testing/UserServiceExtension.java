@@ -6,8 +6,8 @@ import io.latchkey.common.testing.TestPostgres;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -82,14 +82,17 @@ public final class UserServiceExtension implements BeforeAllCallback, AfterAllCa
   }
 
   /** The nodes of one test class, in start order, and the services on the first of them. */
-  private record Stack(List<Vertx> nodes, List<UserServiceFixture> services) {
+  private record Stack(List<Vertx> nodes, List<UserServiceFixture> services, TestMailServer mail) {
 
     static Stack start(UserServiceTest settings) {
       if (settings.nodes() < 1 || settings.services() < 0 || settings.services() > settings.nodes()) {
         throw new IllegalArgumentException("@UserServiceTest wants 1 or more nodes and at most one service a node: " + settings);
       }
-      Map<String, String> overrides = overrides(settings.settings());
-      Stack stack = new Stack(new ArrayList<>(), new ArrayList<>());
+      // every class gets an SMTP server of its own: registrations send verification mails for real
+      TestMailServer mail = TestMailServer.start();
+      Map<String, String> overrides = new LinkedHashMap<>(mail.settings());
+      overrides.putAll(overrides(settings.settings()));
+      Stack stack = new Stack(new ArrayList<>(), new ArrayList<>(), mail);
       try {
         TestNodes cluster = new TestNodes();
         for (int i = 0; i < settings.nodes(); i++) {
@@ -97,7 +100,7 @@ public final class UserServiceExtension implements BeforeAllCallback, AfterAllCa
         }
         DbConfig database = TestPostgres.freshDatabase();
         for (int i = 0; i < settings.services(); i++) {
-          stack.services.add(UserServiceFixture.start(stack.nodes.get(i), database, overrides, settings.fakeAuth(), 1));
+          stack.services.add(UserServiceFixture.start(stack.nodes.get(i), database, overrides, settings.fakeAuth(), 1, mail));
         }
         return stack;
       } catch (RuntimeException | Error e) {
@@ -120,6 +123,7 @@ public final class UserServiceExtension implements BeforeAllCallback, AfterAllCa
         Vertx node = nodes.get(i);
         steps.add(() -> await(node.close()));
       }
+      steps.add(mail::down);
       Throwable first = null;
       for (Runnable step : steps) {
         try {

@@ -1,10 +1,10 @@
 package io.latchkey.user.testing;
 
-import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Settings;
+import io.latchkey.common.testing.TestNodes;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
 import io.vertx.core.Vertx;
@@ -45,14 +45,18 @@ public final class UserServiceFixture {
   public final NodeState state;
   public final WebClient http;
   public final FakeAuthService auth;
+  /** The SMTP server the service sends to (null when the test started the service without one). */
+  public final TestMailServer mail;
 
-  private UserServiceFixture(Vertx vertx, DbConfig database, UserModule module, NodeState state, FakeAuthService auth) {
+  private UserServiceFixture(Vertx vertx, DbConfig database, UserModule module, NodeState state, FakeAuthService auth,
+                             TestMailServer mail) {
     this.vertx = vertx;
     this.database = database;
     this.module = module;
     this.state = state;
     this.http = WebClient.create(vertx);
     this.auth = auth;
+    this.mail = mail;
   }
 
   /** Test settings: bcrypt cost 4, a fast relay; {@code overrides} are environment-style settings. */
@@ -69,6 +73,10 @@ public final class UserServiceFixture {
     env.put("RELAY_SWEEP_MS", "100");
     env.put("RELAY_BACKOFF_MIN_MS", "50");
     env.put("RELAY_BACKOFF_MAX_MS", "400");
+    env.put("MAIL_SWEEP_MS", "200");
+    env.put("MAIL_BACKOFF_MIN_MS", "50");
+    env.put("MAIL_BACKOFF_MAX_MS", "400");
+    env.put("MAIL_SEND_TIMEOUT_MS", "5000");
     env.putAll(overrides);
     return UserConfig.from(new Settings(null, env)).with(database, 0);
   }
@@ -79,6 +87,11 @@ public final class UserServiceFixture {
    */
   public static UserServiceFixture start(Vertx vertx, DbConfig database, Map<String, String> overrides, boolean withAuth,
                                          int instances) {
+    return start(vertx, database, overrides, withAuth, instances, null);
+  }
+
+  public static UserServiceFixture start(Vertx vertx, DbConfig database, Map<String, String> overrides, boolean withAuth,
+                                         int instances, TestMailServer mail) {
     NodeState state = new NodeState("test-" + UUID.randomUUID());
     UserModule module = await(UserModule.deploy(vertx, vertx.isClustered() ? TestNodes.hazelcast(vertx) : null, config(database, overrides), KEYS,
       state, instances), 60);
@@ -88,7 +101,7 @@ public final class UserServiceFixture {
       await(auth.startSync());
       await(auth.startPasswordChecks());
     }
-    return new UserServiceFixture(vertx, database, module, state, auth);
+    return new UserServiceFixture(vertx, database, module, state, auth, mail);
   }
 
   public void stop() {
