@@ -509,3 +509,87 @@ field() {
   echo "$BODY" | grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[^,}\"]+)" | head -n 1 \
     | sed -E "s/^\"$1\"[[:space:]]*:[[:space:]]*//; s/^\"//; s/\"$//"
 }
+
+# ---------------------------------------------------------------- the development mail server
+# maildev (scripts/devmail/package.json and its package-lock.json pin it and everything it
+# needs), installed on first use into .tools/devmail (ignored by git) with the machine's Node.js
+# 20+ and npm. run.sh starts it unless SMTP_HOST is set; the lk_mail_* helpers read what it caught.
+LK_DEVMAIL_SRC="$LK_ROOT/scripts/devmail"
+LK_DEVMAIL_DIR="$LK_ROOT/.tools/devmail"
+
+# lk_devmail_install: installs the pinned maildev into .tools/devmail unless the installed one was
+# made from the current lock file; dies saying what is missing (Node.js 20+, npm, the registry)
+lk_devmail_install() {
+  local major want have tmp
+  command -v node >/dev/null && command -v npm >/dev/null \
+    || lk_die "the development mail server needs Node.js 20 or newer and npm (node and npm not both found); install them, or set SMTP_HOST to use an SMTP server of your own"
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" -ge 20 ] 2>/dev/null \
+    || lk_die "the development mail server needs Node.js 20 or newer (found $(node --version 2>/dev/null)); or set SMTP_HOST to use an SMTP server of your own"
+  want="$(sha256sum "$LK_DEVMAIL_SRC/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$LK_DEVMAIL_DIR/.installed" 2>/dev/null || true)"
+  [ "$want" = "$have" ] && [ -x "$LK_DEVMAIL_DIR/node_modules/.bin/maildev" ] && return 0
+  lk_log "installing the development mail server (maildev, pinned by scripts/devmail/package-lock.json) into ${LK_DEVMAIL_DIR#"$LK_ROOT"/}"
+  # into a fresh folder, moved in place once complete: a failed or concurrent install leaves no half one
+  tmp="$LK_DEVMAIL_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  cp "$LK_DEVMAIL_SRC/package.json" "$LK_DEVMAIL_SRC/package-lock.json" "$tmp/"
+  if ! (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
+    tail -n 20 "$tmp/npm.log" >&2
+    rm -rf "$tmp"
+    lk_die "npm could not install the development mail server (see above); or set SMTP_HOST to use an SMTP server of your own"
+  fi
+  echo "$want" >"$tmp/.installed"
+  rm -rf "$LK_DEVMAIL_DIR"
+  mv "$tmp" "$LK_DEVMAIL_DIR"
+}
+
+# lk_port_open <port>: something accepts TCP connections on 127.0.0.1:<port>
+lk_port_open() {
+  # shellcheck disable=SC2016 # the inner script expands its own positional parameter
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+# lk_smtp_ready <port>: an SMTP server on 127.0.0.1:<port> greets with 220
+lk_smtp_ready() {
+  # shellcheck disable=SC2016
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && read -r line <&3 && printf "QUIT\r\n" >&3 && [[ "$line" == 220* ]]' _ "$1" 2>/dev/null
+}
+
+# lk_devmail_start <smtp-port> <web-port> <mail-dir> <log>: starts maildev as a child of the
+# caller, SMTP and web/API bound to 127.0.0.1 only, keeping up to 1,000 messages in <mail-dir>
+# (so they survive a restart); installs it first when needed (lk_devmail_install). A server an
+# earlier run left behind ($LK_RUN/devmail.pid) is stopped first. Returns once SMTP greets and
+# the API answers (30 s at most, else dies with the end of <log>). Sets LK_DEVMAIL_PID.
+lk_devmail_start() {
+  local smtp="$1" web="$2" dir="$3" log="$4" pidfile="$LK_RUN/devmail.pid" old waited=0
+  lk_devmail_install
+  old="$(cat "$pidfile" 2>/dev/null || true)"
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null && grep -q maildev "/proc/$old/cmdline" 2>/dev/null; then
+    lk_log "a development mail server of an earlier run still runs (pid $old); stopping it"
+    lk_stop_processes 10 TERM "the earlier development mail server" "$old"
+  fi
+  rm -f "$pidfile"
+  lk_port_open "$smtp" && lk_die "port $smtp (SMTP of the development mail server) is taken by another process; set DEV_MAIL_SMTP_PORT, or SMTP_HOST to use that server"
+  lk_port_open "$web" && lk_die "port $web (web page of the development mail server) is taken by another process; set DEV_MAIL_WEB_PORT"
+  mkdir -p "$dir" "$(dirname "$log")"
+  lk_log "starting the development mail server (SMTP 127.0.0.1:$smtp, web 127.0.0.1:$web, log ${log#"$LK_ROOT"/})"
+  node "$LK_DEVMAIL_DIR/node_modules/maildev/dist/bin/maildev.js" --smtp "$smtp" --ip 127.0.0.1 \
+    --web "$web" --web-ip 127.0.0.1 --mail-directory "$dir" --max-emails 1000 >"$log" 2>&1 </dev/null &
+  LK_DEVMAIL_PID=$!
+  echo "$LK_DEVMAIL_PID" >"$pidfile"
+  until lk_smtp_ready "$smtp" && [ "$(lk_http_status "http://127.0.0.1:$web/api/healthz")" = 200 ]; do
+    if ! kill -0 "$LK_DEVMAIL_PID" 2>/dev/null; then
+      lk_log_tail "the development mail server exited during its start" "$log"
+      exit 1
+    fi
+    if [ "$waited" -ge 300 ]; then
+      lk_log_tail "the development mail server did not answer within 30 s" "$log"
+      kill -KILL "$LK_DEVMAIL_PID" 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
