@@ -593,3 +593,62 @@ lk_devmail_start() {
     waited=$((waited + 1))
   done
 }
+
+# ---------------------------------------------------------------- reading the development mail
+# The messages the development mail server caught, through its HTTP API: LK_MAIL_API, default
+# http://127.0.0.1:$DEV_MAIL_WEB_PORT/api (DEV_MAIL_WEB_PORT default 1080). Needs node (as the
+# server does). Addresses compare without regard to case (To, Cc and Bcc); SUBJECT is a
+# case-insensitive substring ("" matches every subject).
+lk_mail_api() { echo "${LK_MAIL_API:-http://127.0.0.1:${DEV_MAIL_WEB_PORT:-1080}/api}"; }
+
+# lk_mail_count ADDRESS [SUBJECT]: prints how many messages went to ADDRESS (with SUBJECT in
+# their subject); fails when the API does not answer
+lk_mail_count() {
+  node "$LK_DEVMAIL_SRC/mail.mjs" "$(lk_mail_api)" count "$1" "${2:-}"
+}
+
+# lk_mail_poll <what> <timeout> <command> <address> <subject-or-kind> <after>: runs mail.mjs until
+# it finds what it looks for (printing it) or <timeout> seconds pass (fails, naming <what>)
+lk_mail_poll() {
+  local what="$1" timeout="$2" start status out
+  shift 2
+  start="$(lk_now_ms)"
+  while :; do
+    status=0
+    out="$(node "$LK_DEVMAIL_SRC/mail.mjs" "$(lk_mail_api)" "$@" 2>/dev/null)" || status=$?
+    if [ "$status" = 0 ]; then printf '%s\n' "$out"; return 0; fi
+    [ "$status" = 2 ] || [ "$status" = 3 ] || { lk_log "reading the mail failed (status $status)"; return 1; }
+    if [ $(($(lk_now_ms) - start)) -ge $((timeout * 1000)) ]; then
+      if [ "$status" = 2 ]; then
+        lk_log "the mail API $(lk_mail_api) did not answer within $timeout s"
+      else
+        lk_log "no $what within $timeout s"
+      fi
+      return 1
+    fi
+    sleep "${LK_POLL_S:-0.2}"
+  done
+}
+
+# lk_mail_wait_for ADDRESS SUBJECT [TIMEOUT] [AFTER]: waits (TIMEOUT seconds, default 30) for a
+# message to ADDRESS with SUBJECT in its subject, and prints the newest one's text (its HTML
+# without tags when it has no text part). AFTER (default 0): the first AFTER messages to ADDRESS
+# do not count; to wait for what an action sends, pass AFTER=$(lk_mail_count ADDRESS) taken before it.
+lk_mail_wait_for() {
+  lk_mail_poll "message to $1 with \"$2\" in its subject${4:+ after its first $4}" "${3:-30}" text "$1" "$2" "${4:-0}"
+}
+
+# lk_mail_token ADDRESS KIND [TIMEOUT] [AFTER]: waits like lk_mail_wait_for for the newest message
+# to ADDRESS with a token link of KIND, and prints the token (base64url) of that link
+# (http://...#token=X, ?token=X or &token=X). KIND: verify (the link built from EMAIL_VERIFY_URL
+# when it is set in this environment, else a link or subject saying "verif"), reset (the same
+# with PASSWORD_RESET_URL, "reset"), or any other word: a subject substring.
+lk_mail_token() {
+  lk_mail_poll "$2 token mailed to $1${4:+ after its first $4 messages}" "${3:-30}" token "$1" "$2" "${4:-0}"
+}
+
+# lk_mail_clear: deletes every message the development mail server holds
+lk_mail_clear() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$(lk_mail_api)/email/all")" = 200 ] \
+    || { lk_log "could not clear the mail at $(lk_mail_api)"; return 1; }
+}
