@@ -113,7 +113,7 @@ else
   [ -z "${SMTP_PORT:-}" ] || lk_log "ignoring SMTP_PORT without SMTP_HOST: the services use the development mail server"
   export SMTP_HOST=127.0.0.1 SMTP_PORT="$DEV_MAIL_SMTP_PORT" SMTP_STARTTLS=off
   export MAIL_FROM="${MAIL_FROM:-no-reply@latchkey.localhost}"
-  mail_line="  mail (dev)     web http://127.0.0.1:$DEV_MAIL_WEB_PORT    API http://127.0.0.1:$DEV_MAIL_WEB_PORT/api/email    SMTP 127.0.0.1:$DEV_MAIL_SMTP_PORT (log .run/logs/mail.log)"
+  mail_line="  mail (dev)     web http://127.0.0.1:$DEV_MAIL_WEB_PORT    API http://127.0.0.1:$DEV_MAIL_WEB_PORT/api/email    SMTP 127.0.0.1:$DEV_MAIL_SMTP_PORT (log ${LOG_DIR#"$here"/}/mail.log)"
 fi
 
 if "$here/scripts/pg.sh" status; then

@@ -521,8 +521,9 @@ LK_DEVMAIL_DIR="$LK_ROOT/.tools/devmail"
 # made from the current lock file; dies saying what is missing (Node.js 20+, npm, the registry)
 lk_devmail_install() {
   local major want have tmp
-  command -v node >/dev/null && command -v npm >/dev/null \
-    || lk_die "the development mail server needs Node.js 20 or newer and npm (node and npm not both found); install them, or set SMTP_HOST to use an SMTP server of your own"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    lk_die "the development mail server needs Node.js 20 or newer and npm (node and npm not both found); install them, or set SMTP_HOST to use an SMTP server of your own"
+  fi
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   [ "$major" -ge 20 ] 2>/dev/null \
     || lk_die "the development mail server needs Node.js 20 or newer (found $(node --version 2>/dev/null)); or set SMTP_HOST to use an SMTP server of your own"
