@@ -12,7 +12,9 @@
 # Isolated from a development run and from the other tests: run dir .run/adversarial (logs,
 # keys, pid files), PostgreSQL on ADVERSARIAL_PG_PORT (default 54395, data .pg/adversarial,
 # recreated per run), user service on 18481, auth service on 18482, Hazelcast cluster
-# "adversarial-<pid>" on 5981-5982 (training starts for AppCDS on 5985). Keys: a random full key
+# "adversarial-<pid>" on 5981-5982 (training starts for AppCDS on 5985), run.sh's development
+# mail server on 18483 (SMTP) and 18484 (web and API; SMTP_* of the caller are ignored; the
+# first run installs it with npm, scripts/devmail). Keys: a random full key
 # (API_KEYS) and a random validate-only key (API_KEYS_VALIDATE). bcrypt cost 4, refresh grace
 # 2 s, 5 failed logins lock an account (the suite tests that lock). Needs a JDK 17, curl, Maven
 # when the jar must be built; PostgreSQL from Debian's package when absent (scripts/pg.sh).
@@ -31,6 +33,9 @@ HZ="${ADVERSARIAL_HZ_PORT:-5981}"
 export HAZELCAST_CLUSTER_NAME="adversarial-$$" HAZELCAST_PORT="$HZ" HAZELCAST_MEMBERS="127.0.0.1:$HZ,127.0.0.1:$((HZ + 1))"
 export LATCHKEY_CDS_HZ_PORT=$((HZ + 4))
 export LATCHKEY_KEYS_DIR="$RUN/keys"
+# run.sh's own development mail server on ports of the suite, never an SMTP server of the caller's
+unset SMTP_HOST SMTP_PORT SMTP_USERNAME SMTP_PASSWORD SMTP_STARTTLS MAIL_FROM
+export DEV_MAIL_SMTP_PORT="${ADVERSARIAL_MAIL_SMTP_PORT:-18483}" DEV_MAIL_WEB_PORT="${ADVERSARIAL_MAIL_WEB_PORT:-18484}"
 FULL_KEY="adv-full-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 VALIDATE_KEY="adv-validate-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export API_KEYS="$FULL_KEY" API_KEYS_VALIDATE="$VALIDATE_KEY"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Latchkey locally: PostgreSQL, then the user service (8081), then the auth service (8082),
-# one cluster, in the foreground. Ctrl-C or SIGTERM stops everything this script started: the
-# services gracefully (readiness DOWN, drain, leave the cluster), then PostgreSQL.
+# Runs Latchkey locally: a development mail server (unless SMTP_HOST is set), PostgreSQL, then the
+# user service (8081), then the auth service (8082), one cluster, in the foreground. Ctrl-C or
+# SIGTERM stops everything this script started: the services gracefully (readiness DOWN, drain,
+# leave the cluster), the mail server, then PostgreSQL.
 #
 #   ./scripts/run.sh            the two services on 8081 and 8082
 #   ./scripts/run.sh --nginx    and nginx in front of them (user 127.0.0.1:8091, auth :8092),
@@ -19,6 +20,12 @@
 #   LATCHKEY_INSTANCES  verticle instances per service, default: the number of cores
 #   LATCHKEY_START_WAIT seconds to wait for each service to be ready, default 120
 #   LATCHKEY_KEYS_DIR   where development JWT keys live (generated when empty), default .run/keys
+#   SMTP_HOST           an SMTP server of your own: the services send through it (with SMTP_PORT,
+#                       SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM) and no development
+#                       mail server starts. Without it: maildev (pinned in scripts/devmail, installed
+#                       on first use into .tools/devmail; needs Node.js 20+ and npm) on 127.0.0.1,
+#                       mail kept in .run/mail, read at its web page or its API (/api/email)
+#   DEV_MAIL_SMTP_PORT, DEV_MAIL_WEB_PORT  its SMTP and web/API ports, default 1025, 1080
 # and every variable of the README's configuration table, passed through to the services.
 set -euo pipefail
 
@@ -50,6 +57,7 @@ whats=()
 logs=()
 pg_started=0
 nginx_started=0
+LK_DEVMAIL_PID=""
 
 stop_all() {
   trap '' INT TERM
@@ -64,6 +72,12 @@ stop_all() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stops+=("${whats[$i]}" "${pids[$i]}"); done
   lk_stop_processes 40 TERM "${stops[@]}"
   pids=()
+  # the development mail server (stopped above with the rest, or here when a signal came during its start)
+  if [ -n "$LK_DEVMAIL_PID" ]; then
+    lk_stop_processes 10 TERM "the development mail server" "$LK_DEVMAIL_PID"
+    rm -f "$LK_RUN/devmail.pid"
+    LK_DEVMAIL_PID=""
+  fi
   if [ "$pg_started" = 1 ]; then
     "$here/scripts/pg.sh" stop || true
     pg_started=0
@@ -77,6 +91,30 @@ on_signal() {
 }
 trap on_signal INT TERM
 trap 'stop_all' EXIT
+
+# Mail: an SMTP server from the environment, or the development mail server, started first (a
+# missing Node.js or a taken port stops the script before anything else runs). It is pids[0]:
+# stopped with the services, and its exit ends the run like a service's.
+if [ -n "${SMTP_HOST:-}" ]; then
+  lk_log "SMTP_HOST is set: the services send mail through $SMTP_HOST; no development mail server"
+  mail_line="  mail           SMTP $SMTP_HOST${SMTP_PORT:+:$SMTP_PORT} (SMTP_HOST from the environment)"
+else
+  DEV_MAIL_SMTP_PORT="${DEV_MAIL_SMTP_PORT:-1025}"
+  DEV_MAIL_WEB_PORT="${DEV_MAIL_WEB_PORT:-1080}"
+  lk_devmail_start "$DEV_MAIL_SMTP_PORT" "$DEV_MAIL_WEB_PORT" "$LK_RUN/mail" "$LOG_DIR/mail.log"
+  pids+=("$LK_DEVMAIL_PID")
+  whats+=("the development mail server")
+  logs+=("$LOG_DIR/mail.log")
+  lk_log "the development mail server is ready"
+  for var in SMTP_USERNAME SMTP_PASSWORD; do
+    [ -z "${!var:-}" ] || lk_log "ignoring $var: it belongs to an SMTP_HOST, and the development mail server takes no login"
+    unset "$var"
+  done
+  [ -z "${SMTP_PORT:-}" ] || lk_log "ignoring SMTP_PORT without SMTP_HOST: the services use the development mail server"
+  export SMTP_HOST=127.0.0.1 SMTP_PORT="$DEV_MAIL_SMTP_PORT" SMTP_STARTTLS=off
+  export MAIL_FROM="${MAIL_FROM:-no-reply@latchkey.localhost}"
+  mail_line="  mail (dev)     web http://127.0.0.1:$DEV_MAIL_WEB_PORT    API http://127.0.0.1:$DEV_MAIL_WEB_PORT/api/email    SMTP 127.0.0.1:$DEV_MAIL_SMTP_PORT (log ${LOG_DIR#"$here"/}/mail.log)"
+fi
 
 if "$here/scripts/pg.sh" status; then
   lk_log "PostgreSQL already answers on its port; using it (and leaving it running)"
@@ -126,6 +164,7 @@ Latchkey is running. Ctrl-C stops it.
   auth service   http://127.0.0.1:$AUTH_HTTP_PORT    log .run/logs/auth.log
   PostgreSQL     $DATABASE_URL
   internal key   $key_line
+$mail_line
 $nginx_line
 
   curl -i http://127.0.0.1:$USER_HTTP_PORT/health/ready

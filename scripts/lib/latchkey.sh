@@ -509,3 +509,147 @@ field() {
   echo "$BODY" | grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[^,}\"]+)" | head -n 1 \
     | sed -E "s/^\"$1\"[[:space:]]*:[[:space:]]*//; s/^\"//; s/\"$//"
 }
+
+# ---------------------------------------------------------------- the development mail server
+# maildev (scripts/devmail/package.json and its package-lock.json pin it and everything it
+# needs), installed on first use into .tools/devmail (ignored by git) with the machine's Node.js
+# 20+ and npm. run.sh starts it unless SMTP_HOST is set; the lk_mail_* helpers read what it caught.
+LK_DEVMAIL_SRC="$LK_ROOT/scripts/devmail"
+LK_DEVMAIL_DIR="$LK_ROOT/.tools/devmail"
+
+# lk_devmail_install: installs the pinned maildev into .tools/devmail unless the installed one was
+# made from the current lock file; dies saying what is missing (Node.js 20+, npm, the registry)
+lk_devmail_install() {
+  local major want have tmp
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    lk_die "the development mail server needs Node.js 20 or newer and npm (node and npm not both found); install them, or set SMTP_HOST to use an SMTP server of your own"
+  fi
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" -ge 20 ] 2>/dev/null \
+    || lk_die "the development mail server needs Node.js 20 or newer (found $(node --version 2>/dev/null)); or set SMTP_HOST to use an SMTP server of your own"
+  want="$(sha256sum "$LK_DEVMAIL_SRC/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$LK_DEVMAIL_DIR/.installed" 2>/dev/null || true)"
+  [ "$want" = "$have" ] && [ -x "$LK_DEVMAIL_DIR/node_modules/.bin/maildev" ] && return 0
+  lk_log "installing the development mail server (maildev, pinned by scripts/devmail/package-lock.json) into ${LK_DEVMAIL_DIR#"$LK_ROOT"/}"
+  # into a fresh folder, moved in place once complete: a failed or concurrent install leaves no half one
+  tmp="$LK_DEVMAIL_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  cp "$LK_DEVMAIL_SRC/package.json" "$LK_DEVMAIL_SRC/package-lock.json" "$tmp/"
+  if ! (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
+    tail -n 20 "$tmp/npm.log" >&2
+    rm -rf "$tmp"
+    lk_die "npm could not install the development mail server (see above); or set SMTP_HOST to use an SMTP server of your own"
+  fi
+  echo "$want" >"$tmp/.installed"
+  rm -rf "$LK_DEVMAIL_DIR"
+  mv "$tmp" "$LK_DEVMAIL_DIR"
+}
+
+# lk_port_open <port>: something accepts TCP connections on 127.0.0.1:<port>
+lk_port_open() {
+  # shellcheck disable=SC2016 # the inner script expands its own positional parameter
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+# lk_smtp_ready <port>: an SMTP server on 127.0.0.1:<port> greets with 220
+lk_smtp_ready() {
+  # shellcheck disable=SC2016
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && read -r line <&3 && printf "QUIT\r\n" >&3 && [[ "$line" == 220* ]]' _ "$1" 2>/dev/null
+}
+
+# lk_devmail_start <smtp-port> <web-port> <mail-dir> <log>: starts maildev as a child of the
+# caller, SMTP and web/API bound to 127.0.0.1 only, keeping up to 1,000 messages in <mail-dir>
+# (so they survive a restart); installs it first when needed (lk_devmail_install). A server an
+# earlier run left behind ($LK_RUN/devmail.pid) is stopped first. Returns once SMTP greets and
+# the API answers (30 s at most, else dies with the end of <log>). Sets LK_DEVMAIL_PID.
+lk_devmail_start() {
+  local smtp="$1" web="$2" dir="$3" log="$4" pidfile="$LK_RUN/devmail.pid" old waited=0
+  lk_devmail_install
+  old="$(cat "$pidfile" 2>/dev/null || true)"
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null && grep -q maildev "/proc/$old/cmdline" 2>/dev/null; then
+    lk_log "a development mail server of an earlier run still runs (pid $old); stopping it"
+    lk_stop_processes 10 TERM "the earlier development mail server" "$old"
+  fi
+  rm -f "$pidfile"
+  lk_port_open "$smtp" && lk_die "port $smtp (SMTP of the development mail server) is taken by another process; set DEV_MAIL_SMTP_PORT, or SMTP_HOST to use that server"
+  lk_port_open "$web" && lk_die "port $web (web page of the development mail server) is taken by another process; set DEV_MAIL_WEB_PORT"
+  mkdir -p "$dir" "$(dirname "$log")"
+  lk_log "starting the development mail server (SMTP 127.0.0.1:$smtp, web 127.0.0.1:$web, log ${log#"$LK_ROOT"/})"
+  node "$LK_DEVMAIL_DIR/node_modules/maildev/dist/bin/maildev.js" --smtp "$smtp" --ip 127.0.0.1 \
+    --web "$web" --web-ip 127.0.0.1 --mail-directory "$dir" --max-emails 1000 >"$log" 2>&1 </dev/null &
+  LK_DEVMAIL_PID=$!
+  echo "$LK_DEVMAIL_PID" >"$pidfile"
+  until lk_smtp_ready "$smtp" && [ "$(lk_http_status "http://127.0.0.1:$web/api/healthz")" = 200 ]; do
+    if ! kill -0 "$LK_DEVMAIL_PID" 2>/dev/null; then
+      lk_log_tail "the development mail server exited during its start" "$log"
+      exit 1
+    fi
+    if [ "$waited" -ge 300 ]; then
+      lk_log_tail "the development mail server did not answer within 30 s" "$log"
+      kill -KILL "$LK_DEVMAIL_PID" 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
+# ---------------------------------------------------------------- reading the development mail
+# The messages the development mail server caught, through its HTTP API: LK_MAIL_API, default
+# http://127.0.0.1:$DEV_MAIL_WEB_PORT/api (DEV_MAIL_WEB_PORT default 1080). Needs node (as the
+# server does). Addresses compare without regard to case (To, Cc and Bcc); SUBJECT is a
+# case-insensitive substring ("" matches every subject).
+lk_mail_api() { echo "${LK_MAIL_API:-http://127.0.0.1:${DEV_MAIL_WEB_PORT:-1080}/api}"; }
+
+# lk_mail_count ADDRESS [SUBJECT]: prints how many messages went to ADDRESS (with SUBJECT in
+# their subject); fails when the API does not answer
+lk_mail_count() {
+  node "$LK_DEVMAIL_SRC/mail.mjs" "$(lk_mail_api)" count "$1" "${2:-}"
+}
+
+# lk_mail_poll <what> <timeout> <command> <address> <subject-or-kind> <after>: runs mail.mjs until
+# it finds what it looks for (printing it) or <timeout> seconds pass (fails, naming <what>)
+lk_mail_poll() {
+  local what="$1" timeout="$2" start status out
+  shift 2
+  start="$(lk_now_ms)"
+  while :; do
+    status=0
+    out="$(node "$LK_DEVMAIL_SRC/mail.mjs" "$(lk_mail_api)" "$@" 2>/dev/null)" || status=$?
+    if [ "$status" = 0 ]; then printf '%s\n' "$out"; return 0; fi
+    [ "$status" = 2 ] || [ "$status" = 3 ] || { lk_log "reading the mail failed (status $status)"; return 1; }
+    if [ $(($(lk_now_ms) - start)) -ge $((timeout * 1000)) ]; then
+      if [ "$status" = 2 ]; then
+        lk_log "the mail API $(lk_mail_api) did not answer within $timeout s"
+      else
+        lk_log "no $what within $timeout s"
+      fi
+      return 1
+    fi
+    sleep "${LK_POLL_S:-0.2}"
+  done
+}
+
+# lk_mail_wait_for ADDRESS SUBJECT [TIMEOUT] [AFTER]: waits (TIMEOUT seconds, default 30) for a
+# message to ADDRESS with SUBJECT in its subject, and prints the newest one's text (its HTML
+# without tags when it has no text part). AFTER (default 0): the first AFTER messages to ADDRESS
+# do not count; to wait for what an action sends, pass AFTER=$(lk_mail_count ADDRESS) taken before it.
+lk_mail_wait_for() {
+  lk_mail_poll "message to $1 with \"$2\" in its subject${4:+ after its first $4}" "${3:-30}" text "$1" "$2" "${4:-0}"
+}
+
+# lk_mail_token ADDRESS KIND [TIMEOUT] [AFTER]: waits like lk_mail_wait_for for the newest message
+# to ADDRESS with a token link of KIND, and prints the token (base64url) of that link
+# (http://...#token=X, ?token=X or &token=X). KIND: verify (the link built from EMAIL_VERIFY_URL
+# when it is set in this environment, else a link or subject saying "verif"), reset (the same
+# with PASSWORD_RESET_URL, "reset"), or any other word: a subject substring.
+lk_mail_token() {
+  lk_mail_poll "$2 token mailed to $1${4:+ after its first $4 messages}" "${3:-30}" token "$1" "$2" "${4:-0}"
+}
+
+# lk_mail_clear: deletes every message the development mail server holds
+lk_mail_clear() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$(lk_mail_api)/email/all")" = 200 ] \
+    || { lk_log "could not clear the mail at $(lk_mail_api)"; return 1; }
+}
