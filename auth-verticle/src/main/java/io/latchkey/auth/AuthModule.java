@@ -135,7 +135,7 @@ public final class AuthModule {
     // sync and login share a rung: a reset clears the account's lockout through this seam
     SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions,
       (userId, requestId) -> throttle.clearLockout(throttle.user(userId)));
-    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions);
+    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired());
 
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);
