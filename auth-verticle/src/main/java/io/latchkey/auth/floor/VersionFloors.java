@@ -47,9 +47,10 @@ public final class VersionFloors {
   /**
    * USER_DISABLED ({@code disabled} true) or USER_ENABLED (false) that happened at {@code at}: sets
    * the flag unless a newer disable or enable already set it, and raises {@code updated_at_floor}
-   * to {@code at}, in one statement. Idempotent.
+   * to {@code at}, in one statement. Idempotent. True when the user's flag is now {@code disabled}
+   * (false: a newer notice set the other value, and this one is late).
    */
-  public Future<Void> setDisabled(String userId, boolean disabled, Instant at) {
+  public Future<Boolean> setDisabled(String userId, boolean disabled, Instant at) {
     OffsetDateTime when = OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     return pool.preparedQuery("INSERT INTO auth.user_sync_state (user_id, disabled, disabled_changed_at, updated_at_floor) "
         + "VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO UPDATE SET "
@@ -58,9 +59,9 @@ public final class VersionFloors {
         + "THEN EXCLUDED.disabled ELSE auth.user_sync_state.disabled END, "
         + "disabled_changed_at = GREATEST(auth.user_sync_state.disabled_changed_at, EXCLUDED.disabled_changed_at), "
         + "updated_at_floor = GREATEST(auth.user_sync_state.updated_at_floor, EXCLUDED.updated_at_floor), "
-        + "updated_at = now()")
+        + "updated_at = now() RETURNING disabled")
       .execute(Tuple.of(UUID.fromString(userId), disabled, when))
-      .mapEmpty();
+      .map(rows -> rows.iterator().next().getBoolean("disabled") == disabled);
   }
 
   /** Raises the newest user state a sync has read (never lowers it); kept to the microsecond, as PostgreSQL does. */

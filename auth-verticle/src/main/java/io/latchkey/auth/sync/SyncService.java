@@ -122,11 +122,23 @@ public final class SyncService {
    * Then every session is revoked and every access token refused, on every node; then the cache:
    * the floor in Hazelcast drops entries older than the disable on every node, and the entry is
    * evicted. Nothing here needs the user service, and every step repeats harmlessly, so a
-   * failure (the notice is then not acknowledged and comes again) leaves nothing half done.
+   * failure (the notice is then not acknowledged and comes again) leaves nothing half done. A
+   * disable older than an enable already applied (only possible if notices overtook each other)
+   * changes nothing: the sessions opened since that enable are legitimate.
    */
   private Future<Void> disabled(String userId, Instant occurredAt, String rid) {
-    return floors.setDisabled(userId, true, occurredAt)
-      .compose(v -> sessions.revokeAllOfUser(userId, "user_disabled", rid))
+    return floors.setDisabled(userId, true, occurredAt).compose(inForce -> inForce
+      ? revokeDisabled(userId, occurredAt, rid)
+      : late(userId, "disable", rid));
+  }
+
+  private Future<Void> late(String userId, String what, String rid) {
+    LOG.warn("[{}] a {} of user {} older than the one already applied: ignored", rid, what, userId);
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> revokeDisabled(String userId, Instant occurredAt, String rid) {
+    return sessions.revokeAllOfUser(userId, "user_disabled", rid)
       .compose(n -> cache.announce(userId, VersionFloor.updatedAt(occurredAt))
         .compose(dropped -> cache.evict(userId))
         .onSuccess(evicted -> LOG.info("[{}] user {} disabled: {} session(s) revoked, access tokens refused, cache entry evicted",
@@ -140,11 +152,12 @@ public final class SyncService {
    * says disabled is older than the enable and is dropped). Sessions are not restored.
    */
   private Future<Void> enabled(String userId, Instant occurredAt, String rid) {
-    return floors.setDisabled(userId, false, occurredAt)
-      .compose(v -> cache.announce(userId, VersionFloor.updatedAt(occurredAt)))
-      .compose(dropped -> refresh(userId, SyncCommand.Kind.USER_ENABLED, rid))
-      .onSuccess(refreshed -> LOG.info("[{}] user {} enabled", rid, userId))
-      .mapEmpty();
+    return floors.setDisabled(userId, false, occurredAt).compose(inForce -> !inForce
+      ? late(userId, "enable", rid)
+      : cache.announce(userId, VersionFloor.updatedAt(occurredAt))
+        .compose(dropped -> refresh(userId, SyncCommand.Kind.USER_ENABLED, rid))
+        .onSuccess(refreshed -> LOG.info("[{}] user {} enabled", rid, userId))
+        .mapEmpty());
   }
 
   /**
