@@ -44,6 +44,8 @@ import java.util.List;
  *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
  *   <li>trustedProxies / TRUSTED_PROXIES (none): comma-separated IPs / CIDRs whose X-Forwarded-For gives the
  *       client IP ({@link TrustedProxies})</li>
+ *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
+ *       for an unverified address answers 403 email_not_verified</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}</li>
  * </ul>
@@ -55,7 +57,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          byte[] refreshTokenSecret, int verifiedTokenMemorySize, Duration revocationReconcileInterval,
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
-                         BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies) {
+                         BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
+                         boolean emailVerificationRequired) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -88,7 +91,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       BcryptSettings.from(s),
       ThrottleSettings.from(s),
       CacheSettings.from(s, profile),
-      trustedProxies(s));
+      trustedProxies(s),
+      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false));
   }
 
   private static List<String> trustedProxies(Settings s) {
@@ -142,13 +146,15 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   /** A copy with other token settings (tests shorten lifetimes or the grace). */
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies);
+      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
+      emailVerificationRequired);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies);
+      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
+      emailVerificationRequired);
   }
 
   @Override
@@ -156,6 +162,6 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
     return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
-      + ", trustedProxies=" + trustedProxies + "]";
+      + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired + "]";
   }
 }

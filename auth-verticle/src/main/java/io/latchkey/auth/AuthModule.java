@@ -132,8 +132,10 @@ public final class AuthModule {
     CacheCipher cipher = new CacheCipher(config.cache().key());
     PasswordCache cache = new PasswordCache(vertx, hazelcast, config.cache(), cipher, floors);
     LoginThrottle throttle = new LoginThrottle(vertx, hazelcast, config.throttle(), cipher);
-    SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions);
-    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions);
+    // sync and login share a rung: a reset clears the account's lockout through this seam
+    SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions,
+      (userId, requestId) -> throttle.clearLockout(throttle.user(userId)));
+    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired());
 
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);

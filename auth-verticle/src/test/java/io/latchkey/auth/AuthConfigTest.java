@@ -46,6 +46,7 @@ class AuthConfigTest {
     assertThat(c.profile()).isEqualTo(Profile.DEVELOPMENT);
     assertThat(Files.exists(dir.resolve(JwtKeys.PRIVATE_FILE))).as("development keys generated").isTrue();
     assertThat(c.refreshTokenSecret()).hasSize(32);
+    assertThat(c.emailVerificationRequired()).as("EMAIL_VERIFICATION_REQUIRED defaults to false").isFalse();
   }
 
   @Test
@@ -57,6 +58,10 @@ class AuthConfigTest {
     assertThat(c.tokens().refreshGrace().isZero()).isTrue();
     assertThat(c.tokens().audience()).isEqualTo("api");
     assertThat(c.jwtKeys().signingKid()).isEqualTo("k1");
+    assertThat(config(Map.of("JWT_KEYS_DIR", dir.toString(), "EMAIL_VERIFICATION_REQUIRED", "true")).emailVerificationRequired())
+      .isTrue();
+    assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "EMAIL_VERIFICATION_REQUIRED", "maybe")))
+      .hasMessageContaining("EMAIL_VERIFICATION_REQUIRED");
     assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "REFRESH_GRACE_SECONDS", "-1")))
       .hasMessageContaining("REFRESH_GRACE_SECONDS");
   }

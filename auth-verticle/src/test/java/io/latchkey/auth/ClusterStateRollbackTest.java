@@ -60,7 +60,7 @@ class ClusterStateRollbackTest {
 
     // the password changes: the user service holds version 2, the auth service is told
     Credentials v2 = auth.users.add("rolf-new", "rolfs second password");
-    auth.users.put(new Credentials(v1.userId(), v1.username(), v1.email(), v1.roles(), v2.passwordHash(), 2, Instant.now()));
+    auth.users.put(new Credentials(v1.userId(), v1.username(), v1.email(), v1.roles(), v2.passwordHash(), 2, Instant.now(), false, false));
     auth.users.remove(v2.userId());
     assertThat(auth.postJson(0, "/auth/sync/password", new JsonObject().put("userId", v1.userId()).put("passwordVersion", 2),
       "X-API-Key", AuthFixture.FULL_KEY).statusCode()).isEqualTo(204);

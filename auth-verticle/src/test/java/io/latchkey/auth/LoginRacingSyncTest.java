@@ -64,7 +64,7 @@ class LoginRacingSyncTest {
   void aSessionOpenedAfterAPasswordChangeWasSyncedIsRevokedAndTheLoginRefused() {
     Credentials before = auth.users.add("pia", "pias long password");
     Credentials after = new Credentials(before.userId(), before.username(), before.email(), before.roles(),
-      before.passwordHash(), 2, before.updatedAt().plusMillis(5));
+      before.passwordHash(), 2, before.updatedAt().plusMillis(5), false, false);
     auth.users.put(after);
     sync("/auth/sync/password", new JsonObject().put("userId", before.userId()).put("passwordVersion", 2));
 
@@ -93,7 +93,7 @@ class LoginRacingSyncTest {
     Credentials before = auth.users.add("ada", "adas long password", "user", "admin");
     TokenPair earlier = open(before);
     Credentials demoted = new Credentials(before.userId(), before.username(), before.email(), List.of("user"),
-      before.passwordHash(), before.passwordVersion(), before.updatedAt().plusMillis(5));
+      before.passwordHash(), before.passwordVersion(), before.updatedAt().plusMillis(5), false, false);
     auth.users.put(demoted);
     sync("/auth/sync/user-updated", new JsonObject().put("userId", before.userId()));
 

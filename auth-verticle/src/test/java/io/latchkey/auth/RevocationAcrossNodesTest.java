@@ -106,7 +106,7 @@ class RevocationAcrossNodesTest {
     TokenPair pair = auth.openSession(0, hal);
     assertThat(await(validation(1, pair.accessToken()))).isEqualTo("valid");
     auth.users.put(new Credentials(hal.userId(), hal.username(), hal.email(), List.of("user", "admin"), hal.passwordHash(),
-      hal.passwordVersion(), Instant.now()));
+      hal.passwordVersion(), Instant.now(), false, false));
 
     await(auth.module(0).sessions().invalidateAccessTokens(hal.userId(), "roles-test"));
     long after = System.nanoTime();

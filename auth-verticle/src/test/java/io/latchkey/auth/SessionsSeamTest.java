@@ -40,7 +40,7 @@ class SessionsSeamTest {
   }
 
   Credentials withVersion(Credentials c, long version) {
-    return new Credentials(c.userId(), c.username(), c.email(), c.roles(), c.passwordHash(), version, Instant.now());
+    return new Credentials(c.userId(), c.username(), c.email(), c.roles(), c.passwordHash(), version, Instant.now(), false, false);
   }
 
   String validate(String token) {
@@ -77,7 +77,7 @@ class SessionsSeamTest {
     Credentials kim = auth.users.add("kim", "kims long password");
     TokenPair pair = login(kim);
     auth.users.put(new Credentials(kim.userId(), kim.username(), kim.email(), List.of("user", "admin"), kim.passwordHash(),
-      kim.passwordVersion(), Instant.now()));
+      kim.passwordVersion(), Instant.now(), false, false));
     await(auth.users.stop());
     try {
       await(auth.module(0).sessions().invalidateAccessTokens(kim.userId(), "roles-down"));
@@ -102,7 +102,7 @@ class SessionsSeamTest {
     Credentials lea = auth.users.add("lea", "leas long password", "user", "admin");
     TokenPair pair = login(lea);
     auth.users.put(new Credentials(lea.userId(), lea.username(), lea.email(), List.of("user"), lea.passwordHash(),
-      lea.passwordVersion(), Instant.now()));
+      lea.passwordVersion(), Instant.now(), false, false));
 
     await(auth.module(0).sessions().invalidateAccessTokens(lea.userId(), "roles-up"));
 

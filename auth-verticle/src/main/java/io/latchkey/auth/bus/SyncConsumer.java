@@ -54,15 +54,15 @@ public final class SyncConsumer {
     if (!Uuids.isUuid(notice.userId())) {
       throw ApiException.validation("userId", "Must be a UUID.");
     }
-    if (notice.type() == UserNotice.Type.PASSWORD_CHANGED
+    if ((notice.type() == UserNotice.Type.PASSWORD_CHANGED || notice.type() == UserNotice.Type.PASSWORD_RESET)
       && (notice.passwordVersion() == null || notice.passwordVersion() < 1)) {
-      throw ApiException.validation("passwordVersion", "A password_changed notice needs the new version.");
+      throw ApiException.validation("passwordVersion", "A " + notice.type().wire() + " notice needs the new version.");
     }
     if (notice.keepSessionId() != null && !Uuids.isUuid(notice.keepSessionId())) {
       throw ApiException.validation("keepSessionId", "Must be a session id (UUID) or absent.");
     }
     SyncCommand command = SyncCommand.from(notice);
-    return new SyncCommand(command.eventId(), command.kind(), Uuids.canonical(command.userId()),
-      command.passwordVersion(), command.keepSessionId() == null ? null : Uuids.canonical(command.keepSessionId()));
+    return command.withIds(Uuids.canonical(command.userId()),
+      command.keepSessionId() == null ? null : Uuids.canonical(command.keepSessionId()));
   }
 }

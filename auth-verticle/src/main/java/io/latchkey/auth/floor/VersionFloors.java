@@ -13,7 +13,7 @@ import java.util.UUID;
 
 /**
  * The durable half of the version floors: SQL of {@code auth.user_sync_state} (schema auth, V10,
- * V11). The password cache, the session opening and the sync all read it; only the sync raises it.
+ * V11, V12). The password cache, the session opening and the sync all read it; only the sync raises it.
  */
 public final class VersionFloors {
 
@@ -28,7 +28,7 @@ public final class VersionFloors {
    * newest user state a user-updated sync has read.
    */
   public Future<VersionFloor> floor(String userId) {
-    return pool.preparedQuery("SELECT password_version, deleted, updated_at_floor FROM auth.user_sync_state WHERE user_id = $1")
+    return pool.preparedQuery("SELECT password_version, deleted, updated_at_floor, disabled FROM auth.user_sync_state WHERE user_id = $1")
       .execute(Tuple.of(UUID.fromString(userId)))
       .map(rows -> {
         if (rows.size() == 0) {
@@ -39,8 +39,29 @@ public final class VersionFloors {
           return VersionFloor.deleted();
         }
         OffsetDateTime updatedAt = row.getOffsetDateTime("updated_at_floor");
-        return new VersionFloor(row.getLong("password_version"), updatedAt == null ? Instant.EPOCH : updatedAt.toInstant());
+        return new VersionFloor(row.getLong("password_version"), updatedAt == null ? Instant.EPOCH : updatedAt.toInstant(),
+          row.getBoolean("disabled"));
       });
+  }
+
+  /**
+   * USER_DISABLED ({@code disabled} true) or USER_ENABLED (false) that happened at {@code at}: sets
+   * the flag unless a newer disable or enable already set it, and raises {@code updated_at_floor}
+   * to {@code at}, in one statement. Idempotent. True when the user's flag is now {@code disabled}
+   * (false: a newer notice set the other value, and this one is late).
+   */
+  public Future<Boolean> setDisabled(String userId, boolean disabled, Instant at) {
+    OffsetDateTime when = OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return pool.preparedQuery("INSERT INTO auth.user_sync_state (user_id, disabled, disabled_changed_at, updated_at_floor) "
+        + "VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO UPDATE SET "
+        + "disabled = CASE WHEN auth.user_sync_state.disabled_changed_at IS NULL "
+        + "OR auth.user_sync_state.disabled_changed_at <= EXCLUDED.disabled_changed_at "
+        + "THEN EXCLUDED.disabled ELSE auth.user_sync_state.disabled END, "
+        + "disabled_changed_at = GREATEST(auth.user_sync_state.disabled_changed_at, EXCLUDED.disabled_changed_at), "
+        + "updated_at_floor = GREATEST(auth.user_sync_state.updated_at_floor, EXCLUDED.updated_at_floor), "
+        + "updated_at = now() RETURNING disabled")
+      .execute(Tuple.of(UUID.fromString(userId), disabled, when))
+      .map(rows -> rows.iterator().next().getBoolean("disabled") == disabled);
   }
 
   /** Raises the newest user state a sync has read (never lowers it); kept to the microsecond, as PostgreSQL does. */

@@ -28,6 +28,19 @@ import java.text.Normalizer;
  *       nothing about who exists or which password is wrong.</li>
  *   <li>A wrong password against a cached hash is re-checked once against the user service
  *       (the cache may be behind) before the answer is 401.</li>
+ *   <li>Only after the right password: a disabled account answers 403 {@code account_disabled},
+ *       and, when {@code EMAIL_VERIFICATION_REQUIRED} is on, an unverified address 403
+ *       {@code email_not_verified} (a wrong password is the usual 401 after the same work, so
+ *       neither answer tells anything to someone without the password). Such an attempt counts
+ *       neither as a failure (the password was right: counting it would let an admin's disable, or
+ *       an unconfirmed address, lock the owner out) nor as a success (it opens nothing, so it does
+ *       not reset the account's count): its reservations are given back.</li>
+ *   <li>A cache entry is never what lets a disabled user in: a disable evicts the entry and raises
+ *       the durable floor, which refuses any entry that does not say "disabled"; an entry that
+ *       does answers 403 (also while the user service is down); and the session is checked
+ *       against the durable floor once more as it opens. Email verification has no notice, so a
+ *       cached "unverified" is asked of the user service again before it is answered (503 while
+ *       it cannot be asked).</li>
  * </ul>
  */
 public final class LoginService {
@@ -55,13 +68,16 @@ public final class LoginService {
   private final LoginThrottle throttle;
   private final BcryptPool bcrypt;
   private final Sessions sessions;
+  private final boolean emailVerificationRequired;
 
-  public LoginService(PasswordCache cache, UserDirectory users, LoginThrottle throttle, BcryptPool bcrypt, Sessions sessions) {
+  public LoginService(PasswordCache cache, UserDirectory users, LoginThrottle throttle, BcryptPool bcrypt, Sessions sessions,
+                      boolean emailVerificationRequired) {
     this.cache = cache;
     this.users = users;
     this.throttle = throttle;
     this.bcrypt = bcrypt;
     this.sessions = sessions;
+    this.emailVerificationRequired = emailVerificationRequired;
   }
 
   /** Unicode NFKC, as the user service normalizes passwords before hashing them. */
@@ -123,7 +139,9 @@ public final class LoginService {
     Credentials credentials = candidate.credentials();
     return verify(password, credentials).compose(ok -> {
       if (ok) {
-        return Future.succeededFuture(new Outcome(Verdict.SUCCESS, credentials));
+        return candidate.source() == Source.CACHE && unverified(credentials)
+          ? recheckVerification(credentials, password, rid)
+          : Future.succeededFuture(new Outcome(Verdict.SUCCESS, credentials));
       }
       return candidate.source() == Source.CACHE
         ? recheck(credentials, password, rid)
@@ -150,6 +168,43 @@ public final class LoginService {
     });
   }
 
+  private boolean unverified(Credentials credentials) {
+    return emailVerificationRequired && !credentials.emailVerified();
+  }
+
+  /**
+   * The right password against a cached entry that says the address is unverified: no notice
+   * tells this service of a verification, so the entry may be behind. Asks the user service once;
+   * the answer is then decided on its state (the password checked again only if it changed).
+   */
+  private Future<Outcome> recheckVerification(Credentials cached, String password, String rid) {
+    return users.byUserId(cached.userId(), rid).compose(lookup -> switch (lookup.status()) {
+      case UNAVAILABLE -> Future.succeededFuture(new Outcome(Verdict.UNAVAILABLE, cached));
+      case NOT_FOUND -> cache.evict(cached.userId()).map(x -> new Outcome(Verdict.FAILURE, cached));
+      case FOUND -> {
+        Credentials fresh = lookup.credentials();
+        yield cache.install(fresh).compose(result -> switch (result) {
+          case DELETED -> Future.succeededFuture(new Outcome(Verdict.FAILURE, cached));
+          case STALE -> Future.succeededFuture(new Outcome(Verdict.UNAVAILABLE, cached));
+          case INSTALLED -> fresh.passwordHash().equals(cached.passwordHash()) && fresh.passwordVersion() == cached.passwordVersion()
+            ? Future.succeededFuture(new Outcome(Verdict.SUCCESS, fresh))
+            : verify(password, fresh).map(ok -> new Outcome(ok ? Verdict.SUCCESS : Verdict.FAILURE, fresh));
+        });
+      }
+    });
+  }
+
+  /** Why a login with the right password is refused anyway (null: it is not). */
+  private ApiException refusal(Credentials credentials) {
+    if (credentials.disabled()) {
+      return Sessions.accountDisabled();
+    }
+    if (unverified(credentials)) {
+      return emailNotVerified();
+    }
+    return null;
+  }
+
   private Future<Boolean> verify(String password, Credentials credentials) {
     if (!TextRules.isClean(password) || password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_BYTES) {
       // can never match (no such password can be set; a lone surrogate would encode as '?'); same work as a wrong password
@@ -160,6 +215,11 @@ public final class LoginService {
 
   private Future<TokenPair> settle(Outcome outcome, Attempt attempt, Counter ip, Counter account) {
     String rid = attempt.requestId();
+    ApiException refused = outcome.verdict() == Verdict.SUCCESS ? refusal(outcome.credentials()) : null;
+    if (refused != null) {
+      LOG.info("[{}] login of user {} refused after the right password: {}", rid, outcome.credentials().userId(), refused.code());
+      return giveBack(refused, ip, account);
+    }
     return switch (outcome.verdict()) {
       case SUCCESS -> throttle.reset(account)
         .compose(v -> throttle.release(ip))
@@ -182,6 +242,10 @@ public final class LoginService {
       ? throttle.release(ip)
       : throttle.release(account).compose(v -> throttle.release(ip));
     return released.transform(ar -> Future.failedFuture(failure));
+  }
+
+  static ApiException emailNotVerified() {
+    return new ApiException(403, ErrorCodes.EMAIL_NOT_VERIFIED, "The email address of this account is not verified yet.");
   }
 
   static ApiException invalidCredentials() {

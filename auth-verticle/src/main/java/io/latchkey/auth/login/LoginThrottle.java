@@ -174,6 +174,14 @@ public final class LoginThrottle {
     return update(counter, (s, now) -> s.count() > 0 ? new State(now, 0, s.lockedUntil(), s.lockouts()) : s);
   }
 
+  /**
+   * The owner proved control of the account another way (a password reset): forgets its failures,
+   * its lock and its lockout history, so that the new password logs in at once.
+   */
+  public Future<Void> clearLockout(Counter counter) {
+    return update(counter, (s, now) -> s.count() == 0 && s.lockedUntil() == 0 && s.lockouts() == 0 ? s : State.fresh(now));
+  }
+
   private interface Change {
     State apply(State s, long now);
   }

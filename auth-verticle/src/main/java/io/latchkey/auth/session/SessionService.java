@@ -64,6 +64,8 @@ public final class SessionService implements Sessions {
    * <ul>
    *   <li>deleted, or a newer password version announced: the session is revoked (like any
    *       other revocation, on every node) and the login answers 401 invalid_credentials;</li>
+   *   <li>disabled (USER_DISABLED applied, USER_ENABLED not yet): the session is revoked and the
+   *       login answers 403 account_disabled;</li>
    *   <li>a newer user state read by a user-updated sync (roles may have changed): the session's
    *       roles generation is lowered, so its access token is refused and its first refresh
    *       fetches the current roles (the insert took the generation as raised by that sync).</li>
@@ -74,6 +76,9 @@ public final class SessionService implements Sessions {
     UUID userId = Uuids.parseOrNull(user.userId());
     if (userId == null) {
       return Future.failedFuture(new IllegalArgumentException("a user id must be a UUID"));
+    }
+    if (user.disabled()) {
+      return Future.failedFuture(Sessions.accountDisabled());
     }
     String refreshToken = refreshTokens.newToken();
     return repository.insert(UUID.randomUUID(), userId, user.username(), user.roles(), user.passwordVersion(),
@@ -95,6 +100,14 @@ public final class SessionService implements Sessions {
         LOG.info("[{}] session {} of user {} revoked as it opened: a sync applied meanwhile ({})", requestId, session.id(),
           session.userId(), reason);
         return Future.failedFuture(credentialsSuperseded());
+      });
+    }
+    if (floor.disabled()) {
+      return repository.revoke(UUID.fromString(session.id()), "user_disabled").compose(ids -> {
+        revocations.revokeSessions(List.of(session.id()), requestId);
+        LOG.info("[{}] session {} of user {} revoked as it opened: the user is disabled", requestId, session.id(),
+          session.userId());
+        return Future.failedFuture(Sessions.accountDisabled());
       });
     }
     if (user.updatedAt().truncatedTo(ChronoUnit.MICROS).isBefore(floor.updatedAt())) {
@@ -277,8 +290,11 @@ public final class SessionService implements Sessions {
   /** Reads the user's roles from the user service and stores them on their sessions as of {@code generation}. */
   private Future<Void> refreshRoles(UUID userId, long generation, String requestId) {
     return users.byUserId(userId.toString(), requestId).compose(lookup -> switch (lookup.status()) {
-      case FOUND -> repository.storeRoles(userId, lookup.credentials().username(), lookup.credentials().roles(), generation)
-        .<Void>mapEmpty();
+      // disabled meanwhile (its notice may still be on its way): the sessions die now, as for a deletion
+      case FOUND -> lookup.credentials().disabled()
+        ? revokeAllOfUser(userId.toString(), "user_disabled", requestId).compose(n -> Future.failedFuture(invalidRefreshToken()))
+        : repository.storeRoles(userId, lookup.credentials().username(), lookup.credentials().roles(), generation)
+          .<Void>mapEmpty();
       // the user is gone: their sessions die with them
       case NOT_FOUND -> revokeAllOfUser(userId.toString(), "user_deleted", requestId)
         .compose(n -> Future.failedFuture(invalidRefreshToken()));

@@ -1,5 +1,7 @@
 package io.latchkey.auth.session;
 
+import io.latchkey.common.ApiException;
+import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 
@@ -13,9 +15,10 @@ public interface Sessions {
   /**
    * Creates a session for a user whose password was just verified and issues its first token
    * pair. Fails with 401 invalid_credentials when a sync deleted the user or announced a newer
-   * password after {@code user} was read (the session is then revoked); when a sync read a newer
-   * state of the user, the pair's access token is refused and its first refresh carries the
-   * current roles.
+   * password after {@code user} was read (the session is then revoked), and with 403
+   * account_disabled when {@code user} is disabled (no session) or a sync disabled the user
+   * (the session is then revoked); when a sync read a newer state of the user, the pair's access
+   * token is refused and its first refresh carries the current roles.
    */
   Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId);
 
@@ -27,9 +30,14 @@ public interface Sessions {
    */
   Future<Integer> revokeOlderPasswordVersions(String userId, long passwordVersion, String keepSessionId, String requestId);
 
-  /** User deleted: revokes every session of the user. Idempotent. */
+  /** User deleted or disabled: revokes every session of the user and refuses every access token issued so far. Idempotent. */
   Future<Integer> revokeAllOfUser(String userId, String reason, String requestId);
 
   /** Roles changed: the user's existing access tokens stop being accepted; sessions stay and the next refresh carries the new roles. */
   Future<Void> invalidateAccessTokens(String userId, String requestId);
+
+  /** The answer to a login with the right password of a disabled user. */
+  static ApiException accountDisabled() {
+    return new ApiException(403, ErrorCodes.ACCOUNT_DISABLED, "This account is disabled.");
+  }
 }

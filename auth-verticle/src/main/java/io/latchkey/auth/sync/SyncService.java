@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.HashSet;
 
 /**
@@ -36,14 +37,17 @@ public final class SyncService {
   private final PasswordCache cache;
   private final UserDirectory users;
   private final Sessions sessions;
+  private final AccountLockouts lockouts;
   private long pruneTimer = -1;
 
-  public SyncService(VersionFloors floors, AppliedNotices applied, PasswordCache cache, UserDirectory users, Sessions sessions) {
+  public SyncService(VersionFloors floors, AppliedNotices applied, PasswordCache cache, UserDirectory users, Sessions sessions,
+                     AccountLockouts lockouts) {
     this.floors = floors;
     this.applied = applied;
     this.cache = cache;
     this.users = users;
     this.sessions = sessions;
+    this.lockouts = lockouts;
   }
 
   /** Prunes the applied-notice log periodically (a minute after start, then every six hours). */
@@ -80,20 +84,80 @@ public final class SyncService {
   private Future<Void> run(SyncCommand command, String rid) {
     String userId = command.userId();
     return switch (command.kind()) {
-      case PASSWORD_CHANGED -> floors.raisePasswordVersion(userId, command.passwordVersion())
-        .compose(v -> cache.announce(userId, VersionFloor.password(command.passwordVersion())))
-        .compose(dropped -> sessions.revokeOlderPasswordVersions(userId, command.passwordVersion(), command.keepSessionId(), rid)
-          .onSuccess(n -> LOG.info("[{}] password of user {} is now version {}: cache entry {}, {} session(s) revoked", rid, userId,
-            command.passwordVersion(), dropped ? "dropped" : "unchanged", n)))
-        .mapEmpty();
+      case PASSWORD_CHANGED -> passwordChanged(userId, command.passwordVersion(), command.keepSessionId(), rid).mapEmpty();
+      // the owner proved control of the mailbox: every session goes (none kept), and the lockout
+      // that guessing may have caused no longer keeps them out
+      case PASSWORD_RESET -> passwordChanged(userId, command.passwordVersion(), null, rid)
+        .compose(n -> lockouts.clear(userId, rid))
+        .onSuccess(v -> LOG.info("[{}] password of user {} was reset: login lockout cleared", rid, userId));
+      case USER_DISABLED -> disabled(userId, command.occurredAt(), rid);
+      case USER_ENABLED -> enabled(userId, command.occurredAt(), rid);
       case USER_DELETED -> floors.markDeleted(userId)
         .compose(v -> cache.announce(userId, VersionFloor.deleted()))
         .compose(v -> cache.evict(userId))
         .compose(v -> sessions.revokeAllOfUser(userId, "user_deleted", rid)
           .onSuccess(n -> LOG.info("[{}] user {} deleted: cache entry evicted, {} session(s) revoked", rid, userId, n)))
         .mapEmpty();
-      case USER_UPDATED, EMAIL_CHANGED, ROLES_CHANGED -> refresh(userId, command.kind(), rid).mapEmpty();
+      case USER_UPDATED, EMAIL_CHANGED, ROLES_CHANGED, EMAIL_VERIFIED -> refresh(userId, command.kind(), rid).mapEmpty();
     };
+  }
+
+  /**
+   * Raises the version floor (durable first), drops older cache entries, revokes the sessions of
+   * older password versions except {@code keepSessionId} (null: none kept); how many were revoked.
+   */
+  private Future<Integer> passwordChanged(String userId, long passwordVersion, String keepSessionId, String rid) {
+    return floors.raisePasswordVersion(userId, passwordVersion)
+      .compose(v -> cache.announce(userId, VersionFloor.password(passwordVersion)))
+      .compose(dropped -> sessions.revokeOlderPasswordVersions(userId, passwordVersion, keepSessionId, rid)
+        .onSuccess(n -> LOG.info("[{}] password of user {} is now version {}: cache entry {}, {} session(s) revoked", rid, userId,
+          passwordVersion, dropped ? "dropped" : "unchanged", n)));
+  }
+
+  /**
+   * USER_DISABLED. The durable floor comes first (disabled, and updated_at_floor raised to the
+   * disable's time), in one statement: a login that read the credentials before the disable and
+   * opens its session after this reads the flag and revokes that session itself
+   * (SessionService.open), and one that opened earlier is seen by the revocation that follows.
+   * Then every session is revoked and every access token refused, on every node; then the cache:
+   * the floor in Hazelcast drops entries older than the disable on every node, and the entry is
+   * evicted. Nothing here needs the user service, and every step repeats harmlessly, so a
+   * failure (the notice is then not acknowledged and comes again) leaves nothing half done. A
+   * disable older than an enable already applied (only possible if notices overtook each other)
+   * changes nothing: the sessions opened since that enable are legitimate.
+   */
+  private Future<Void> disabled(String userId, Instant occurredAt, String rid) {
+    return floors.setDisabled(userId, true, occurredAt).compose(inForce -> inForce
+      ? revokeDisabled(userId, occurredAt, rid)
+      : late(userId, "disable", rid));
+  }
+
+  private Future<Void> late(String userId, String what, String rid) {
+    LOG.warn("[{}] a {} of user {} older than the one already applied: ignored", rid, what, userId);
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> revokeDisabled(String userId, Instant occurredAt, String rid) {
+    return sessions.revokeAllOfUser(userId, "user_disabled", rid)
+      .compose(n -> cache.announce(userId, VersionFloor.updatedAt(occurredAt))
+        .compose(dropped -> cache.evict(userId))
+        .onSuccess(evicted -> LOG.info("[{}] user {} disabled: {} session(s) revoked, access tokens refused, cache entry evicted",
+          rid, userId, n)))
+      .mapEmpty();
+  }
+
+  /**
+   * USER_ENABLED: logins may succeed again (the flag cleared, unless a newer disable set it), and
+   * the cached entry, if any, is refreshed like after a user-updated notice (an entry that still
+   * says disabled is older than the enable and is dropped). Sessions are not restored.
+   */
+  private Future<Void> enabled(String userId, Instant occurredAt, String rid) {
+    return floors.setDisabled(userId, false, occurredAt).compose(inForce -> !inForce
+      ? late(userId, "enable", rid)
+      : cache.announce(userId, VersionFloor.updatedAt(occurredAt))
+        .compose(dropped -> refresh(userId, SyncCommand.Kind.USER_ENABLED, rid))
+        .onSuccess(refreshed -> LOG.info("[{}] user {} enabled", rid, userId))
+        .mapEmpty());
   }
 
   /**

@@ -79,7 +79,7 @@ class LoginThroughAuthModuleTest {
     JsonObject other = login(1, user.username(), "password m2").bodyAsJsonObject();
     auth.users.put(new Credentials(user.userId(), user.username(), user.email(), user.roles(),
       FakeUserService.hash("password m2 new"),
-      2, Instant.now()));
+      2, Instant.now(), false, false));
 
     notice(new UserNotice(System.nanoTime(), UserNotice.Type.PASSWORD_CHANGED, user.userId(), 2L, kept.getString("sessionId"), Instant.now()));
 

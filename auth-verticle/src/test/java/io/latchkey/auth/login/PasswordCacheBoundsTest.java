@@ -70,7 +70,7 @@ class PasswordCacheBoundsTest {
     for (int i = 0; i < 600; i++) {
       String id = UUID.randomUUID().toString();
       installs.add(cache.install(new Credentials(id, "bulk" + i, "bulk" + i + "@example.com", List.of("user"),
-        "$2a$04$abcdefghijklmnopqrstuuJ3Yq3b2cXn4bq8kP1f0c8mP1t1yq2Y.", 1, now)));
+        "$2a$04$abcdefghijklmnopqrstuuJ3Yq3b2cXn4bq8kP1f0c8mP1t1yq2Y.", 1, now, false, false)));
     }
     await(Future.join(installs), 60);
 

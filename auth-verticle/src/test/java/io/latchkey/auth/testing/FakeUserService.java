@@ -59,7 +59,7 @@ public final class FakeUserService {
   /** Adds a user named exactly {@code username} (roles "user" unless given), password version 1. */
   public Credentials add(String username, String password, String... roles) {
     Credentials user = new Credentials(UUID.randomUUID().toString(), username, username.toLowerCase() + "@example.com",
-      List.of(roles.length == 0 ? new String[] {"user"} : roles), hash(password), 1, now());
+      List.of(roles.length == 0 ? new String[] {"user"} : roles), hash(password), 1, now(), false, false);
     users.put(user.userId(), user);
     return user;
   }
@@ -77,17 +77,41 @@ public final class FakeUserService {
   /** The user service changes the password: version + 1, a new hash, a new updatedAt. */
   public Credentials changePassword(String userId, String newPassword) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), hash(newPassword),
-      u.passwordVersion() + 1, later(u.updatedAt())));
+      u.passwordVersion() + 1, later(u.updatedAt()), u.emailVerified(), u.disabled()));
   }
 
   public Credentials changeEmail(String userId, String email) {
+    // as the user service does: a new address is not verified
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), email, u.roles(), u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt())));
+      u.passwordVersion(), later(u.updatedAt()), false, u.disabled()));
   }
 
   public Credentials changeRoles(String userId, List<String> roles) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), roles, u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt())));
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), u.disabled()));
+  }
+
+  /** An admin disables the user: a new updatedAt (the USER_DISABLED notice's occurredAt). */
+  public Credentials disable(String userId) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), true));
+  }
+
+  /** An admin enables the user again: a new updatedAt (the USER_ENABLED notice's occurredAt). */
+  public Credentials enable(String userId) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), false));
+  }
+
+  /** The user confirms their address (no notice reaches the auth service for this). */
+  public Credentials verifyEmail(String userId) {
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt()), true, u.disabled()));
+  }
+
+  /** A password reset confirmed: like a change (version + 1, a new hash, a new updatedAt). */
+  public Credentials resetPassword(String userId, String newPassword) {
+    return changePassword(userId, newPassword);
   }
 
   /** The user is deleted at the user service. */

@@ -88,7 +88,7 @@ public class PasswordCacheBenchmark {
       String userId = UUID.randomUUID().toString();
       logins[i] = "bench-user-" + i;
       Credentials credentials = new Credentials(userId, logins[i], logins[i] + "@example.com", List.of("user"), hash, 1,
-        Instant.now());
+        Instant.now(), true, false);
       if (cache.install(credentials).await() != PasswordCache.InstallResult.INSTALLED) {
         throw new IllegalStateException("could not install the entry of " + logins[i]);
       }
