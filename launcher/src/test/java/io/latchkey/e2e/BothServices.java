@@ -18,6 +18,7 @@ import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
 import io.latchkey.user.UserConfig;
 import io.latchkey.user.UserModule;
+import io.latchkey.user.testing.TestMailServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -69,6 +70,8 @@ final class BothServices implements AutoCloseable {
   private final AuthModule[] authModules = new AuthModule[AUTH_NODES];
   private final WebClient http;
   private final Pool sql;
+  /** The SMTP server the user service sends to (GreenMail in this JVM). */
+  final TestMailServer mail = TestMailServer.start();
 
   private BothServices(Map<String, String> overrides) {
     database = TestPostgres.freshDatabase();
@@ -106,6 +109,10 @@ final class BothServices implements AutoCloseable {
     // throttling is not under test here, and every login of this class comes from 127.0.0.1
     env.put("LOGIN_IP_MAX_FAILURES", "100000");
     env.put("LOGIN_ACCOUNT_MAX_FAILURES", "1000");
+    env.putAll(mail.settings());
+    env.put("MAIL_SWEEP_MS", "100");
+    env.put("MAIL_BACKOFF_MIN_MS", "50");
+    env.put("MAIL_BACKOFF_MAX_MS", "400");
     env.putAll(overrides);
 
     // one after another: nodes started at the same instant may form separate clusters
@@ -267,6 +274,7 @@ final class BothServices implements AutoCloseable {
       await(authNodes.get(i).close().otherwiseEmpty(), 30);
     }
     await(userNode.close().otherwiseEmpty(), 30);
+    mail.down();
   }
 
   // ---- helpers

@@ -268,7 +268,7 @@ class UserAndAuthEndToEndTest {
     JsonObject pair = loginOk(0, oldEmail, PASSWORD);
 
     HttpResponse<Buffer> updated = userCall(HttpMethod.PUT, "/users/" + id, bearer(pair.getString("accessToken")),
-      new JsonObject().put("email", newEmail.toUpperCase()));
+      new JsonObject().put("email", newEmail.toUpperCase()).put("currentPassword", PASSWORD));
     assertThat(updated.statusCode()).as(updated.bodyAsString()).isEqualTo(200);
     assertThat(updated.bodyAsJsonObject().getString("email")).isEqualTo(newEmail);
     assertThat(outboxNotices(id)).containsExactly("email_changed:delivered");
@@ -464,6 +464,85 @@ class UserAndAuthEndToEndTest {
     assertThat(stillAdmin).as("sessions of a racing login that keep the admin role after the demotion answered").isEmpty();
   }
 
+  // ---- the account lifecycle (second release)
+
+  @Test
+  @Order(13)
+  void aResetThroughTheMailEndsEverySessionOnEveryNodeAndOnlyTheNewPasswordWorks() {
+    String name = uniqueName("reset");
+    String email = name.toLowerCase() + "@example.com";
+    String id = register(name, PASSWORD).getString("id");
+    JsonObject first = loginOk(0, name, PASSWORD);
+    JsonObject second = loginOk(1, email, PASSWORD);
+
+    HttpResponse<Buffer> requested = userCall(HttpMethod.POST, "/users/password-reset", Map.of(),
+      new JsonObject().put("email", email.toUpperCase()));
+    assertThat(requested.statusCode()).as(requested.bodyAsString()).isEqualTo(202);
+    String token = services.mail.latest(email, "Reset your password").token();
+    HttpResponse<Buffer> confirmed = userCall(HttpMethod.POST, "/users/password-reset/confirm", Map.of(),
+      new JsonObject().put("token", token).put("newPassword", NEW_PASSWORD));
+    assertThat(confirmed.statusCode()).as(confirmed.bodyAsString()).isEqualTo(204);
+    assertThat(outboxNotices(id)).contains("password_reset:delivered");
+
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertRevoked(validate(node, first.getString("accessToken")));
+      assertRevoked(validate(node, second.getString("accessToken")));
+      assertThat(refresh(node, first.getString("refreshToken")).statusCode()).isEqualTo(401);
+      assertProblem(login(node, name, PASSWORD), 401, "invalid_credentials");
+      loginOk(node, email, NEW_PASSWORD);
+    }
+    assertProblem(userCall(HttpMethod.POST, "/users/password-reset/confirm", Map.of(),
+      new JsonObject().put("token", token).put("newPassword", "a third long passphrase")), 400, "invalid_reset_token");
+  }
+
+  @Test
+  @Order(14)
+  void aDisabledUserIsRefusedOnEveryNodeAtOnceAndEnablingRestoresLoginsNotSessions() {
+    String name = uniqueName("disabled");
+    String id = register(name, PASSWORD).getString("id");
+    JsonObject first = loginOk(0, name, PASSWORD);
+    JsonObject second = loginOk(1, name, PASSWORD);
+
+    HttpResponse<Buffer> disabled = userCall(HttpMethod.POST, "/users/" + id + "/disable", apiKey(), null);
+    assertThat(disabled.statusCode()).as(disabled.bodyAsString()).isEqualTo(200);
+    assertThat(disabled.bodyAsJsonObject().getBoolean("disabled")).isTrue();
+    for (int node = 0; node < AUTH_NODES; node++) {
+      assertRevoked(validate(node, first.getString("accessToken")));
+      assertRevoked(validate(node, second.getString("accessToken")));
+      assertProblem(login(node, name, PASSWORD), 403, "account_disabled");
+      assertProblem(login(node, name, "not the password at all"), 401, "invalid_credentials");
+      assertProblem(refresh(node, second.getString("refreshToken")), 401, "invalid_refresh_token");
+    }
+    assertProblem(userCall(HttpMethod.GET, "/users/" + id, bearer(first.getString("accessToken")), null), 401, "invalid_token");
+
+    HttpResponse<Buffer> enabled = userCall(HttpMethod.POST, "/users/" + id + "/enable", apiKey(), new JsonObject());
+    assertThat(enabled.statusCode()).as(enabled.bodyAsString()).isEqualTo(200);
+    assertThat(enabled.bodyAsJsonObject().getBoolean("disabled")).isFalse();
+    for (int node = 0; node < AUTH_NODES; node++) {
+      loginOk(node, name, PASSWORD);
+      assertProblem(refresh(node, first.getString("refreshToken")), 401, "invalid_refresh_token");
+    }
+  }
+
+  @Test
+  @Order(15)
+  void aLoginRacingAResetLeavesNoSessionOfTheOldPasswordAlive() {
+    Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+    assertNoSessionSurvives(races("resetrace", id -> {
+      String email = userCall(HttpMethod.GET, "/users/" + id, apiKey(), null).bodyAsJsonObject().getString("email");
+      assertThat(userCall(HttpMethod.POST, "/users/password-reset", Map.of(), new JsonObject().put("email", email)).statusCode())
+        .isEqualTo(202);
+      tokens.put(id, services.mail.latest(email, "Reset your password").token());
+    }, id -> userCall(HttpMethod.POST, "/users/password-reset/confirm", Map.of(),
+      new JsonObject().put("token", tokens.get(id)).put("newPassword", NEW_PASSWORD))));
+  }
+
+  @Test
+  @Order(16)
+  void aLoginRacingADisableLeavesNoSessionAlive() {
+    assertNoSessionSurvives(races("disrace", id -> { }, id -> userCall(HttpMethod.POST, "/users/" + id + "/disable", apiKey(), null)));
+  }
+
   private record RaceRound(String userId, List<RacingLogin> successes, long answeredNs) {
   }
 
@@ -552,7 +631,8 @@ class UserAndAuthEndToEndTest {
       .compose(response -> {
         if (response.statusCode() == 200) {
           successes.add(new RacingLogin(response.bodyAsJsonObject(), startedNs, System.nanoTime()));
-        } else if (response.statusCode() != 401) {
+        } else if (response.statusCode() != 401
+          && !(response.statusCode() == 403 && response.bodyAsString().contains("\"account_disabled\""))) {
           return Future.failedFuture(new AssertionError("a racing login answered " + describe(response)));
         }
         return loginStream(node, login, stop, successes);
