@@ -31,7 +31,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
     refusePlaintextClusterInProduction(options.profile(), cluster, eventBusTls, env);
     List<ServicePlan> services = new ArrayList<>();
     if (options.role().runsUser()) {
-      services.add(userService(Settings.load(options.confDir(), "user", env)));
+      services.add(userService(Settings.load(options.confDir(), "user", env), options.profile()));
     }
     if (options.role().runsAuth()) {
       services.add(authService(Settings.load(options.confDir(), "auth", env), options.profile()));
@@ -82,8 +82,24 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
     return bytes[15] == 1;
   }
 
-  static ServicePlan userService(Settings settings) {
+  /**
+   * The production profile refuses to send mail in clear text to an SMTP server on another host:
+   * verification and reset mails carry tokens that take an account over. STARTTLS must be
+   * {@code required} there; {@code optional} would let a man in the middle strip it. A relay on
+   * the same host (loopback) may take mail without TLS.
+   */
+  static void refuseClearTextMailInProduction(Profile profile, UserConfig config) {
+    if (!profile.production() || config.mail().startTls().equals("required") || isLoopback(config.mail().smtpHost())) {
+      return;
+    }
+    throw new IllegalArgumentException("the production profile refuses SMTP_STARTTLS=" + config.mail().startTls()
+      + " towards SMTP_HOST=" + config.mail().smtpHost() + ": mails carry account-takeover tokens; set SMTP_STARTTLS=required"
+      + " (or relay through an SMTP server on this host)");
+  }
+
+  static ServicePlan userService(Settings settings, Profile profile) {
     UserConfig config = UserConfig.from(settings);
+    refuseClearTextMailInProduction(profile, config);
     return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), () -> {
       UserModule.Prepared prepared = UserModule.prepare(config);
       return (vertx, hazelcast, keys, state, instances) -> UserModule.deploy(vertx, hazelcast, config, keys, state, instances, prepared)

@@ -66,7 +66,7 @@ class UserAndAuthAcrossTheClusterTest {
       "USER_HTTP_PORT", "0", "AUTH_HTTP_PORT", "0", "BCRYPT_COST", "4", "BCRYPT_THREADS", "2",
       "JWT_KEYS_DIR", keysDir.toString());
     Settings settings = new Settings(new JsonObject(), env);
-    ServicePlan userPlan = LaunchConfiguration.userService(settings);
+    ServicePlan userPlan = LaunchConfiguration.userService(settings, Profile.DEVELOPMENT);
     ServicePlan authPlan = LaunchConfiguration.authService(settings, Profile.DEVELOPMENT);
 
     TestNodes cluster = new TestNodes();
