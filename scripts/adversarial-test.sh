@@ -3,9 +3,11 @@
 # command (scripts/run.sh) on ports of its own, attacks both services over HTTP with
 # scripts/lib/Adversary.java (forged and confused tokens per RFC 8725, refresh-token storms and
 # reuse per RFC 9700, API-key variants, IDOR, mass assignment, Unicode and control bytes,
-# oversized input, enumeration parity, throttling: OWASP ASVS 5.0), stops run.sh with SIGTERM,
-# scans both services' logs (no secret the suite used on any line, no stack trace while it ran),
-# prints a table of every case and exits 1 when any case failed.
+# oversized input, enumeration parity, throttling: OWASP ASVS 5.0; the account lifecycle with
+# the real verification and reset tokens it reads from run.sh's development mail server through
+# its API, --mail-api), stops run.sh with SIGTERM, scans both services' logs (no secret the
+# suite used or read on any line, no stack trace while it ran), prints a table of every case and
+# exits 1 when any case failed.
 #
 #   ./scripts/adversarial-test.sh        (run by .ci/run after the cluster test; ~1-2 min after the build)
 #
@@ -44,8 +46,12 @@ export LATCHKEY_PROFILE=development LATCHKEY_INSTANCES=1 LATCHKEY_DRAIN_SECONDS=
 export BCRYPT_COST=4 REFRESH_GRACE_SECONDS=2
 # one account locks after 5 failures (tested); the address limits stay out of the way of the other cases
 export LOGIN_ACCOUNT_MAX_FAILURES=5 LOGIN_IP_MAX_FAILURES=100000
-# the suite registers ~60 users from one address; the per-IP registration limit is tested elsewhere
+# the suite registers ~65 users from one address; the per-IP registration limit is tested elsewhere
 export REGISTRATION_IP_MAX=100000
+# the account-lifecycle cases: the contract's limits (3 resets per address, 3 verification mails per
+# user, 30 resets per IP; the suite stays under the last), the default links, logins of unverified users
+export PASSWORD_RESET_ADDRESS_MAX=3 EMAIL_VERIFY_SEND_MAX=3 PASSWORD_RESET_IP_MAX=30
+unset EMAIL_VERIFY_URL PASSWORD_RESET_URL EMAIL_VERIFICATION_REQUIRED
 export LATCHKEY_JAVA_OPTS="${LATCHKEY_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
 
 USER_URL="http://127.0.0.1:$USER_HTTP_PORT"
@@ -127,6 +133,7 @@ set +e
 timeout 240 java "$ROOT/scripts/lib/Adversary.java" attack --user "$USER_URL" --auth "$AUTH_URL" \
   --key "$FULL_KEY" --validate-key "$VALIDATE_KEY" --signing-key "$LATCHKEY_KEYS_DIR/jwt-private.pem" \
   --grace "$REFRESH_GRACE_SECONDS" --account-max-failures "$LOGIN_ACCOUNT_MAX_FAILURES" \
+  --mail-api "http://127.0.0.1:$DEV_MAIL_WEB_PORT/api" \
   --results "$OUT/results.tsv" --secrets "$OUT/secrets.tsv"
 attack_status=$?
 set -e

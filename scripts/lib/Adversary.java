@@ -39,6 +39,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -51,7 +53,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <pre>
  * java Adversary.java attack --user URL --auth URL --key FULL_KEY --validate-key VALIDATE_KEY
  *      [--signing-key PKCS8_PEM] [--grace SECONDS] [--account-max-failures N]
- *      --results FILE --secrets FILE
+ *      [--mail-api URL] --results FILE --secrets FILE
  * java Adversary.java report --results FILE --secrets FILE [--log NAME=PATH:FROM:TO]...
  * </pre>
  *
@@ -60,7 +62,10 @@ import javax.crypto.spec.SecretKeySpec;
  * of 5xx, an error must be an application/problem+json document with a code, and no body may
  * show a stack trace, SQL, a bcrypt hash, a private key, an API key, or a password or refresh
  * token the suite sent. Results go to FILE (tab-separated); the secrets the suite used (keys,
- * passwords, refresh and access tokens), one "kind TAB value" a line, to the secrets file.
+ * passwords, refresh and access tokens, the verification and reset tokens it read from the mails
+ * and the made-up ones it sent), one "kind TAB value" a line, to the secrets file. --mail-api:
+ * the development mail server's API (maildev, http://127.0.0.1:PORT/api) that run.sh started;
+ * the account-lifecycle cases read the real tokens there.
  *
  * report: scans the logs (no secret on any line; no stack trace between line FROM and line
  * TO, the window in which the attack ran), prints the table of every case with the counts, and
@@ -119,6 +124,7 @@ public final class Adversary {
   private final String signingKeyFile;
   private final int grace;
   private final int accountMaxFailures;
+  private final String mailApi;
   private final Path resultsFile;
   private final Path secretsFile;
   private final SecureRandom random = new SecureRandom();
@@ -138,6 +144,7 @@ public final class Adversary {
     signingKeyFile = opt(o, "signing-key", "");
     grace = Integer.parseInt(opt(o, "grace", "10"));
     accountMaxFailures = Integer.parseInt(opt(o, "account-max-failures", "10"));
+    mailApi = strip(opt(o, "mail-api", ""));
     resultsFile = Path.of(opt(o, "results", null));
     secretsFile = Path.of(opt(o, "secrets", null));
     secret("api-key", fullKey);
@@ -151,7 +158,8 @@ public final class Adversary {
   private void secret(String kind, String value) {
     if (value != null && !value.isEmpty()) {
       secrets.computeIfAbsent(kind, k -> new LinkedHashSet<>()).add(value);
-      if (kind.equals("password") || kind.equals("refresh-token") || kind.equals("api-key")) {
+      if (kind.equals("password") || kind.equals("refresh-token") || kind.equals("api-key") || kind.equals("verification-token")
+        || kind.equals("reset-token") || kind.equals("made-up-mail-token")) {
         sent.add(value);
       }
     }
@@ -672,6 +680,7 @@ public final class Adversary {
       unicode();
       oversized();
       enumeration();
+      lifecycle();
       throttling();
       httpBasics();
     } catch (RuntimeException e) {
@@ -1402,6 +1411,512 @@ public final class Adversary {
     } catch (IOException e) {
       return new Resp(0, Map.of(), "", e.toString());
     }
+  }
+
+  // ---------------------------------------------------------------- account lifecycle (second release)
+
+  /** A token link found in a mail: the link as sent and its token. */
+  record MailLink(String url, String token) {
+  }
+
+  private static final Pattern TOKEN_LINK = Pattern.compile("https?://[^\\s\"'<>]*?[?#&]token=([A-Za-z0-9_-]+)");
+
+  /** The messages the development mail server holds for {@code address} (To, Cc or envelope), in arrival order. */
+  @SuppressWarnings("unchecked")
+  private List<Map<String, Object>> mailsTo(String address) {
+    Resp r = send("GET", mailApi + "/email", null);
+    if (r.status != 200 || !(r.json() instanceof List<?> all)) {
+      throw new IllegalStateException("the mail API " + mailApi + " answered " + r.got());
+    }
+    String want = address.toLowerCase(Locale.ROOT);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Object o : all) {
+      if (o instanceof Map<?, ?> m) {
+        Set<String> to = new HashSet<>();
+        addresses(m.get("to"), to);
+        addresses(m.get("cc"), to);
+        if (m.get("envelope") instanceof Map<?, ?> env) {
+          addresses(env.get("to"), to);
+        }
+        if (to.contains(want)) {
+          out.add((Map<String, Object>) m);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void addresses(Object v, Set<String> into) {
+    if (v instanceof List<?> l) {
+      l.forEach(x -> addresses(x, into));
+    } else if (v instanceof Map<?, ?> a && a.get("address") instanceof String s) {
+      into.add(s.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  /** The link of {@code m} whose part before the token says {@code word} ("verif", "reset"), or its first link when the subject does. */
+  private static MailLink linkOf(Map<String, Object> m, String word) {
+    String text = (m.get("text") instanceof String t ? t : "") + "\n" + (m.get("html") instanceof String h ? h.replace("&amp;", "&") : "");
+    List<MailLink> links = new ArrayList<>();
+    Matcher x = TOKEN_LINK.matcher(text);
+    while (x.find()) {
+      links.add(new MailLink(x.group(), x.group(1)));
+    }
+    for (MailLink l : links) {
+      if (l.url.substring(0, l.url.length() - l.token.length()).toLowerCase(Locale.ROOT).contains(word)) {
+        return l;
+      }
+    }
+    String subject = m.get("subject") instanceof String s ? s.toLowerCase(Locale.ROOT) : "";
+    return subject.contains(word) && !links.isEmpty() ? links.get(0) : null;
+  }
+
+  /** How many mails with a {@code word} link went to {@code address}. */
+  private int mailCount(String address, String word) {
+    return (int) mailsTo(address).stream().filter(m -> linkOf(m, word) != null).count();
+  }
+
+  /**
+   * Waits (20 s at most) for a mail with a {@code word} link to {@code address} beyond its first
+   * {@code after} such mails, and returns the newest one's link (its token kept as a secret of
+   * {@code kind} for the log scan); a case records whether it came. Null when none came.
+   */
+  private MailLink mailLink(String name, String address, String word, int after, String kind) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    String error = null;
+    while (true) {
+      try {
+        List<MailLink> found = new ArrayList<>();
+        for (Map<String, Object> m : mailsTo(address)) {
+          MailLink l = linkOf(m, word);
+          if (l != null) {
+            found.add(l);
+          }
+        }
+        if (found.size() > after) {
+          MailLink newest = found.get(found.size() - 1);
+          secret(kind, newest.token);
+          verdict(name, "a mail with a token link", "came (" + newest.token.length() + "-character token)", null, "");
+          return newest;
+        }
+      } catch (RuntimeException e) {
+        error = e.getMessage();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        verdict(name, "a mail with a token link", "none in 20 s", error != null ? error : "no " + word + " mail to " + address + " beyond " + after,
+          "GET " + mailApi + "/email");
+        return null;
+      }
+      sleep(150);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String tokenOf(MailLink l) {
+    return l == null ? "no-token-arrived-" + "x".repeat(26) : l.token;
+  }
+
+  /** 43 characters of base64url that no mail carried. */
+  private String madeUpToken(String kind) {
+    byte[] b = new byte[32];
+    random.nextBytes(b);
+    String t = B64.encodeToString(b);
+    secret(kind, t);
+    return t;
+  }
+
+  private static Exp userWith(String what, Function<Map<?, ?>, Boolean> test) {
+    return exp(200).and(what, r -> r.json() instanceof Map<?, ?> m && test.apply(m) ? null : "body " + clip(r.body, 200));
+  }
+
+  private void lifecycle() {
+    if (mailApi.isEmpty()) {
+      group = "mail tokens (ASVS V6)";
+      verdict("the mail API is known (--mail-api)", "given", "missing", "no --mail-api: the lifecycle cases need the development mail server", "");
+      return;
+    }
+    mailTokens();
+    passwordReset();
+    lifecycleAccess();
+  }
+
+  // ---- tokens sent by mail: shapes, single use, purpose, retirement
+
+  private void mailTokens() {
+    group = "mail tokens (ASVS V6)";
+    System.out.println("== " + group);
+    String verify = userUrl + "/users/verify-email";
+    String confirm = userUrl + "/users/password-reset/confirm";
+    Exp badVerify = exp(400, "invalid_verification_token");
+    Exp badReset = exp(400, "invalid_reset_token");
+    // control characters and lone surrogates are broken text, refused like in every string field
+    // of every body (400 validation_failed naming the field) before any token lookup
+    Exp brokenVerify = exp(400, "validation_failed");
+    Exp brokenReset = exp(400, "validation_failed");
+    String pw = newPassword();
+
+    Map<String, String> shapes = new LinkedHashMap<>();
+    shapes.put("made-up (43 base64url characters)", js(madeUpToken("made-up-mail-token")));
+    shapes.put("empty string", "\"\"");
+    shapes.put("10,000 characters", js("A".repeat(10_000)));
+    shapes.put("non-ASCII (43 characters)", js("\u00e9".repeat(21) + "\u4e2d".repeat(21) + "\u00df"));
+    shapes.put("emoji (astral plane)", js("\ud83d\udd11".repeat(20)));
+    shapes.put("SQL injection", js("' OR '1'='1' -- "));
+    shapes.put("LIKE wildcard", js("%"));
+    for (var e : shapes.entrySet()) {
+      check("verify-email: " + e.getKey() + " token", new Req("POST", "/users/verify-email", e.getKey()), badVerify,
+        send("POST", verify, "{\"token\":" + e.getValue() + "}"));
+      check("reset confirm: " + e.getKey() + " token", new Req("POST", "/users/password-reset/confirm", e.getKey()), badReset,
+        send("POST", confirm, "{\"token\":" + e.getValue() + ",\"newPassword\":" + js(pw) + "}"));
+    }
+    Map<String, String> broken = new LinkedHashMap<>();
+    broken.put("NUL in the token", "\"" + "A".repeat(21) + "\\u0000" + "A".repeat(21) + "\"");
+    broken.put("CR LF in the token", "\"" + "A".repeat(20) + "\\r\\n" + "A".repeat(21) + "\"");
+    broken.put("lone surrogate in the token", "\"" + "A".repeat(21) + "\\ud800" + "A".repeat(21) + "\"");
+    for (var e : broken.entrySet()) {
+      check("verify-email: " + e.getKey(), new Req("POST", "/users/verify-email", e.getKey()), brokenVerify,
+        send("POST", verify, "{\"token\":" + e.getValue() + "}"));
+      check("reset confirm: " + e.getKey(), new Req("POST", "/users/password-reset/confirm", e.getKey()), brokenReset,
+        send("POST", confirm, "{\"token\":" + e.getValue() + ",\"newPassword\":" + js(pw) + "}"));
+    }
+    Map<String, String> types = new LinkedHashMap<>();
+    types.put("a number", "12345");
+    types.put("true", "true");
+    types.put("an object", "{\"token\":\"x\"}");
+    types.put("an array", "[" + js(madeUpToken("made-up-mail-token")) + "]");
+    for (var e : types.entrySet()) {
+      check("verify-email: token as " + e.getKey(), new Req("POST", "/users/verify-email", "token: " + e.getKey()), exp(400, "malformed_request"),
+        send("POST", verify, "{\"token\":" + e.getValue() + "}"));
+      check("reset confirm: token as " + e.getKey(), new Req("POST", "/users/password-reset/confirm", "token: " + e.getKey()), exp(400, "malformed_request"),
+        send("POST", confirm, "{\"token\":" + e.getValue() + ",\"newPassword\":" + js(pw) + "}"));
+    }
+    check("verify-email: token null", new Req("POST", "/users/verify-email", "{token: null}"), exp(400, "validation_failed"),
+      send("POST", verify, "{\"token\":null}"));
+    check("verify-email: no token ({})", new Req("POST", "/users/verify-email", "{}"), exp(400, "validation_failed"), send("POST", verify, "{}"));
+    check("verify-email: extra field (userId)", new Req("POST", "/users/verify-email", "+userId"), exp(400, "validation_failed"),
+      send("POST", verify, "{\"token\":" + js(madeUpToken("made-up-mail-token")) + ",\"userId\":" + js(a.id) + "}"));
+    check("verify-email: body a JSON array", new Req("POST", "/users/verify-email", "[token]"), exp(400, "malformed_request"),
+      send("POST", verify, "[" + js(madeUpToken("made-up-mail-token")) + "]"));
+    check("verify-email: no body", new Req("POST", "/users/verify-email", "empty"), exp(400, "malformed_request"), send("POST", verify, ""));
+    check("reset confirm: token null", new Req("POST", "/users/password-reset/confirm", "{token: null}"), exp(400, "validation_failed"),
+      send("POST", confirm, "{\"token\":null,\"newPassword\":" + js(pw) + "}"));
+    check("reset confirm: no newPassword", new Req("POST", "/users/password-reset/confirm", "{token}"), exp(400, "validation_failed"),
+      send("POST", confirm, "{\"token\":" + js(madeUpToken("made-up-mail-token")) + "}"));
+    check("reset confirm: newPassword as a number", new Req("POST", "/users/password-reset/confirm", "newPassword: 1"), exp(400, "malformed_request"),
+      send("POST", confirm, "{\"token\":" + js(madeUpToken("made-up-mail-token")) + ",\"newPassword\":12345678}"));
+    check("reset confirm: extra field (userId)", new Req("POST", "/users/password-reset/confirm", "+userId"), exp(400, "validation_failed"),
+      send("POST", confirm, "{\"token\":" + js(madeUpToken("made-up-mail-token")) + ",\"newPassword\":" + js(pw) + ",\"userId\":" + js(a.id) + "}"));
+    check("reset confirm: extra field (email)", new Req("POST", "/users/password-reset/confirm", "+email"), exp(400, "validation_failed"),
+      send("POST", confirm, "{\"token\":" + js(madeUpToken("made-up-mail-token")) + ",\"newPassword\":" + js(pw) + ",\"email\":\"adv-attacker@evil.example\"}"));
+    check("reset confirm: token in the query string, not the body", new Req("POST", "/users/password-reset/confirm?token=<made-up>", "{newPassword}"),
+      exp(400, "validation_failed"),
+      send("POST", confirm + "?token=" + madeUpToken("made-up-mail-token"), "{\"newPassword\":" + js(pw) + "}"));
+
+    // a real verification token (the registration mail): variants of it, the other purpose, single use
+    User l = register("life");
+    MailLink v = mailLink("registration mails a verification link", l.email, "verif", 0, "verification-token");
+    String tv = tokenOf(v);
+    check("verification token minus its last character", new Req("POST", "/users/verify-email", "real token, truncated"), badVerify,
+      send("POST", verify, "{\"token\":" + js(tv.substring(0, tv.length() - 1)) + "}"));
+    check("verification token plus one character", new Req("POST", "/users/verify-email", "real token + 'A'"), badVerify,
+      send("POST", verify, "{\"token\":" + js(tv + "A") + "}"));
+    check("verification token in upper case", new Req("POST", "/users/verify-email", "real token, upper case"), badVerify,
+      send("POST", verify, "{\"token\":" + js(tv.toUpperCase(Locale.ROOT)) + "}"));
+    check("verification token with spaces around it", new Req("POST", "/users/verify-email", "' <token> '"), badVerify,
+      send("POST", verify, "{\"token\":" + js(" " + tv + " ") + "}"));
+    check("verification token presented to reset confirm", new Req("POST", "/users/password-reset/confirm", "real verification token"), badReset,
+      send("POST", confirm, "{\"token\":" + js(tv) + ",\"newPassword\":" + js(newPassword()) + "}"));
+    check("control: L's login still takes the old password", new Req("POST", "/auth/login", "after the purpose confusion"), exp(200),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(l.username) + ",\"password\":" + js(l.password) + "}"));
+    check("control: the verification token verifies", new Req("POST", "/users/verify-email", "real token"),
+      userWith("emailVerified true", m -> Boolean.TRUE.equals(m.get("emailVerified")) && l.id.equals(m.get("id"))),
+      send("POST", verify, "{\"token\":" + js(tv) + "}"));
+    check("the verification token a second time", new Req("POST", "/users/verify-email", "used token"), badVerify,
+      send("POST", verify, "{\"token\":" + js(tv) + "}"));
+    Session sl = login(l);
+    check("verify-email/send once verified: 409", new Req("POST", "/users/{L}/verify-email/send", "L's token"), exp(409, "email_already_verified"),
+      send("POST", userUrl + "/users/" + l.id + "/verify-email/send", null, bearer(sl.access)));
+
+    // an email change retires what went to the old address: its verification and reset tokens
+    User m = register("mover");
+    MailLink mv = mailLink("the mover's registration mails a verification link", m.email, "verif", 0, "verification-token");
+    int resetsBefore = mailCount(m.email, "reset");
+    check("control: reset request for the mover", new Req("POST", "/users/password-reset", "mover's address"), exp(202),
+      send("POST", userUrl + "/users/password-reset", "{\"email\":" + js(m.email) + "}"));
+    MailLink mr = mailLink("the mover's reset request mails a reset link", m.email, "reset", resetsBefore, "reset-token");
+    Session sm = login(m);
+    String moved = "adv_moved_" + run + "@example.com";
+    check("control: own email change with currentPassword", new Req("PUT", "/users/{M}", "email + currentPassword"),
+      userWith("new email, unverified", x -> moved.equals(x.get("email")) && Boolean.FALSE.equals(x.get("emailVerified"))),
+      send("PUT", userUrl + "/users/" + m.id, "{\"email\":" + js(moved) + ",\"currentPassword\":" + js(m.password) + "}", bearer(sm.access)));
+    check("verification token for the old address after an email change", new Req("POST", "/users/verify-email", "old address's token"), badVerify,
+      send("POST", verify, "{\"token\":" + js(tokenOf(mv)) + "}"));
+    check("reset token mailed to the old address after an email change", new Req("POST", "/users/password-reset/confirm", "old address's token"), badReset,
+      send("POST", confirm, "{\"token\":" + js(tokenOf(mr)) + ",\"newPassword\":" + js(newPassword()) + "}"));
+    check("control: the mover's password is unchanged", new Req("POST", "/auth/login", "mover, old password, new email"), exp(200),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(moved) + ",\"password\":" + js(m.password) + "}"));
+    lifecycleUser = l;
+    lifecycleSession = sl;
+  }
+
+  private User lifecycleUser;
+  private Session lifecycleSession;
+
+  // ---- password reset: enumeration parity, address validation, limits, a stolen token
+
+  private void passwordReset() {
+    group = "password reset (ASVS V6)";
+    System.out.println("== " + group);
+    String reset = userUrl + "/users/password-reset";
+    String confirm = userUrl + "/users/password-reset/confirm";
+    String nobody = "adv_nobody_" + run + "@example.com";
+    String attacker = "adv-attacker-" + run + "@evil.example";
+
+    Resp known = send("POST", reset, "{\"email\":" + js(b.email) + "}");
+    Resp unknown = send("POST", reset, "{\"email\":" + js(nobody) + "}");
+    parity("reset request: registered vs unregistered address", "POST /users/password-reset", unknown, known, 202);
+    Resp knownUpper = send("POST", reset, "{\"email\":" + js(b.email.toUpperCase(Locale.ROOT)) + "}");
+    Resp unknownUpper = send("POST", reset, "{\"email\":" + js(nobody.toUpperCase(Locale.ROOT)) + "}");
+    parity("reset request: the same in upper case", "POST /users/password-reset", unknownUpper, knownUpper, 202);
+    check("reset request body shows no token and no user", new Req("POST", "/users/password-reset", "B's address"),
+      exp(202).and("only a message", r -> r.json() instanceof Map<?, ?> mm && mm.keySet().equals(Set.of("message")) ? null : "body " + clip(r.body, 200)), known);
+
+    Exp invalidAddress = exp(400, "validation_failed");
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("not an address", js("not-an-address"));
+    bad.put("empty string", "\"\"");
+    bad.put("two addresses, comma", js(b.email + "," + attacker));
+    bad.put("two addresses, semicolon", js(b.email + ";" + attacker));
+    bad.put("CR LF + Bcc header (SMTP injection)", js(b.email + "\r\nBcc: " + attacker));
+    bad.put("LF + RCPT TO (SMTP injection)", js(b.email + "\nRCPT TO:<" + attacker + ">"));
+    bad.put("NUL after the address", "\"" + b.email + "\\u0000" + attacker + "\"");
+    bad.put("zero-width space in the address", js("adv\u200b" + b.email));
+    bad.put("300 characters", js("a".repeat(288) + "@example.com"));
+    bad.put("display-name form", js("Adv <" + b.email + ">"));
+    for (var e : bad.entrySet()) {
+      check("reset request: " + e.getKey(), new Req("POST", "/users/password-reset", e.getKey()), invalidAddress,
+        send("POST", reset, "{\"email\":" + e.getValue() + "}"));
+    }
+    check("reset request: email null", new Req("POST", "/users/password-reset", "{email: null}"), exp(400, "validation_failed"),
+      send("POST", reset, "{\"email\":null}"));
+    check("reset request: no email ({})", new Req("POST", "/users/password-reset", "{}"), exp(400, "validation_failed"), send("POST", reset, "{}"));
+    check("reset request: email as a number", new Req("POST", "/users/password-reset", "email: 1"), exp(400, "malformed_request"),
+      send("POST", reset, "{\"email\":1}"));
+    check("reset request: email as an array (victim, attacker)", new Req("POST", "/users/password-reset", "[victim, attacker]"), exp(400, "malformed_request"),
+      send("POST", reset, "{\"email\":[" + js(b.email) + "," + js(attacker) + "]}"));
+    check("reset request: extra field (redirectUrl)", new Req("POST", "/users/password-reset", "+redirectUrl"), exp(400, "validation_failed"),
+      send("POST", reset, "{\"email\":" + js(b.email) + ",\"redirectUrl\":\"https://evil.example/reset\"}"));
+    check("reset request: extra field (username)", new Req("POST", "/users/password-reset", "+username"), exp(400, "validation_failed"),
+      send("POST", reset, "{\"email\":" + js(b.email) + ",\"username\":" + js(b.username) + "}"));
+    check("reset request: body a JSON array", new Req("POST", "/users/password-reset", "[email]"), exp(400, "malformed_request"),
+      send("POST", reset, "[" + js(b.email) + "]"));
+
+    // over the per-address limit: the same 202, and no more mails
+    User r = register("limit");
+    List<Resp> answers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      answers.add(send("POST", reset, "{\"email\":" + js(r.email) + "}"));
+    }
+    parity("reset request: 1st vs 5th for one address (over the limit)", "POST /users/password-reset", answers.get(0), answers.get(4), 202);
+    parity("reset request: 4th (over the limit) vs an unregistered address", "POST /users/password-reset", unknown, answers.get(3), 202);
+
+    // a stolen access token cannot point the account's mail elsewhere; wrong passwords count
+    User l = lifecycleUser;
+    Session sl = lifecycleSession;
+    String userL = userUrl + "/users/" + l.id;
+    check("stolen token: email change without currentPassword", new Req("PUT", "/users/{L}", "L's token, attacker's email"),
+      exp(403, "invalid_current_password"), send("PUT", userL, "{\"email\":" + js(attacker) + "}", bearer(sl.access)));
+    check("stolen token: email + displayName without currentPassword", new Req("PUT", "/users/{L}", "L's token, email + displayName"),
+      exp(403, "invalid_current_password"), send("PUT", userL, "{\"email\":" + js(attacker) + ",\"displayName\":\"pwned\"}", bearer(sl.access)));
+    check("stolen token: currentPassword null", new Req("PUT", "/users/{L}", "currentPassword: null"),
+      exp(403, "invalid_current_password"), send("PUT", userL, "{\"email\":" + js(attacker) + ",\"currentPassword\":null}", bearer(sl.access)));
+    check("stolen token: currentPassword as a number", new Req("PUT", "/users/{L}", "currentPassword: 1"), exp(400, "malformed_request"),
+      send("PUT", userL, "{\"email\":" + js(attacker) + ",\"currentPassword\":1}", bearer(sl.access)));
+    List<String> statuses = new ArrayList<>();
+    List<String> hyg = new ArrayList<>();
+    for (int i = 0; i < accountMaxFailures; i++) {
+      Resp w = send("PUT", userL, "{\"email\":" + js(attacker) + ",\"currentPassword\":" + js(newPassword()) + "}", bearer(sl.access));
+      statuses.add(w.got());
+      hyg.addAll(hygiene(w));
+    }
+    verdict("stolen token: " + accountMaxFailures + " wrong currentPasswords: 403 each", "403 invalid_current_password each",
+      String.join(",", new LinkedHashSet<>(statuses)),
+      !hyg.isEmpty() ? String.join("; ", hyg) : statuses.stream().allMatch(s -> s.equals("403 invalid_current_password")) ? null : "other answers",
+      "PUT /users/{L} x" + accountMaxFailures + " -> " + statuses);
+    check("after " + accountMaxFailures + " wrong currentPasswords the login is locked", new Req("POST", "/auth/login", "L, right password"),
+      exp(429, "too_many_attempts"), send("POST", authUrl + "/auth/login", "{\"login\":" + js(l.username) + ",\"password\":" + js(l.password) + "}"));
+    check("while locked, the right currentPassword changes no email", new Req("PUT", "/users/{L}", "right currentPassword, locked"),
+      exp(429, "too_many_attempts").or(403, "invalid_current_password"),
+      send("PUT", userL, "{\"email\":" + js(attacker) + ",\"currentPassword\":" + js(l.password) + "}", bearer(sl.access)));
+    check("L's email and displayName are unchanged", new Req("GET", "/users/{L}", "full key"),
+      userWith("original email, no pwned", x -> l.email.equals(x.get("email")) && !"pwned".equals(x.get("displayName"))),
+      send("GET", userL, null, key(fullKey)));
+    check("control: displayName alone needs no currentPassword", new Req("PUT", "/users/{L}", "displayName only"),
+      userWith("displayName changed", x -> "Adv Life".equals(x.get("displayName"))),
+      send("PUT", userL, "{\"displayName\":\"Adv Life\"}", bearer(sl.access)));
+
+    // the reset: a Host header of the attacker's does not steer the link; a newer token retires the older
+    int before = mailCount(l.email, "reset");
+    String body = "{\"email\":" + js(l.email) + "}";
+    Resp poisoned = rawBytes(host(userUrl), port(userUrl), ("POST /users/password-reset HTTP/1.1\r\nHost: evil.example\r\n"
+      + "X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\nForwarded: host=evil.example;proto=https\r\n"
+      + "Content-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body)
+      .getBytes(StandardCharsets.UTF_8));
+    check("reset request with Host / X-Forwarded-Host: evil.example", new Req("POST", "/users/password-reset", "raw: Host evil.example"), exp(202), poisoned);
+    MailLink r1 = mailLink("the reset mail for L came", l.email, "reset", before, "reset-token");
+    verdict("the reset link ignores the request's Host and X-Forwarded-Host", "no evil.example in the link", r1 == null ? "no mail" : clip(r1.url.replace(r1.token, "<token>"), 80),
+      r1 == null ? "no mail" : r1.url.toLowerCase(Locale.ROOT).contains("evil.example") ? "the link points at the attacker's host" : null,
+      r1 == null ? "" : r1.url.replace(r1.token, "<token>"));
+    check("control: a second reset request", new Req("POST", "/users/password-reset", "L's address"), exp(202), send("POST", reset, body));
+    MailLink r2 = mailLink("the second reset mail for L came", l.email, "reset", before + 1, "reset-token");
+    String t1 = tokenOf(r1);
+    String t2 = tokenOf(r2);
+    check("reset token presented to verify-email", new Req("POST", "/users/verify-email", "real reset token"), exp(400, "invalid_verification_token"),
+      send("POST", userUrl + "/users/verify-email", "{\"token\":" + js(t2) + "}"));
+    check("the older reset token after a newer one was mailed", new Req("POST", "/users/password-reset/confirm", "retired token"), exp(400, "invalid_reset_token"),
+      send("POST", confirm, "{\"token\":" + js(t1) + ",\"newPassword\":" + js(newPassword()) + "}"));
+    check("reset token minus its last character", new Req("POST", "/users/password-reset/confirm", "real token, truncated"), exp(400, "invalid_reset_token"),
+      send("POST", confirm, "{\"token\":" + js(t2.substring(0, t2.length() - 1)) + ",\"newPassword\":" + js(newPassword()) + "}"));
+    check("reset token with a common password", new Req("POST", "/users/password-reset/confirm", "newPassword 'password'"), exp(400, "weak_password"),
+      send("POST", confirm, "{\"token\":" + js(t2) + ",\"newPassword\":\"password\"}"));
+    String fresh = newPassword();
+    check("control: the reset token resets (after the weak try)", new Req("POST", "/users/password-reset/confirm", "real token"), exp(204),
+      send("POST", confirm, "{\"token\":" + js(t2) + ",\"newPassword\":" + js(fresh) + "}"));
+    check("the reset token a second time", new Req("POST", "/users/password-reset/confirm", "used token"), exp(400, "invalid_reset_token"),
+      send("POST", confirm, "{\"token\":" + js(t2) + ",\"newPassword\":" + js(newPassword()) + "}"));
+    check("after the reset: the stolen access token -> user GET /users/{L}", new Req("GET", "/users/{L}", "L's old token"), badToken(),
+      send("GET", userL, null, bearer(sl.access)));
+    check("after the reset: the stolen access token -> auth /auth/me", new Req("GET", "/auth/me", "L's old token"), badToken(),
+      send("GET", authUrl + "/auth/me", null, bearer(sl.access)));
+    check("after the reset: the stolen refresh token", new Req("POST", "/auth/refresh", "L's old refresh token"), exp(401, "invalid_refresh_token"),
+      refresh(sl.refresh));
+    check("after the reset: the old password", new Req("POST", "/auth/login", "L, old password"), exp(401, "invalid_credentials"),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(l.username) + ",\"password\":" + js(l.password) + "}"));
+    check("after the reset: the new password (lockout cleared)", new Req("POST", "/auth/login", "L, new password"), exp(200),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(l.username) + ",\"password\":" + js(fresh) + "}"));
+
+    // the mails that must not exist: none to the attacker, at most 3 reset mails for one address
+    MailLink limited = mailLink("reset mails for the limited address came", r.email, "reset", 2, "reset-token");
+    if (limited != null) {
+      sleep(500);   // requests over the limit write no mail row at all: a short look for a 4th suffices
+    }
+    int count = mailCount(r.email, "reset");
+    verdict("5 reset requests for one address: 3 mails (the limit)", "3 mails", count + " mails", count == 3 ? null : "limit not applied", "");
+    int toAttacker = mailsTo(attacker).size();
+    verdict("no mail to the attacker's address (injections, stolen token)", "0 mails", toAttacker + " mails",
+      toAttacker == 0 ? null : "mail reached " + attacker, "");
+  }
+
+  // ---- who may send verification mails and disable or enable accounts
+
+  private void lifecycleAccess() {
+    group = "lifecycle authz (ASVS V8)";
+    System.out.println("== " + group);
+    String[] asA = bearer(sa.access);
+    String wrong = "adv-wrong-" + hex(8);
+    secret("wrong-key", wrong);
+    User v = register("verify");
+    Session sv = login(v);
+    String send = userUrl + "/users/" + v.id + "/verify-email/send";
+    check("verify-email/send: A on V's account", new Req("POST", "/users/{V}/verify-email/send", "A's token"), exp(403, "forbidden"),
+      send("POST", send, null, asA));
+    check("verify-email/send: no credentials", new Req("POST", "/users/{V}/verify-email/send", "none"), badToken(), send("POST", send, null));
+    check("verify-email/send: validate-only key", new Req("POST", "/users/{V}/verify-email/send", "validate key"), badKey(),
+      send("POST", send, null, key(validateKey)));
+    check("verify-email/send: wrong key", new Req("POST", "/users/{V}/verify-email/send", "wrong key"), badKey(), send("POST", send, null, key(wrong)));
+    check("verify-email/send: forged token (alg none)", new Req("POST", "/users/{V}/verify-email/send", "alg none"), badToken(),
+      send("POST", send, null, bearer(b64("{\"alg\":\"none\"}") + "." + sv.access.split("\\.")[1] + ".")));
+    check("verify-email/send: id not a UUID (full key)", new Req("POST", "/users/not-a-uuid/verify-email/send", "full key"), exp(404, "user_not_found"),
+      send("POST", userUrl + "/users/not-a-uuid/verify-email/send", null, key(fullKey)));
+    check("verify-email/send: unknown id (full key)", new Req("POST", "/users/{random}/verify-email/send", "full key"), exp(404, "user_not_found"),
+      send("POST", userUrl + "/users/" + java.util.UUID.randomUUID() + "/verify-email/send", null, key(fullKey)));
+    check("verify-email/send: body naming another address", new Req("POST", "/users/{V}/verify-email/send", "{email: attacker}"), exp(400, "validation_failed"),
+      send("POST", send, "{\"email\":\"adv-attacker-" + run + "@evil.example\"}", bearer(sv.access)));
+    check("verify-email/send: body a JSON array", new Req("POST", "/users/{V}/verify-email/send", "[]"), exp(400, "malformed_request"),
+      send("POST", send, "[]", bearer(sv.access)));
+    MailLink first = mailLink("V's registration mails a verification link", v.email, "verif", 0, "verification-token");
+    Exp queued = exp(202).and("no token in the answer", r -> first != null && r.body.contains(first.token) ? "token in the body" : null);
+    check("verify-email/send: own, no body (1 of 3)", new Req("POST", "/users/{V}/verify-email/send", "V's token"), queued, send("POST", send, null, bearer(sv.access)));
+    check("verify-email/send: own, {} (2 of 3)", new Req("POST", "/users/{V}/verify-email/send", "V's token, {}"), queued, send("POST", send, "{}", bearer(sv.access)));
+    check("verify-email/send: own (3 of 3)", new Req("POST", "/users/{V}/verify-email/send", "V's token"), queued, send("POST", send, null, bearer(sv.access)));
+    check("verify-email/send: a 4th within the hour", new Req("POST", "/users/{V}/verify-email/send", "V's token"),
+      exp(429, "too_many_requests").and("Retry-After seconds", r -> {
+        String ra = r.header("Retry-After");
+        return ra != null && ra.matches("[1-9][0-9]*") ? null : "Retry-After " + ra;
+      }), send("POST", send, null, bearer(sv.access)));
+    check("the registration's verification token after newer sends", new Req("POST", "/users/verify-email", "retired token"),
+      exp(400, "invalid_verification_token"), send("POST", userUrl + "/users/verify-email", "{\"token\":" + js(tokenOf(first)) + "}"));
+
+    // disable and enable: admin only
+    User d = register("disable");
+    Session sd = login(d);
+    String disable = userUrl + "/users/" + d.id + "/disable";
+    String enable = userUrl + "/users/" + d.id + "/enable";
+    check("disable: own account with own token", new Req("POST", "/users/{D}/disable", "D's token"), exp(403, "forbidden"),
+      send("POST", disable, null, bearer(sd.access)));
+    check("enable: own account with own token", new Req("POST", "/users/{D}/enable", "D's token"), exp(403, "forbidden"),
+      send("POST", enable, null, bearer(sd.access)));
+    check("disable: A on D", new Req("POST", "/users/{D}/disable", "A's token"), exp(403, "forbidden"), send("POST", disable, null, asA));
+    check("enable: A on D", new Req("POST", "/users/{D}/enable", "A's token"), exp(403, "forbidden"), send("POST", enable, null, asA));
+    // an id that is not a UUID is answered like an unknown one: a user token meets the admin check first
+    check("disable: user token, id not a UUID", new Req("POST", "/users/not-a-uuid/disable", "A's token"), exp(403, "forbidden"),
+      send("POST", userUrl + "/users/not-a-uuid/disable", null, asA));
+    check("disable: no credentials", new Req("POST", "/users/{D}/disable", "none"), badToken(), send("POST", disable, null));
+    check("enable: no credentials", new Req("POST", "/users/{D}/enable", "none"), badToken(), send("POST", enable, null));
+    check("disable: validate-only key", new Req("POST", "/users/{D}/disable", "validate key"), badKey(), send("POST", disable, null, key(validateKey)));
+    check("enable: validate-only key", new Req("POST", "/users/{D}/enable", "validate key"), badKey(), send("POST", enable, null, key(validateKey)));
+    check("disable: wrong key", new Req("POST", "/users/{D}/disable", "wrong key"), badKey(), send("POST", disable, null, key(wrong)));
+    check("disable: roles claim changed to admin (signature kept)", new Req("POST", "/users/{D}/disable", "forged admin token"), badToken(),
+      send("POST", disable, null, bearer(adminClaimForged(sa.access))));
+    check("disable: id not a UUID (full key)", new Req("POST", "/users/not-a-uuid/disable", "full key"), exp(404, "user_not_found"),
+      send("POST", userUrl + "/users/not-a-uuid/disable", null, key(fullKey)));
+    check("enable: id not a UUID (full key)", new Req("POST", "/users/not-a-uuid/enable", "full key"), exp(404, "user_not_found"),
+      send("POST", userUrl + "/users/not-a-uuid/enable", null, key(fullKey)));
+    check("disable: unknown id (full key)", new Req("POST", "/users/{random}/disable", "full key"), exp(404, "user_not_found"),
+      send("POST", userUrl + "/users/" + java.util.UUID.randomUUID() + "/disable", null, key(fullKey)));
+    check("disable: extra field in the body (full key)", new Req("POST", "/users/{D}/disable", "{disabled: false}"), exp(400, "validation_failed"),
+      send("POST", disable, "{\"disabled\":false}", key(fullKey)));
+    check("D is still enabled, its session alive", new Req("GET", "/users/{D}", "D's token"),
+      userWith("disabled false", x -> Boolean.FALSE.equals(x.get("disabled"))), send("GET", userUrl + "/users/" + d.id, null, bearer(sd.access)));
+    check("control: disable D (full key)", new Req("POST", "/users/{D}/disable", "full key"), userWith("disabled true", x -> Boolean.TRUE.equals(x.get("disabled"))),
+      send("POST", disable, null, key(fullKey)));
+    check("disabled: D's access token -> user", new Req("GET", "/users/{D}", "D's token"), badToken(), send("GET", userUrl + "/users/" + d.id, null, bearer(sd.access)));
+    check("disabled: D's access token -> auth", new Req("GET", "/auth/me", "D's token"), badToken(), send("GET", authUrl + "/auth/me", null, bearer(sd.access)));
+    check("disabled: D's refresh token", new Req("POST", "/auth/refresh", "D's refresh token"), exp(401, "invalid_refresh_token"), refresh(sd.refresh));
+    check("disabled: login with the right password", new Req("POST", "/auth/login", "D, right password"), exp(403, "account_disabled"),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(d.username) + ",\"password\":" + js(d.password) + "}"));
+    check("disabled: login with a wrong password", new Req("POST", "/auth/login", "D, wrong password"), exp(401, "invalid_credentials"),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(d.username) + ",\"password\":" + js(newPassword()) + "}"));
+    Resp dr = send("POST", userUrl + "/users/password-reset", "{\"email\":" + js(d.email) + "}");
+    Resp nr = send("POST", userUrl + "/users/password-reset", "{\"email\":" + js("adv_nobody2_" + run + "@example.com") + "}");
+    parity("reset request: disabled vs unregistered address", "POST /users/password-reset", nr, dr, 202);
+    check("control: enable D (full key)", new Req("POST", "/users/{D}/enable", "full key"), userWith("disabled false", x -> Boolean.FALSE.equals(x.get("disabled"))),
+      send("POST", enable, null, key(fullKey)));
+    check("enabled again: the old session stays revoked", new Req("GET", "/auth/me", "D's old token"), badToken(),
+      send("GET", authUrl + "/auth/me", null, bearer(sd.access)));
+    check("enabled again: the right password logs in", new Req("POST", "/auth/login", "D, right password"), exp(200),
+      send("POST", authUrl + "/auth/login", "{\"login\":" + js(d.username) + ",\"password\":" + js(d.password) + "}"));
+    // a marker: once a reset mail asked for after D's has come, D's would have come too
+    int vBefore = mailCount(v.email, "reset");
+    check("control: reset request for V (marker)", new Req("POST", "/users/password-reset", "V's address"), exp(202),
+      send("POST", userUrl + "/users/password-reset", "{\"email\":" + js(v.email) + "}"));
+    mailLink("the marker reset mail for V came", v.email, "reset", vBefore, "reset-token");
+    int toDisabled = mailCount(d.email, "reset");
+    verdict("no reset mail for the disabled account", "0 mails", toDisabled + " mails", toDisabled == 0 ? null : "a disabled account got a reset mail", "");
+  }
+
+  /** The token with {@code roles} changed to include admin, the original signature kept. */
+  private static String adminClaimForged(String token) {
+    Map<String, Object> m = copy(claims(token));
+    m.put("roles", List.of("user", "admin"));
+    return withPayload(token, m);
   }
 
   // ------------------------------------------------------------------ report: log scan and table
