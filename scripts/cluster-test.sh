@@ -10,8 +10,11 @@
 # Isolated from a development run: PostgreSQL on CLUSTER_TEST_PG_PORT (default 54359, data
 # .pg/cluster-test, fsync off), Hazelcast cluster "cluster-test-<pid>" from port
 # CLUSTER_TEST_HZ_PORT (default 5851), user nodes from 8310, auth nodes from 8320, nginx on
-# 8391 (user) and 8392 (auth). bcrypt cost 4. Needs a JDK 17, Maven (to build the jar when it
-# is missing), curl; PostgreSQL and nginx are installed from Debian's packages when absent.
+# 8391 (user) and 8392 (auth), its own development mail server (maildev, scripts/devmail) with
+# SMTP on CLUSTER_TEST_MAIL_SMTP_PORT (default 1625) and web/API on CLUSTER_TEST_MAIL_WEB_PORT
+# (default 1680; SMTP_* of the caller are ignored). bcrypt cost 4. Needs a JDK 17, Maven (to
+# build the jar when it is missing), curl, Node.js 20+ and npm (the first run installs maildev);
+# PostgreSQL and nginx are installed from Debian's packages when absent.
 set -euo pipefail
 
 LK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +51,11 @@ export LATCHKEY_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
 # throttling is tested elsewhere; here thousands of logins come from one address
 export LOGIN_IP_MAX_FAILURES=100000 LOGIN_ACCOUNT_MAX_FAILURES=1000
 export TRUSTED_PROXIES=127.0.0.1
+# mail: the test's own development mail server (started in the setup), never an SMTP server of the caller's
+unset SMTP_USERNAME SMTP_PASSWORD EMAIL_VERIFY_URL PASSWORD_RESET_URL EMAIL_VERIFICATION_REQUIRED
+MAIL_SMTP_PORT="${CLUSTER_TEST_MAIL_SMTP_PORT:-1625}" MAIL_WEB_PORT="${CLUSTER_TEST_MAIL_WEB_PORT:-1680}"
+export SMTP_HOST=127.0.0.1 SMTP_PORT="$MAIL_SMTP_PORT" SMTP_STARTTLS=off MAIL_FROM=no-reply@latchkey.localhost
+export LK_MAIL_API="http://127.0.0.1:$MAIL_WEB_PORT/api"
 
 USER_URL="http://127.0.0.1:8310"
 A=8320 B=8321 C=8322
@@ -80,6 +88,10 @@ cleanup() {
   lk_stop_processes 30 TERM "${stops[@]}" 2>/dev/null
   rm -f "$LK_RUN"/nodes/*.pid
   lk_nginx_stop >/dev/null 2>&1
+  if [ -n "${LK_DEVMAIL_PID:-}" ]; then
+    lk_stop_processes 10 TERM "the development mail server" "$LK_DEVMAIL_PID" 2>/dev/null
+    rm -f "$LK_RUN/devmail.pid"
+  fi
   "$LK_ROOT/scripts/pg.sh" stop >/dev/null 2>&1
   echo
   if [ "$status" -eq 0 ]; then
@@ -134,8 +146,8 @@ psql_q() {
 }
 
 # ------------------------------------------------------------------ setup
-step "setup: PostgreSQL on $PG_PORT, keystore for event-bus TLS, 1 user node, 3 auth nodes, nginx"
-lk_require curl java
+step "setup: PostgreSQL on $PG_PORT, keystore for event-bus TLS, mail server, 1 user node, 3 auth nodes, nginx"
+lk_require curl java node
 lk_build_if_needed
 lk_nginx_ensure_installed
 for role in user auth; do
@@ -147,9 +159,13 @@ done
 for port in 8310 8320 8321 8322 8323 8324 "$NGINX_USER_PORT" "$NGINX_AUTH_PORT"; do
   [ "$(lk_http_status "http://127.0.0.1:$port/")" = 000 ] || fail "port $port is taken by another process"
 done
+lk_port_open "$MAIL_SMTP_PORT" && fail "port $MAIL_SMTP_PORT is taken by another process (CLUSTER_TEST_MAIL_SMTP_PORT)"
+lk_port_open "$MAIL_WEB_PORT" && fail "port $MAIL_WEB_PORT is taken by another process (CLUSTER_TEST_MAIL_WEB_PORT)"
 rm -rf "$LK_RUN" "$(dirname "$PG_DATA")"
 mkdir -p "$LK_RUN/logs" "$LK_RUN/tls"
 "$LK_ROOT/scripts/pg.sh" start --test
+lk_devmail_start "$MAIL_SMTP_PORT" "$MAIL_WEB_PORT" "$LK_RUN/mail" "$LK_RUN/logs/devmail.log"
+pass "development mail server: SMTP 127.0.0.1:$MAIL_SMTP_PORT, API $LK_MAIL_API (pid $LK_DEVMAIL_PID)"
 export EVENTBUS_TLS_KEYSTORE="$LK_RUN/tls/bus.p12" EVENTBUS_TLS_KEYSTORE_PASSWORD="bus-$$-$RANDOM"
 "$(dirname "$(readlink -f "$(command -v java)")")/keytool" -genkeypair -alias bus -keyalg RSA -keysize 2048 -validity 2 \
   -dname CN=latchkey-cluster-test -storetype PKCS12 -keystore "$EVENTBUS_TLS_KEYSTORE" \
@@ -213,8 +229,119 @@ wait_until 5 "deleted user's tokens rejected on A, B and C" tokens_rejected_ever
 for port in $A $B $C; do login_on $port clu3 "$PW3"; expect 401 "login of the deleted clu3 on $port"; done
 pass "the deleted user's login fails on A, B and C"
 
-# ------------------------------------------------------------------ 3. kill -9 under load
-step "3. kill -9 of auth node B during a 20 s mixed load through nginx"
+# ------------------------------------------------------------------ 3. account lifecycle over real mail
+step "3. account lifecycle over real mail: verify, reset ends every session, disable / enable on every node"
+PW9="ninth cluster passphrase"; PW9_NEW="ninth passphrase after its reset"
+M9="clu9@example.com"; NOBODY="nobody-$$@example.com"
+start=$(now_ms)
+U9="$(register clu9 "$PW9")"
+vtoken="$(lk_mail_token "$M9" verify 30)" || fail "no verification mail to $M9 within 30 s (mail server log: ${LK_RUN#"$LK_ROOT"/}/logs/devmail.log)"
+echo "  measured: verification mail read from the mail server $(($(now_ms) - start)) ms after the registration was sent"
+call POST "$USER_URL/users/verify-email" "{\"token\":\"$vtoken\"}"; expect 200 "verifying clu9's address with the mailed token"
+[ "$(field emailVerified)" = true ] || fail "verify-email answered without emailVerified true: $BODY"
+call POST "$USER_URL/users/verify-email" "{\"token\":\"$vtoken\"}"; expect 400 "the verification token used a second time"
+[ "$(field code)" = invalid_verification_token ] || fail "a used verification token: code $(field code), expected invalid_verification_token"
+pass "address verified with the token from the mail (and the token is single-use)"
+
+login_on $A clu9 "$PW9"; expect 200 "login of clu9 on A"; S9A="$(field accessToken)"; R9A="$(field refreshToken)"
+login_on $B clu9 "$PW9"; expect 200 "login of clu9 on B"; S9B="$(field accessToken)"; R9B="$(field refreshToken)"
+for port in $A $B $C; do
+  for t in "$S9A" "$S9B"; do [ "$(validate_on $port "$t")" = true ] || fail "a session of clu9 not valid on $port before the reset: $BODY"; done
+done
+pass "two sessions (logins on A and B), both valid on A, B and C"
+
+# reset requests for the known and an unknown address: status, body and headers must not tell them apart
+reset_request() { # reset_request EMAIL NAME -> $LK_RUN/reset-NAME.{headers,body}, prints "status ms"
+  local t0 code
+  t0=$(now_ms)
+  code="$(curl -s --max-time 15 -o "$LK_RUN/reset-$2.body" -D "$LK_RUN/reset-$2.headers" -w '%{http_code}' \
+    -X POST -H 'Content-Type: application/json' --data "{\"email\":\"$1\"}" "$USER_URL/users/password-reset" || true)"
+  echo "${code:-000} $(($(now_ms) - t0))"
+}
+# the headers but Date, X-Request-Id and Content-Length, names lower-cased, sorted (the status line first)
+comparable_headers() {
+  tr -d '\r' <"$1" | sed '/^$/d' | awk 'NR == 1 { print; next }
+    { i = index($0, ":"); n = tolower(substr($0, 1, i - 1)) }
+    n != "date" && n != "x-request-id" && n != "content-length" { print n ":" substr($0, i + 1) }' | sort
+}
+mails_before="$(lk_mail_count "$M9")" || fail "the mail API $LK_MAIL_API does not answer"
+outbox_before="$(psql_q "SELECT coalesce(max(id), 0) FROM users.mail_outbox")"
+read -r known_status known_ms < <(reset_request "$M9" known)
+read -r nobody_status nobody_ms < <(reset_request "$NOBODY" unknown)
+[ "$known_status" = 202 ] || fail "password reset for clu9's address: expected HTTP 202, got $known_status $(head -c 300 "$LK_RUN/reset-known.body")"
+[ "$nobody_status" = 202 ] || fail "password reset for an unknown address: expected HTTP 202, got $nobody_status $(head -c 300 "$LK_RUN/reset-unknown.body")"
+cmp -s "$LK_RUN/reset-known.body" "$LK_RUN/reset-unknown.body" \
+  || fail "the reset answers differ in their bodies: '$(cat "$LK_RUN/reset-known.body")' vs '$(cat "$LK_RUN/reset-unknown.body")'"
+diff <(comparable_headers "$LK_RUN/reset-known.headers") <(comparable_headers "$LK_RUN/reset-unknown.headers") >"$LK_RUN/reset-headers.diff" \
+  || fail "the reset answers differ in their headers (known < > unknown): $(cat "$LK_RUN/reset-headers.diff")"
+pass "reset request: known and unknown address both 202, the same body and headers (but Date, X-Request-Id, Content-Length); answered in $known_ms ms and $nobody_ms ms"
+start=$(now_ms)
+rtoken="$(lk_mail_token "$M9" reset 30 "$mails_before")" || fail "no reset mail to $M9 within 30 s"
+echo "  measured: reset mail read from the mail server $(($(now_ms) - start)) ms after the request's answer"
+call POST "$USER_URL/users/password-reset/confirm" "{\"token\":\"$rtoken\",\"newPassword\":\"$PW9_NEW\"}"
+expect 204 "confirming clu9's reset with the mailed token"
+old_sessions_refused() {
+  local port t
+  for port in $A $B $C; do for t in "$S9A" "$S9B"; do [ "$(validate_on $port "$t")" = false ] || return 1; done; done
+}
+wait_until 5 "both sessions from before the reset refused on A, B and C (validate-token false)" old_sessions_refused
+for r9 in "$R9A" "$R9B"; do
+  call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$r9\"}"; expect 401 "refreshing a session from before the reset"
+done
+pass "their refresh tokens: 401 $(field code)"
+old_password_refused() {
+  local port
+  for port in $A $B $C; do login_on $port clu9 "$PW9"; [ "$STATUS" = 401 ] || return 1; done
+}
+wait_until 5 "clu9's old password refused (401) on A, B and C" old_password_refused
+for port in $A $B $C; do login_on $port clu9 "$PW9_NEW"; expect 200 "clu9's new password on $port"; done
+S9="$(field accessToken)"; R9="$(field refreshToken)"   # the session from C, alive when the admin disables the account
+pass "the new password logs in on A, B and C"
+
+# no mail for the unknown address: its outbox row must close without a mail, and none may arrive
+nobody_closed() { [ "$(psql_q "SELECT count(*) FROM users.mail_outbox WHERE id > $outbox_before AND lower(recipient) = lower('$NOBODY') AND done_at IS NOT NULL")" -ge 1 ]; }
+wait_until 10 "the unknown address's reset request closed by the mail relay (polled from here)" nobody_closed
+relay_sql() { # relay_sql ADDRESS: "outcome ms" of its reset rows since the step began (ms: written to done)
+  psql_q "SELECT string_agg(coalesce(outcome, '-'), ',') || ' ' || max(round(extract(epoch FROM done_at - created_at) * 1000))
+    FROM users.mail_outbox WHERE id > $outbox_before AND lower(recipient) = lower('$1') AND kind IN ('reset_request', 'password_reset')"
+}
+read -r outcome nobody_relay_ms < <(relay_sql "$NOBODY")
+read -r known_outcome known_relay_ms < <(relay_sql "$M9")
+[ "$outcome" = no_account ] || fail "the unknown address's reset request ended as '$outcome', expected no_account"
+[ "$known_outcome" = sent ] || fail "clu9's reset request ended as '$known_outcome', expected sent"
+sleep 2   # the bounded wait: a mail the relay might still send would be at the server by now
+n="$(lk_mail_count "$NOBODY")" || fail "the mail API $LK_MAIL_API does not answer"
+[ "$n" = 0 ] || fail "$n mail(s) went to the unknown address $NOBODY"
+echo "  measured: the relay closed the unknown address's request (no_account) $nobody_relay_ms ms after it was written; clu9's (sent) after $known_relay_ms ms"
+pass "no mail to the unknown address: 0 messages to it at the mail server 2 s after its request was closed without one"
+
+# an admin disables the account: the live session dies at once everywhere, logins answer 403
+call POST "$USER_URL/users/$U9/disable" "" "${KEY[@]}"; expect 200 "disabling clu9"
+[ "$(field disabled)" = true ] || fail "disable answered without disabled true: $BODY"
+disabled_refused() { local port; for port in $A $B $C; do [ "$(validate_on $port "$S9")" = false ] || return 1; done; }
+wait_until 5 "the disabled user's session refused on A, B and C (from the disable's answer)" disabled_refused
+call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$R9\"}"; expect 401 "refreshing the disabled user's session"
+[ "$(field code)" = invalid_refresh_token ] || fail "refresh of a disabled user: code $(field code), expected invalid_refresh_token"
+for port in $A $B $C; do
+  login_on $port clu9 "$PW9_NEW"; expect 403 "the disabled clu9 logging in on $port with the right password"
+  [ "$(field code)" = account_disabled ] || fail "the disabled clu9 on $port: code $(field code), expected account_disabled"
+  login_on $port clu9 "a wrong passphrase 99"; expect 401 "the disabled clu9 on $port with a wrong password"
+done
+pass "disabled: refresh 401 invalid_refresh_token; login 403 account_disabled with the right password, 401 with a wrong one, on A, B and C"
+
+call POST "$USER_URL/users/$U9/enable" "" "${KEY[@]}"; expect 200 "enabling clu9"
+[ "$(field disabled)" = false ] || fail "enable answered without disabled false: $BODY"
+start=$(now_ms)
+for port in $A $B $C; do login_on $port clu9 "$PW9_NEW"; expect 200 "the enabled clu9 logging in on $port"; done
+echo "  measured: logins on A, B and C all 200 within $(($(now_ms) - start)) ms of the enable's answer"
+for port in $A $B $C; do
+  [ "$(validate_on $port "$S9")" = false ] || fail "the session from before the disable came back on $port after the enable"
+done
+call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$R9\"}"; expect 401 "refreshing the session from before the disable after the enable"
+pass "enabled: logins work on A, B and C; the session from before the disable stays refused (validate false, refresh 401)"
+
+# ------------------------------------------------------------------ 4. kill -9 under load
+step "4. kill -9 of auth node B during a 20 s mixed load through nginx"
 USERS_FILE="$LK_RUN/load-users.txt"; : >"$USERS_FILE"
 for i in $(seq 1 24); do
   register "load$i" "load passphrase number $i" >/dev/null
@@ -261,8 +388,8 @@ pass "all $(r sessions_checked "$LOAD") sessions with a completed last refresh s
 "$SCALE" auth 3   # B comes back on its port
 pass "B rejoined: $(lk_cluster_size auth $B) members"
 
-# ------------------------------------------------------------------ 4. user service stopped
-step "4. the user service stopped: cached users log in on every node, uncached get 503"
+# ------------------------------------------------------------------ 5. user service stopped
+step "5. the user service stopped: cached users log in on every node, uncached get 503"
 PW4="fourth cluster passphrase"; PW5="fifth cluster passphrase"
 register clu4 "$PW4" >/dev/null
 register clu5 "$PW5" >/dev/null
@@ -281,8 +408,8 @@ pass "a wrong password of a cached user is 503 too (the outage reveals nothing)"
 for port in $A $B $C; do login_on $port clu5 "$PW5"; expect 200 "clu5 on $port once the user service is back"; done
 pass "the user service back: uncached logins work on A, B and C"
 
-# ------------------------------------------------------------------ 5. every auth node stopped
-step "5. every auth node stopped while passwords change and users are deleted"
+# ------------------------------------------------------------------ 6. every auth node stopped
+step "6. every auth node stopped while passwords change and users are deleted"
 PW6="sixth cluster passphrase"; PW6_NEW="sixth passphrase renewed"; PW7="seventh cluster passphrase"
 U6="$(register clu6 "$PW6")"; U7="$(register clu7 "$PW7")"
 login_on $A clu6 "$PW6"; expect 200 "login of clu6"; T6="$(field accessToken)"
@@ -324,8 +451,8 @@ state="$(psql_q "SELECT password_version || '/' || deleted FROM auth.user_sync_s
 [ "$(psql_q "SELECT deleted FROM auth.user_sync_state WHERE user_id = '$U7'")" = t ] || fail "the auth service does not hold clu7 as deleted"
 pass "$notices notice(s) sent, each applied exactly once (password version $((v6_before + 1)), deletion recorded)"
 
-# ------------------------------------------------------------------ 6. PostgreSQL restarted
-step "6. PostgreSQL restarted under running nodes"
+# ------------------------------------------------------------------ 7. PostgreSQL restarted
+step "7. PostgreSQL restarted under running nodes"
 PW8="eighth cluster passphrase"; U8="$(register clu8 "$PW8")"
 login_on $A clu8 "$PW8"; expect 200 "login of clu8"; T8="$(field accessToken)"; R8="$(field refreshToken)"
 "$LK_ROOT/scripts/pg.sh" stop
@@ -357,8 +484,8 @@ for port in $A $B $C; do login_on $port clu8 "$PW8"; expect 200 "login on $port 
 call GET "$USER_URL/users/$U8" "" "${KEY[@]}"; expect 200 "the user service after PostgreSQL came back"
 pass "everything recovered without restarting a node"
 
-# ------------------------------------------------------------------ 7. scaling under load
-step "7. auth scaled 3 -> 5 -> 2 under load through nginx: zero failed requests"
+# ------------------------------------------------------------------ 8. scaling under load
+step "8. auth scaled 3 -> 5 -> 2 under load through nginx: zero failed requests"
 STOP_FILE="$LK_RUN/load-stop"; rm -f "$STOP_FILE"
 java "$LK_ROOT/scripts/lib/ClusterLoad.java" --auth "$LB_AUTH" --key "$API_KEYS" --users "$USERS_FILE" \
   --threads 4 --until-file "$STOP_FILE" --max-seconds 400 >"$LK_RUN/load-scale.txt" 2>&1 &
