@@ -393,11 +393,15 @@ for i in $(seq 1 24); do
   register "load$i" "load passphrase number $i" >/dev/null
   echo "load$i load passphrase number $i" >>"$USERS_FILE"
 done
+STARTED_FILE="$LK_RUN/load-kill.started"; rm -f "$STARTED_FILE"
 java "$LK_ROOT/scripts/lib/ClusterLoad.java" --auth "$LB_AUTH" --key "$API_KEYS" --users "$USERS_FILE" \
-  --threads 6 --seconds 20 >"$LK_RUN/load-kill.txt" 2>&1 &
+  --threads 6 --seconds 20 --started-file "$STARTED_FILE" >"$LK_RUN/load-kill.txt" 2>&1 &
 load_pid=$!
-# the source launcher compiles first: kill once the load has run for ~7 s
-sleep 9
+# the source launcher compiles first (seconds, more on a busy machine): wait until the load runs,
+# then kill once it has run for ~6 s
+load_running() { [ -s "$STARTED_FILE" ]; }
+wait_until 60 "the load generator running" load_running
+sleep 6
 kill -0 "$load_pid" 2>/dev/null || { cat "$LK_RUN/load-kill.txt" >&2; fail "the load generator stopped early"; }
 kill_ms=$(now_ms)
 kill -KILL "$(lk_node_pid auth $B)" || fail "could not kill the auth node on $B"

@@ -105,6 +105,10 @@ public final class ClusterLoad {
       ? start + Long.parseLong(opts.get("--seconds")) * 1000
       : start + Long.parseLong(opts.getOrDefault("--max-seconds", "240")) * 1000;
     Path untilFile = opts.containsKey("--until-file") ? Path.of(opts.get("--until-file")) : null;
+    if (opts.containsKey("--started-file")) {
+      // the caller waits for this instead of guessing how long the source launcher takes to compile
+      Files.writeString(Path.of(opts.get("--started-file")), String.valueOf(start));
+    }
     new ClusterLoad(opts.get("--auth"), opts.get("--key")).run(users, threads, start, deadline, untilFile);
   }
 
