@@ -46,6 +46,7 @@ import java.util.List;
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
+ *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}</li>
  * </ul>
@@ -58,7 +59,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired) {
+                         boolean emailVerificationRequired, int auditRetentionDays) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -92,7 +93,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       ThrottleSettings.from(s),
       CacheSettings.from(s, profile),
       trustedProxies(s),
-      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false));
+      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
+      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500));
   }
 
   private static List<String> trustedProxies(Settings s) {
@@ -147,14 +149,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, auditRetentionDays);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, auditRetentionDays);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.latchkey.auth.http;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.HttpServers;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.audit.AuditRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -26,9 +27,11 @@ public final class AuthApi {
   private final SyncRoutes sync;
   private final PasswordCacheRoutes cache;
   private final String openApi;
+  private final AuditRoutes audit;
 
   public AuthApi(NodeState state, Pool pool, LoginRoutes login, TokenRoutes tokens, SessionRoutes sessions, SyncRoutes sync,
-                 PasswordCacheRoutes cache, Buffer openApi) {
+                 PasswordCacheRoutes cache, AuditRoutes audit, Buffer openApi) {
+    this.audit = audit;
     this.state = state;
     this.pool = pool;
     this.login = login;
@@ -47,6 +50,7 @@ public final class AuthApi {
     sessions.mount(router);
     sync.mount(router);
     cache.mount(router);
+    audit.mount(router);
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
     return router;
   }
