@@ -52,6 +52,7 @@ import java.util.List;
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
+ *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}</li>
  * </ul>
@@ -64,7 +65,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired, String publicUrl) {
+                         boolean emailVerificationRequired, String publicUrl, int auditRetentionDays) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -102,7 +103,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       CacheSettings.from(s, profile),
       trustedProxies(s),
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
-      publicUrl);
+      publicUrl,
+      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500));
   }
 
   /**
@@ -210,14 +212,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl);
+      emailVerificationRequired, publicUrl, auditRetentionDays);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl);
+      emailVerificationRequired, publicUrl, auditRetentionDays);
   }
 
   @Override

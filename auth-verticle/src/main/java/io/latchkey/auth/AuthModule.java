@@ -36,6 +36,9 @@ import io.latchkey.common.Database;
 import io.latchkey.common.Deployments;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
+import io.latchkey.common.audit.AuditRetention;
+import io.latchkey.common.audit.AuditRoutes;
+import io.latchkey.common.audit.AuditTrail;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -65,7 +68,7 @@ public final class AuthModule {
   /** The process-wide objects that are started and stopped, besides the verticles. */
   private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
                        PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer syncConsumer,
-                       PasswordCheckConsumer passwordChecks) {
+                       PasswordCheckConsumer passwordChecks, AuditRetention auditRetention) {
   }
 
   /**
@@ -118,6 +121,8 @@ public final class AuthModule {
     BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost());
     UserDirectory users = new UserDirectory(vertx.eventBus(), keys, config.userServiceTimeoutMs());
     VersionFloors floors = new VersionFloors(pool);
+    AuditTrail audit = new AuditTrail(pool, SCHEMA);
+    AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
 
     // tokens and sessions
     AccessTokens accessTokens = new AccessTokens(config.jwtKeys(), config.tokens(), clock);
@@ -125,7 +130,7 @@ public final class AuthModule {
     TokenValidator validator = new TokenValidator(accessTokens, new VerifiedTokenMemory(config.verifiedTokenMemorySize()),
       revocations, clock);
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
-      accessTokens, revocations, users, floors);
+      accessTokens, revocations, users, floors, audit);
     SessionCleanup cleanup = new SessionCleanup(vertx, pool, config.tokens().accessTokenTtl(), config.tokens().refreshTokenTtl(),
       config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
 
@@ -136,22 +141,24 @@ public final class AuthModule {
     // sync and login share a rung: a reset clears the account's lockout through this seam
     SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions,
       (userId, requestId) -> throttle.clearLockout(throttle.user(userId)));
-    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired());
+    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired(), audit);
 
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);
+    TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     AuthApi api = new AuthApi(state, pool,
-      new LoginRoutes(logins, TrustedProxies.parse(config.trustedProxies())),
-      new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode()),
-      new SessionRoutes(sessions, guard, users),
+      new LoginRoutes(logins, proxies),
+      new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode(), proxies),
+      new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
       new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
+      new AuditRoutes(audit, guard::requireAdmin),
       prepared.openApi());
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);
-    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer, passwordChecks);
+    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer, passwordChecks, auditRetention);
 
     if (!config.tokens().issuer().equals(config.publicUrl())) {
       LOG.warn("JWT_ISSUER ({}) differs from PUBLIC_URL ({}): a client that discovers the keys from the issuer URL will not find them",
@@ -172,6 +179,7 @@ public final class AuthModule {
       .onSuccess(deployed::add)
       .map(deploymentId -> {
         cleanup.start();
+        auditRetention.start();
         sync.startPruning(vertx);
         LOG.info("auth service listening on {}:{} (public URL {}, {} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, config.publicUrl(), instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
@@ -186,6 +194,7 @@ public final class AuthModule {
   public Future<Void> undeploy() {
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
     parts.cleanup().stop();
+    parts.auditRetention().stop();
     parts.sync().stopPruning(vertx);
     return chain
       .transform(v -> parts.syncConsumer().stop())

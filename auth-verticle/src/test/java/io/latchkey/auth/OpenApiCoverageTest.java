@@ -11,6 +11,8 @@ import io.latchkey.auth.http.SyncRoutes;
 import io.latchkey.auth.http.TokenRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
+import io.latchkey.common.audit.AuditRoutes;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -67,8 +69,9 @@ class OpenApiCoverageTest {
       }
     }
     Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null),
-      new TokenRoutes(null, null, null, "{}"), new SessionRoutes(null, null, null), new SyncRoutes(null, null),
+      new TokenRoutes(null, null, null, "{}", null), new SessionRoutes(null, null, null, null), new SyncRoutes(null, null),
       new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
+      new AuditRoutes(null, ctx -> Future.failedFuture("unused")),
       Resources.read(AuthApi.OPENAPI_RESOURCE)).router(auth.nodes.get(0)));
 
     assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);

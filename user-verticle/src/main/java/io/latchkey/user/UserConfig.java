@@ -26,10 +26,11 @@ import java.util.List;
  * @param registrationIpWindowSeconds REGISTRATION_IP_WINDOW_SECONDS / registrationIpWindowSeconds: that window
  * @param trustedProxies    TRUSTED_PROXIES / trustedProxies: comma-separated IPs / CIDRs whose X-Forwarded-For gives the client IP
  * @param mail              SMTP_*, MAIL_* and the lifecycle's token lifetimes and limits: see {@link MailSettings}
+ * @param auditRetentionDays AUDIT_RETENTION_DAYS / auditRetentionDays: audit events are deleted this many days after their time
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
-                         int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail) {
+                         int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail, int auditRetentionDays) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -50,7 +51,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.integer("registrationIpMax", "REGISTRATION_IP_MAX", 20, 1, 10_000_000),
       s.integer("registrationIpWindowSeconds", "REGISTRATION_IP_WINDOW_SECONDS", 3600, 1, 86_400),
       trustedProxies(s),
-      MailSettings.from(s));
+      MailSettings.from(s),
+      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -66,13 +68,13 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, mail);
+      registrationIpWindowSeconds, trustedProxies, mail, auditRetentionDays);
   }
 
   /** The same configuration sending mail through another server (tests). */
   public UserConfig withMail(MailSettings otherMail) {
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, otherMail);
+      registrationIpWindowSeconds, trustedProxies, otherMail, auditRetentionDays);
   }
 }

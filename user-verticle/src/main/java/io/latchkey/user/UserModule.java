@@ -11,6 +11,9 @@ import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.common.audit.AuditRetention;
+import io.latchkey.common.audit.AuditRoutes;
+import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
@@ -72,8 +75,10 @@ public final class UserModule {
   private final BcryptPool bcrypt;
   private final List<String> deployments;
   private final int httpPort;
+  private final AuditRetention auditRetention;
 
-  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort) {
+  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort, AuditRetention auditRetention) {
+    this.auditRetention = auditRetention;
     this.vertx = vertx;
     this.pool = pool;
     this.bcrypt = bcrypt;
@@ -131,21 +136,24 @@ public final class UserModule {
     MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, mailTokens, userRepository, mailQueue, seal,
       prepared.mailTemplates(), mailer, mail);
     PasswordPolicy policy = new PasswordPolicy(prepared.common());
+    AuditTrail audit = new AuditTrail(pool, SCHEMA);
+    AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
     UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
-      mailQueue, mailRelay);
+      mailQueue, mailRelay, audit);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
       new RequestLimit(vertx, hazelcast, "latchkey.user.verify-sends", mail.verifySendMax(), hour, limitKey, "EMAIL_VERIFY_SEND_MAX"),
       new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-address", mail.resetAddressMax(), hour, limitKey,
         "PASSWORD_RESET_ADDRESS_MAX"),
-      new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-ip", mail.resetIpMax(), hour, limitKey, "PASSWORD_RESET_IP_MAX"));
+      new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-ip", mail.resetIpMax(), hour, limitKey, "PASSWORD_RESET_IP_MAX"),
+      audit);
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
     RegistrationLimit registrations = new RegistrationLimit(new RequestLimit(vertx, hazelcast, RegistrationLimit.MAP,
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
@@ -163,9 +171,10 @@ public final class UserModule {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
-        return new UserModule(vertx, pool, bcrypt, deployed, port);
+        auditRetention.start();
+        return new UserModule(vertx, pool, bcrypt, deployed, port, auditRetention);
       });
-    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
+    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1, auditRetention).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
   }
 
@@ -185,6 +194,7 @@ public final class UserModule {
 
   /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */
   public Future<Void> undeploy() {
+    auditRetention.stop();
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
     return chain.compose(v -> pool.close()).eventually(() -> {
       bcrypt.close();

@@ -2,6 +2,7 @@ package io.latchkey.user;
 
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.HealthRoutes;
+import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
 import io.latchkey.user.auth.Authorizer;
@@ -34,7 +35,8 @@ class OpenApiRoutesTest {
   void routerRoutesAndDocumentedOperationsAreTheSame(Vertx vertx) {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
     Router router = new UserApi(null, null, new Authorizer(new ApiKeys(List.of("k"), List.of(), "k"), (t, r) -> Future.failedFuture("unused")),
-      new HealthRoutes(vertx, new NodeState("n"), null), document, null, null).router(vertx);
+      new HealthRoutes(vertx, new NodeState("n"), null), document, null, null, new AuditRoutes(null, ctx -> Future.failedFuture("unused")))
+      .router(vertx);
 
     Set<String> routed = new TreeSet<>();
     for (Route route : router.getRoutes()) {
@@ -73,7 +75,8 @@ class OpenApiRoutesTest {
   @Test
   void theDocumentIsServedAtOpenapiJson(Vertx vertx) {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
-    Router router = new UserApi(null, null, null, new HealthRoutes(vertx, new NodeState("n"), null), document, null, null).router(vertx);
+    Router router = new UserApi(null, null, null, new HealthRoutes(vertx, new NodeState("n"), null), document, null, null,
+      new AuditRoutes(null, ctx -> Future.failedFuture("unused"))).router(vertx);
     var server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     var client = io.vertx.ext.web.client.WebClient.create(vertx);
     var response = await(client.get(server.actualPort(), "127.0.0.1", "/openapi.json").send());

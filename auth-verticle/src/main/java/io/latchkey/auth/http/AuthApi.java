@@ -3,6 +3,7 @@ package io.latchkey.auth.http;
 import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.HttpServers;
 import io.latchkey.common.NodeState;
+import io.latchkey.common.audit.AuditRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -27,9 +28,11 @@ public final class AuthApi {
   private final PasswordCacheRoutes cache;
   private final DiscoveryRoutes discovery;
   private final String openApi;
+  private final AuditRoutes audit;
 
   public AuthApi(NodeState state, Pool pool, LoginRoutes login, TokenRoutes tokens, SessionRoutes sessions, SyncRoutes sync,
-                 PasswordCacheRoutes cache, DiscoveryRoutes discovery, Buffer openApi) {
+                 PasswordCacheRoutes cache, DiscoveryRoutes discovery, AuditRoutes audit, Buffer openApi) {
+    this.audit = audit;
     this.state = state;
     this.pool = pool;
     this.login = login;
@@ -50,6 +53,7 @@ public final class AuthApi {
     sync.mount(router);
     cache.mount(router);
     discovery.mount(router);
+    audit.mount(router);
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
     return router;
   }

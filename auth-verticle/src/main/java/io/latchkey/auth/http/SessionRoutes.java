@@ -6,6 +6,7 @@ import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.TrustedProxies;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,8 +23,10 @@ public final class SessionRoutes {
   private final SessionService sessions;
   private final AccessGuard guard;
   private final UserDirectory users;
+  private final TrustedProxies proxies;
 
-  public SessionRoutes(SessionService sessions, AccessGuard guard, UserDirectory users) {
+  public SessionRoutes(SessionService sessions, AccessGuard guard, UserDirectory users, TrustedProxies proxies) {
+    this.proxies = proxies;
     this.sessions = sessions;
     this.guard = guard;
     this.users = users;
@@ -52,7 +55,7 @@ public final class SessionRoutes {
 
   private Future<Void> delete(RoutingContext ctx) {
     return guard.requireBearer(ctx)
-      .compose(claims -> sessions.revokeOwnSession(ctx.pathParam("id"), claims.userId(), RequestIds.of(ctx)))
+      .compose(claims -> sessions.revokeOwnSession(ctx.pathParam("id"), claims.userId(), Audits.of(ctx, proxies, claims)))
       .map(v -> Replies.noContent(ctx));
   }
 

@@ -7,6 +7,7 @@ import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.TrustedProxies;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +25,10 @@ public final class TokenRoutes {
   private final TokenValidator validator;
   private final AccessGuard guard;
   private final String jwks;
+  private final TrustedProxies proxies;
 
-  public TokenRoutes(SessionService sessions, TokenValidator validator, AccessGuard guard, String jwks) {
+  public TokenRoutes(SessionService sessions, TokenValidator validator, AccessGuard guard, String jwks, TrustedProxies proxies) {
+    this.proxies = proxies;
     this.sessions = sessions;
     this.validator = validator;
     this.guard = guard;
@@ -44,27 +47,26 @@ public final class TokenRoutes {
 
   private Future<Void> refresh(RoutingContext ctx) {
     String refreshToken = refreshTokenField(JsonBodies.object(ctx), true);
-    return sessions.refresh(refreshToken, RequestIds.of(ctx)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
+    return sessions.refresh(refreshToken, Audits.anonymous(ctx, proxies)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
   }
 
   /** Bearer: that token's session. Without an Authorization header: the session of body {"refreshToken"}. */
   private Future<Void> logout(RoutingContext ctx) {
-    String requestId = RequestIds.of(ctx);
     if (AccessGuard.sendsAuthorization(ctx)) {
       return guard.requireBearer(ctx)
-        .compose(claims -> sessions.logoutSession(claims.sessionId(), requestId))
+        .compose(claims -> sessions.logoutSession(claims.sessionId(), claims.userId(), Audits.of(ctx, proxies, claims)))
         .map(v -> Replies.noContent(ctx));
     }
     String refreshToken = refreshTokenField(JsonBodies.objectOrEmpty(ctx), false);
     if (refreshToken == null) {
       throw ApiException.invalidToken("Send an access token (Authorization: Bearer) or a body {\"refreshToken\"}.");
     }
-    return sessions.logoutByRefreshToken(refreshToken, requestId).map(v -> Replies.noContent(ctx));
+    return sessions.logoutByRefreshToken(refreshToken, Audits.anonymous(ctx, proxies)).map(v -> Replies.noContent(ctx));
   }
 
   private Future<Void> logoutAll(RoutingContext ctx) {
     return guard.requireBearer(ctx)
-      .compose(claims -> sessions.logoutAll(claims.userId(), RequestIds.of(ctx)))
+      .compose(claims -> sessions.logoutAll(claims.userId(), Audits.of(ctx, proxies, claims)))
       .map(n -> Replies.json(ctx, 200, new JsonObject().put("revokedSessions", n)));
   }
 
@@ -75,7 +77,7 @@ public final class TokenRoutes {
    */
   private Future<Void> revoke(RoutingContext ctx) {
     String token = revokedToken(ctx);
-    return sessions.revokeByToken(token, RequestIds.of(ctx)).map(ended -> {
+    return sessions.revokeByToken(token, Audits.anonymous(ctx, proxies)).map(ended -> {
       ctx.response().setStatusCode(200).putHeader("Cache-Control", "no-store").putHeader("Pragma", "no-cache").end();
       return null;
     });

@@ -9,6 +9,9 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.TextRules;
+import io.latchkey.common.audit.AuditEvent;
+import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -41,6 +44,11 @@ import java.text.Normalizer;
  *       against the durable floor once more as it opens. Email verification has no notice, so a
  *       cached "unverified" is asked of the user service again before it is answered (503 while
  *       it cannot be asked).</li>
+ *   <li>Audit: a refused login (wrong password, unknown login, disabled, unverified) writes one
+ *       {@code login.failed} event, a locked one (429) one {@code login.locked}, each one insert on
+ *       its own before the answer (a failure to write is logged and changes no answer); a success
+ *       is audited by the statement that opens its session. The login string is never recorded
+ *       (people type passwords into it).</li>
  * </ul>
  */
 public final class LoginService {
@@ -69,9 +77,11 @@ public final class LoginService {
   private final BcryptPool bcrypt;
   private final Sessions sessions;
   private final boolean emailVerificationRequired;
+  private final AuditTrail audit;
 
   public LoginService(PasswordCache cache, UserDirectory users, LoginThrottle throttle, BcryptPool bcrypt, Sessions sessions,
-                      boolean emailVerificationRequired) {
+                      boolean emailVerificationRequired, AuditTrail audit) {
+    this.audit = audit;
     this.cache = cache;
     this.users = users;
     this.throttle = throttle;
@@ -90,6 +100,7 @@ public final class LoginService {
     String rid = attempt.requestId();
     Counter ip = throttle.ip(attempt.clientIp());
     return throttle.reserve(ip, rid)
+      .recover(err -> locked(err, attempt, null, "ip_locked").transform(x -> Future.<Void>failedFuture(err)))
       .compose(v -> find(attempt)
         .recover(err -> giveBack(err, ip, null))
         .compose(candidate -> {
@@ -102,7 +113,7 @@ public final class LoginService {
             ? throttle.unknownLogin(attempt.login())
             : throttle.user(candidate.credentials().userId());
           return throttle.reserve(account, rid)
-            .recover(err -> giveBack(err, ip, null))
+            .recover(err -> locked(err, attempt, candidate.credentials(), "account_locked").transform(x -> giveBack(err, ip, null)))
             .compose(r -> check(candidate, password, rid).recover(err -> giveBack(err, ip, account)))
             .compose(outcome -> settle(outcome, attempt, ip, account));
         }));
@@ -218,7 +229,7 @@ public final class LoginService {
     ApiException refused = outcome.verdict() == Verdict.SUCCESS ? refusal(outcome.credentials()) : null;
     if (refused != null) {
       LOG.info("[{}] login of user {} refused after the right password: {}", rid, outcome.credentials().userId(), refused.code());
-      return giveBack(refused, ip, account);
+      return audit.record(failed(attempt, outcome.credentials(), refused.code())).transform(x -> giveBack(refused, ip, account));
     }
     return switch (outcome.verdict()) {
       case SUCCESS -> throttle.reset(account)
@@ -230,10 +241,25 @@ public final class LoginService {
         .compose(v -> {
           LOG.info("[{}] login failed ({})", rid, outcome.credentials() == null ? "unknown login"
             : "wrong password for user " + outcome.credentials().userId());
-          return Future.failedFuture(invalidCredentials());
+          return audit.record(failed(attempt, outcome.credentials(), outcome.credentials() == null ? "unknown_login" : "wrong_password"))
+            .transform(x -> Future.<TokenPair>failedFuture(invalidCredentials()));
         });
       case UNAVAILABLE -> giveBack(UserDirectory.unavailable(), ip, account);
     };
+  }
+
+  private static AuditEvent failed(Attempt attempt, Credentials credentials, String reason) {
+    return AuditEvent.now(AuditType.LOGIN_FAILED, credentials == null ? null : credentials.userId(), null, null, attempt.clientIp(),
+      attempt.userAgent(), attempt.requestId(), reason);
+  }
+
+  /** A 429 from the throttle: one login.locked event (the account's user when known); other failures write nothing. */
+  private Future<Void> locked(Throwable err, Attempt attempt, Credentials credentials, String reason) {
+    if (!(err instanceof ApiException refused) || refused.status() != 429) {
+      return Future.succeededFuture();
+    }
+    return audit.record(AuditEvent.now(AuditType.LOGIN_LOCKED, credentials == null ? null : credentials.userId(), null, null,
+      attempt.clientIp(), attempt.userAgent(), attempt.requestId(), reason));
   }
 
   /** The attempt neither failed nor succeeded (refused, outage, overload): give the reserved counts back. */

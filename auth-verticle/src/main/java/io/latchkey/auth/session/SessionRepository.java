@@ -1,5 +1,7 @@
 package io.latchkey.auth.session;
 
+import io.latchkey.common.audit.AuditEvent;
+import io.latchkey.common.audit.AuditTrail;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -15,8 +17,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The SQL of sessions, refresh-token hashes and user token generations (schema {@code auth}). */
+/**
+ * The SQL of sessions, refresh-token hashes and user token generations (schema {@code auth}).
+ * A session change the user made or caused (a login, a logout, a deleted session, a reused
+ * refresh token) writes its audit event in the same statement: the event exists exactly when the
+ * change committed.
+ */
 public final class SessionRepository {
+
+  /** A session a statement revoked, and its user. */
+  public record RevokedSession(String id, String userId) {
+  }
 
   /** A session as a refresh or login needs it to issue tokens. */
   public record LiveSession(String id, String userId, String username, List<String> roles, long generation,
@@ -43,12 +54,15 @@ public final class SessionRepository {
       VALUES ($1, $2, $3, $4, %s, $5, $6,
               now() + least($7::bigint, $8::bigint) * interval '1 second', now() + $8::bigint * interval '1 second', $9, $10)
       RETURNING id, user_id, username, roles, roles_generation, refresh_expires_at, expires_at
+    ), audited AS (
+      %s
     )
     SELECT c.id::text AS id, c.user_id::text AS user_id, c.username, c.roles, c.roles_generation AS generation,
            ceil(extract(epoch FROM c.refresh_expires_at - now()))::bigint AS refresh_expires_in,
            floor(extract(epoch FROM c.expires_at))::bigint AS expires_epoch
       FROM created c
-    """.formatted(GENERATION_OF.formatted("$2"));
+    """.formatted(GENERATION_OF.formatted("$2"),
+      AuditTrail.insertSelect("auth", 11, "c.user_id", "c.id::text", null, "created c"));
 
   // One conditional statement: of N concurrent refreshes with one token exactly one matches
   // current_hash = $1 (the others wait for its row lock, then no longer match).
@@ -95,10 +109,10 @@ public final class SessionRepository {
 
   public Future<LiveSession> insert(UUID sessionId, UUID userId, String username, List<String> roles, long passwordVersion,
                                     byte[] refreshHash, long refreshTtlSeconds, long maxLifetimeSeconds, String userAgent,
-                                    String ip) {
+                                    String ip, AuditEvent loginSucceeded) {
     return pool.preparedQuery(INSERT)
-      .execute(Tuple.of(sessionId, userId, username, roles.toArray(String[]::new), passwordVersion, Buffer.buffer(refreshHash),
-        refreshTtlSeconds, maxLifetimeSeconds).addValue(userAgent).addValue(ip))
+      .execute(withDraft(Tuple.of(sessionId, userId, username, roles.toArray(String[]::new), passwordVersion, Buffer.buffer(refreshHash),
+        refreshTtlSeconds, maxLifetimeSeconds).addValue(userAgent).addValue(ip), loginSucceeded))
       .map(rows -> live(rows.iterator().next()));
   }
 
@@ -141,22 +155,32 @@ public final class SessionRepository {
       });
   }
 
-  /** Revokes one session if it is not already revoked; the ids actually revoked. */
-  public Future<List<String>> revoke(UUID sessionId, String reason) {
+  /** Revokes one session if it is not already revoked, with {@code audit} about it; the ids actually revoked. */
+  public Future<List<String>> revoke(UUID sessionId, String reason, AuditEvent audit) {
     return ids(pool.preparedQuery("""
-        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
-         WHERE id = $1 AND revoked_at IS NULL RETURNING id::text AS id""")
-      .execute(Tuple.of(sessionId, reason)));
+        WITH revoked AS (
+          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+           WHERE id = $1 AND revoked_at IS NULL RETURNING id, user_id
+        ), audited AS (
+          %s
+        )
+        SELECT id::text AS id FROM revoked""".formatted(AuditTrail.insertSelect("auth", 3, "r.user_id", "r.id::text", null, "revoked r")))
+      .execute(withDraft(Tuple.of(sessionId, reason), audit)));
   }
 
-  /** Revokes the user's own active session; empty when it is not theirs, not active, or unknown. */
-  public Future<List<String>> revokeOwn(UUID sessionId, UUID userId, String reason) {
+  /** Revokes the user's own active session, with {@code audit} about it; empty when it is not theirs, not active, or unknown. */
+  public Future<List<String>> revokeOwn(UUID sessionId, UUID userId, String reason, AuditEvent audit) {
     return ids(pool.preparedQuery("""
-        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
-         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
-           AND refresh_expires_at > now() AND expires_at > now()
-        RETURNING id::text AS id""")
-      .execute(Tuple.of(sessionId, userId, reason)));
+        WITH revoked AS (
+          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
+           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+             AND refresh_expires_at > now() AND expires_at > now()
+          RETURNING id, user_id
+        ), audited AS (
+          %s
+        )
+        SELECT id::text AS id FROM revoked""".formatted(AuditTrail.insertSelect("auth", 4, "r.user_id", "r.id::text", null, "revoked r")))
+      .execute(withDraft(Tuple.of(sessionId, userId, reason), audit)));
   }
 
   /**
@@ -166,22 +190,45 @@ public final class SessionRepository {
    * committed (the token is retired), and revoked by id: a refresh racing the logout cannot
    * make it miss.
    */
-  public Future<List<String>> revokeByRefreshToken(byte[] presentedHash, String reason) {
-    return ids(pool.preparedQuery("""
+  public Future<List<RevokedSession>> revokeByRefreshToken(byte[] presentedHash, String reason, AuditEvent audit) {
+    // the holder of the session's refresh token acts as its user: the event's actor is that user
+    return pool.preparedQuery("""
         WITH presented AS (
           SELECT id FROM auth.sessions WHERE current_hash = $1
           UNION
           SELECT session_id FROM auth.retired_refresh_tokens WHERE hash = $1
+        ), revoked AS (
+          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+           WHERE id IN (SELECT id FROM presented) AND revoked_at IS NULL
+             AND refresh_expires_at > now() AND expires_at > now()
+          RETURNING id, user_id
+        ), audited AS (
+          %s
         )
-        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
-         WHERE id IN (SELECT id FROM presented) AND revoked_at IS NULL
-           AND refresh_expires_at > now() AND expires_at > now()
-        RETURNING id::text AS id""")
-      .execute(Tuple.of(Buffer.buffer(presentedHash), reason)));
+        SELECT id::text AS id, user_id::text AS user_id FROM revoked""".formatted(
+          AuditTrail.insertSelect("auth", 3, "r.user_id", "r.id::text", "r.user_id::text", "revoked r")))
+      .execute(withDraft(Tuple.of(Buffer.buffer(presentedHash), reason), audit))
+      .map(rows -> {
+        List<RevokedSession> out = new ArrayList<>();
+        for (Row row : rows) {
+          out.add(new RevokedSession(row.getString("id"), row.getString("user_id")));
+        }
+        return out;
+      });
   }
 
-  public Future<List<String>> revokeAllOfUser(UUID userId, String reason) {
-    return revokeAllOfUser(pool, userId, reason);
+  /** POST /auth/logout-all: every session of the user revoked and one {@code audit} event, in one statement. */
+  public Future<List<String>> logoutAll(UUID userId, String reason, AuditEvent audit) {
+    return ids(pool.preparedQuery("""
+        WITH revoked AS (
+          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
+           WHERE user_id = $1 AND revoked_at IS NULL RETURNING id
+        ), audited AS (
+          %s
+        )
+        SELECT id::text AS id FROM revoked""".formatted(
+          AuditTrail.insertSelect("auth", 3, "$1::uuid", "$12::text", null, "(SELECT 1) AS one")))
+      .execute(withDraft(Tuple.of(userId, reason), audit).addValue(audit.sessionId())));
   }
 
   private static Future<List<String>> revokeAllOfUser(SqlClient client, UUID userId, String reason) {
@@ -278,6 +325,12 @@ public final class SessionRepository {
             .execute(Tuple.of(refreshTtlSeconds, batchSize))
             .map(retired -> deleted.rowCount() + retired.rowCount()));
       });
+  }
+
+  /** {@code args} followed by the audit draft's values (see {@link AuditTrail#insertSelect}). */
+  private static Tuple withDraft(Tuple args, AuditEvent audit) {
+    audit.draftValues().forEach(args::addValue);
+    return args;
   }
 
   private static Future<List<String>> ids(Future<RowSet<Row>> rows) {

@@ -10,6 +10,10 @@ import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.Uuids;
+import io.latchkey.common.audit.AuditContext;
+import io.latchkey.common.audit.AuditEvent;
+import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -25,7 +29,9 @@ import java.util.UUID;
  * The rules of sessions and refresh tokens: opening a session, rotating its refresh token
  * (single use, with the retry grace, reuse revokes the session), logout, and every revocation.
  * Each revocation is written to PostgreSQL first and then handed to {@link Revocations}, so it
- * is in force on this node when the returned future completes and survives a restart.
+ * is in force on this node when the returned future completes and survives a restart. What a
+ * user did or caused (login, logout, logout-all, a deleted session, a reused refresh token) is
+ * audited in the statement that makes the change; its JSON line is logged once that committed.
  */
 public final class SessionService implements Sessions {
 
@@ -41,9 +47,11 @@ public final class SessionService implements Sessions {
   private final UserDirectory users;
   private final TokenSettings settings;
   private final VersionFloors floors;
+  private final AuditTrail audit;
 
   public SessionService(SessionRepository repository, RefreshTokens refreshTokens, AccessTokens accessTokens,
-                        Revocations revocations, UserDirectory users, VersionFloors floors) {
+                        Revocations revocations, UserDirectory users, VersionFloors floors, AuditTrail audit) {
+    this.audit = audit;
     this.repository = repository;
     this.floors = floors;
     this.refreshTokens = refreshTokens;
@@ -82,9 +90,13 @@ public final class SessionService implements Sessions {
       return Future.failedFuture(Sessions.accountDisabled());
     }
     String refreshToken = refreshTokens.newToken();
-    return repository.insert(UUID.randomUUID(), userId, user.username(), user.roles(), user.passwordVersion(),
+    UUID sessionId = UUID.randomUUID();
+    AuditEvent succeeded = AuditEvent.now(AuditType.LOGIN_SUCCEEDED, user.userId(), sessionId.toString(), user.userId(), clientIp,
+      userAgent, requestId, null);
+    return repository.insert(sessionId, userId, user.username(), user.roles(), user.passwordVersion(),
         RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),
-        truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP))
+        truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP), succeeded)
+      .onSuccess(session -> audit.published(succeeded))
       .compose(session -> floors.floor(user.userId()).compose(floor -> againstFloor(session, user, floor, requestId)))
       .map(session -> {
         LOG.info("[{}] session {} opened for user {}", requestId, session.id(), session.userId());
@@ -96,7 +108,7 @@ public final class SessionService implements Sessions {
                                                              VersionFloor floor, String requestId) {
     if (floor.deletedUser() || user.passwordVersion() < floor.passwordVersion()) {
       String reason = floor.deletedUser() ? "user_deleted" : "password_changed";
-      return repository.revoke(UUID.fromString(session.id()), reason).compose(ids -> {
+      return revokeOpened(session, reason, requestId).compose(ids -> {
         revocations.revokeSessions(List.of(session.id()), requestId);
         LOG.info("[{}] session {} of user {} revoked as it opened: a sync applied meanwhile ({})", requestId, session.id(),
           session.userId(), reason);
@@ -104,7 +116,7 @@ public final class SessionService implements Sessions {
       });
     }
     if (floor.disabled()) {
-      return repository.revoke(UUID.fromString(session.id()), "user_disabled").compose(ids -> {
+      return revokeOpened(session, "user_disabled", requestId).compose(ids -> {
         revocations.revokeSessions(List.of(session.id()), requestId);
         LOG.info("[{}] session {} of user {} revoked as it opened: the user is disabled", requestId, session.id(),
           session.userId());
@@ -119,15 +131,26 @@ public final class SessionService implements Sessions {
     return Future.succeededFuture(session);
   }
 
+  /** A session a sync superseded as it opened: revoked, and audited as ended (no actor: the system ended it). */
+  private Future<List<String>> revokeOpened(SessionRepository.LiveSession session, String reason, String requestId) {
+    AuditEvent ended = AuditEvent.now(AuditType.SESSION_ENDED, session.userId(), session.id(), null, null, null, requestId, reason);
+    return repository.revoke(UUID.fromString(session.id()), reason, ended).onSuccess(ids -> {
+      if (!ids.isEmpty()) {
+        audit.published(ended);
+      }
+    });
+  }
+
   /** POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes). */
-  public Future<TokenPair> refresh(String presented, String requestId) {
+  public Future<TokenPair> refresh(String presented, AuditContext by) {
     if (!RefreshTokens.wellFormed(presented)) {
       return Future.failedFuture(invalidRefreshToken());
     }
-    return refresh(presented, requestId, 0);
+    return refresh(presented, by, 0);
   }
 
-  private Future<TokenPair> refresh(String presented, String requestId, int attempt) {
+  private Future<TokenPair> refresh(String presented, AuditContext by, int attempt) {
+    String requestId = by.requestId();
     byte[] presentedHash = RefreshTokens.hash(presented);
     String successor = refreshTokens.successorOf(presented);
     byte[] successorHash = RefreshTokens.hash(successor);
@@ -137,12 +160,13 @@ public final class SessionService implements Sessions {
           return Future.succeededFuture(pair(rotated.get(), successor));
         }
         return repository.lookup(presentedHash, settings.refreshGrace().toSeconds())
-          .compose(found -> notRotated(found, presented, successorHash, successor, requestId, attempt));
+          .compose(found -> notRotated(found, presented, successorHash, successor, by, attempt));
       });
   }
 
   private Future<TokenPair> notRotated(Optional<SessionRepository.PresentedToken> found, String presented,
-                                       byte[] successorHash, String successor, String requestId, int attempt) {
+                                       byte[] successorHash, String successor, AuditContext by, int attempt) {
+    String requestId = by.requestId();
     if (found.isEmpty()) {
       return Future.failedFuture(invalidRefreshToken());
     }
@@ -153,26 +177,33 @@ public final class SessionService implements Sessions {
     boolean retryOfJustRotated = !token.current() && token.withinGrace() && !settings.refreshGrace().isZero()
       && MessageDigest.isEqual(token.sessionCurrentHash(), successorHash);
     if (!token.current() && !retryOfJustRotated) {
-      return revokeForReuse(token, requestId);
+      return revokeForReuse(token, by);
     }
     if (token.rolesStale() && attempt == 0) {
       // a roles change could not store the new roles: fetch them now, then rotate again
       return refreshRoles(UUID.fromString(token.userId()), token.userGeneration(), requestId)
-        .compose(v -> refresh(presented, requestId, attempt + 1));
+        .compose(v -> refresh(presented, by, attempt + 1));
     }
     if (retryOfJustRotated) {
       LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, token.sessionId());
       return Future.succeededFuture(pair(token.session(), successor));
     }
     if (attempt == 0) {
-      return refresh(presented, requestId, attempt + 1);
+      return refresh(presented, by, attempt + 1);
     }
     return Future.failedFuture(invalidRefreshToken());
   }
 
-  private Future<TokenPair> revokeForReuse(SessionRepository.PresentedToken token, String requestId) {
-    return repository.revoke(UUID.fromString(token.sessionId()), ErrorCodes.REFRESH_TOKEN_REUSED)
+  private Future<TokenPair> revokeForReuse(SessionRepository.PresentedToken token, AuditContext by) {
+    String requestId = by.requestId();
+    // no actor: whoever presented the old token is not known to be the user
+    AuditEvent reuse = new AuditContext(null, null, by.ip(), by.userAgent(), requestId)
+      .event(AuditType.REFRESH_REUSE_DETECTED, token.userId(), token.sessionId(), null);
+    return repository.revoke(UUID.fromString(token.sessionId()), ErrorCodes.REFRESH_TOKEN_REUSED, reuse)
       .compose(ids -> {
+        if (!ids.isEmpty()) {
+          audit.published(reuse);
+        }
         revocations.revokeSessions(List.of(token.sessionId()), requestId);
         LOG.warn("[{}] refresh token reuse on session {} of user {}: session revoked", requestId, token.sessionId(), token.userId());
         return Future.failedFuture(new ApiException(401, ErrorCodes.REFRESH_TOKEN_REUSED,
@@ -181,15 +212,19 @@ public final class SessionService implements Sessions {
   }
 
   /** POST /auth/logout with a refresh token instead of a bearer token. */
-  public Future<Void> logoutByRefreshToken(String presented, String requestId) {
+  public Future<Void> logoutByRefreshToken(String presented, AuditContext by) {
+    String requestId = by.requestId();
     if (!RefreshTokens.wellFormed(presented)) {
       return Future.failedFuture(invalidRefreshToken());
     }
-    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), "logout")
-      .compose(ids -> {
-        if (ids.isEmpty()) {
+    AuditEvent logout = by.event(AuditType.LOGOUT, null, null, null);
+    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), "logout", logout)
+      .compose(revoked -> {
+        if (revoked.isEmpty()) {
           return Future.failedFuture(invalidRefreshToken());
         }
+        revoked.forEach(r -> audit.published(logout.about(r.userId(), r.id()).by(r.userId())));
+        List<String> ids = revoked.stream().map(SessionRepository.RevokedSession::id).toList();
         revocations.revokeSessions(ids, requestId);
         LOG.info("[{}] session {} logged out by refresh token", requestId, ids.get(0));
         return Future.succeededFuture();
@@ -204,9 +239,9 @@ public final class SessionService implements Sessions {
    * The two kinds cannot be mistaken for each other (a refresh token has no dots), so no hint is
    * needed. True when a session was ended; an unknown, malformed or dead token is false, never a failure.
    */
-  public Future<Boolean> revokeByToken(String presented, String requestId) {
+  public Future<Boolean> revokeByToken(String presented, AuditContext by) {
     if (RefreshTokens.wellFormed(presented)) {
-      return logoutByRefreshToken(presented, requestId).map(true).recover(err ->
+      return logoutByRefreshToken(presented, by).map(true).recover(err ->
         err instanceof ApiException api && ErrorCodes.INVALID_REFRESH_TOKEN.equals(api.code())
           ? Future.succeededFuture(false) : Future.failedFuture(err));
     }
@@ -214,16 +249,21 @@ public final class SessionService implements Sessions {
     if (!check.valid()) {
       return Future.succeededFuture(false);
     }
-    return logoutSession(check.claims().sessionId(), requestId).map(true);
+    return logoutSession(check.claims().sessionId(), check.claims().userId(), by).map(true);
   }
 
-  /** POST /auth/logout with a bearer token: revokes the token's session (already revoked: still done). */
-  public Future<Void> logoutSession(String sessionId, String requestId) {
+  /** POST /auth/logout with a bearer token of {@code userId}: revokes the token's session (already revoked: still done). */
+  public Future<Void> logoutSession(String sessionId, String userId, AuditContext by) {
+    String requestId = by.requestId();
     UUID id = Uuids.parseOrNull(sessionId);
     if (id == null) {
       return Future.failedFuture(ApiException.invalidToken("The access token names no session."));
     }
-    return repository.revoke(id, "logout").map(ids -> {
+    AuditEvent logout = by.event(AuditType.LOGOUT, userId, sessionId, null);
+    return repository.revoke(id, "logout", logout).map(ids -> {
+      if (!ids.isEmpty()) {
+        audit.published(logout);
+      }
       revocations.revokeSessions(List.of(sessionId), requestId);
       LOG.info("[{}] session {} logged out", requestId, sessionId);
       return null;
@@ -231,8 +271,11 @@ public final class SessionService implements Sessions {
   }
 
   /** POST /auth/logout-all: how many sessions were revoked. */
-  public Future<Integer> logoutAll(String userId, String requestId) {
-    return repository.revokeAllOfUser(UUID.fromString(userId), "logout_all").map(ids -> {
+  public Future<Integer> logoutAll(String userId, AuditContext by) {
+    String requestId = by.requestId();
+    AuditEvent logoutAll = by.event(AuditType.LOGOUT_ALL, userId);
+    return repository.logoutAll(UUID.fromString(userId), "logout_all", logoutAll).map(ids -> {
+      audit.published(logoutAll);
       revocations.revokeSessions(ids, requestId);
       LOG.info("[{}] {} session(s) of user {} logged out", requestId, ids.size(), userId);
       return ids.size();
@@ -240,15 +283,18 @@ public final class SessionService implements Sessions {
   }
 
   /** DELETE /auth/sessions/{id}: the caller's own active session only, else 404 session_not_found. */
-  public Future<Void> revokeOwnSession(String sessionId, String userId, String requestId) {
+  public Future<Void> revokeOwnSession(String sessionId, String userId, AuditContext by) {
+    String requestId = by.requestId();
     UUID id = Uuids.parseOrNull(sessionId);
     if (id == null) {
       return Future.failedFuture(sessionNotFound());
     }
-    return repository.revokeOwn(id, UUID.fromString(userId), "session_deleted").compose(ids -> {
+    AuditEvent ended = by.event(AuditType.SESSION_ENDED, userId, id.toString(), "session_deleted");
+    return repository.revokeOwn(id, UUID.fromString(userId), "session_deleted", ended).compose(ids -> {
       if (ids.isEmpty()) {
         return Future.failedFuture(sessionNotFound());
       }
+      audit.published(ended);
       revocations.revokeSessions(ids, requestId);
       LOG.info("[{}] session {} deleted by its user", requestId, sessionId);
       return Future.succeededFuture();

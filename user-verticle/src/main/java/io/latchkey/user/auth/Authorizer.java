@@ -39,7 +39,7 @@ public final class Authorizer {
     if (presented.repeated() || !keys.isFull(presented.key())) {
       return Future.failedFuture(ApiException.invalidApiKey());
     }
-    return Future.succeededFuture(Caller.apiKey());
+    return Future.succeededFuture(Caller.apiKey(ApiKeys.fingerprint(presented.key())));
   }
 
   /** Endpoints open to a key holder or a bearer token. */

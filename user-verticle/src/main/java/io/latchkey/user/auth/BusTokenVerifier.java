@@ -58,7 +58,7 @@ public final class BusTokenVerifier implements TokenVerifier {
       List<String> roles = new ArrayList<>();
       rolesJson.forEach(r -> roles.add(String.valueOf(r)));
       return Future.succeededFuture(new Caller(userId, reply.getString("sessionId"), reply.getString("username"),
-        List.copyOf(roles), false));
+        List.copyOf(roles), false, null));
     } catch (RuntimeException e) {
       LOG.error("[{}] the auth service answered a token validation without a usable user id", requestId);
       return Future.failedFuture(ApiException.unavailable(ErrorCodes.AUTH_SERVICE_UNAVAILABLE,

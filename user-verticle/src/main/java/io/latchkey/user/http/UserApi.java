@@ -10,7 +10,10 @@ import io.latchkey.common.RequestIds;
 import io.latchkey.common.TextRules;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Uuids;
+import io.latchkey.common.audit.AuditContext;
+import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.user.auth.Authorizer;
+import io.latchkey.user.auth.Caller;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.RegistrationLimit;
@@ -61,9 +64,11 @@ public final class UserApi {
   private final String openApiDocument;
   private final RegistrationLimit registrations;
   private final TrustedProxies proxies;
+  private final AuditRoutes audit;
 
   public UserApi(UserService users, AccountService accounts, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
-                 RegistrationLimit registrations, TrustedProxies proxies) {
+                 RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit) {
+    this.audit = audit;
     this.users = users;
     this.accounts = accounts;
     this.authorizer = authorizer;
@@ -93,6 +98,7 @@ public final class UserApi {
     router.post("/users/:id/verify-email/send").handler(Replies.handle(this::sendVerification));
     router.post("/users/:id/disable").handler(Replies.handle(this::disable));
     router.post("/users/:id/enable").handler(Replies.handle(this::enable));
+    audit.mount(router);
     router.get("/openapi.json").handler(ctx -> Replies.publicJson(ctx, openApiDocument));
     health.mount(router);
     return router;
@@ -181,14 +187,14 @@ public final class UserApi {
         body.containsKey("displayName"), JsonBodies.string(body, "displayName"), JsonBodies.string(body, "currentPassword"),
         caller.is(id));
       JsonBodies.onlyFields(body, PROFILE_FIELDS);
-      return users.updateProfile(id, change, RequestIds.of(ctx));
+      return users.updateProfile(id, change, by(ctx, caller));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> delete(RoutingContext ctx) {
     UUID id = pathId(ctx);
     return authorizer.authenticateFor(ctx, id)
-      .compose(caller -> users.delete(id, RequestIds.of(ctx)))
+      .compose(caller -> users.delete(id, by(ctx, caller)))
       .map(v -> Replies.noContent(ctx));
   }
 
@@ -201,7 +207,7 @@ public final class UserApi {
       JsonBodies.onlyFields(body, PASSWORD_FIELDS);
       // your own password needs the current one, admins included; the session that changed it stays
       boolean own = caller.is(id);
-      return users.changePassword(id, current, next, own, own ? caller.sessionId() : null, RequestIds.of(ctx));
+      return users.changePassword(id, current, next, own, own ? caller.sessionId() : null, by(ctx, caller));
     }).map(v -> Replies.noContent(ctx));
   }
 
@@ -242,7 +248,7 @@ public final class UserApi {
         }
         names.add(TextRules.check("roles", name));
       }
-      return users.setRoles(id, names, RequestIds.of(ctx));
+      return users.setRoles(id, names, by(ctx, caller));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
@@ -263,7 +269,7 @@ public final class UserApi {
     if (token == null) {
       throw ApiException.validation("token", "The token is required.");
     }
-    return accounts.verifyEmail(token, RequestIds.of(ctx)).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
+    return accounts.verifyEmail(token, by(ctx, null)).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   private Future<Void> requestReset(RoutingContext ctx) {
@@ -284,7 +290,7 @@ public final class UserApi {
     String token = JsonBodies.string(body, "token");
     String newPassword = JsonBodies.string(body, "newPassword");
     JsonBodies.onlyFields(body, RESET_CONFIRM_FIELDS);
-    return accounts.confirmReset(token, newPassword, RequestIds.of(ctx)).map(v -> Replies.noContent(ctx));
+    return accounts.confirmReset(token, newPassword, by(ctx, null)).map(v -> Replies.noContent(ctx));
   }
 
   private Future<Void> disable(RoutingContext ctx) {
@@ -299,11 +305,17 @@ public final class UserApi {
     UUID id = pathId(ctx);
     return authorizer.requireAdmin(ctx).compose(caller -> {
       JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
-      return disabled ? accounts.disable(id, RequestIds.of(ctx)) : accounts.enable(id, RequestIds.of(ctx));
+      return disabled ? accounts.disable(id, by(ctx, caller)) : accounts.enable(id, by(ctx, caller));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
   }
 
   // ---- helpers
+
+  /** Who made this request, for the audit events it causes ({@code caller} null: an anonymous caller with a mailed token). */
+  private AuditContext by(RoutingContext ctx, Caller caller) {
+    return new AuditContext(caller == null ? null : caller.actor(), caller == null ? null : caller.sessionId(), proxies.clientIp(ctx),
+      ctx.request().getHeader("User-Agent"), RequestIds.of(ctx));
+  }
 
   /** The first value of a query parameter, checked by {@link TextRules} (it may reach SQL). */
   private static String query(RoutingContext ctx, String name) {

@@ -5,6 +5,10 @@ import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.LoginKeys;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.common.audit.AuditContext;
+import io.latchkey.common.audit.AuditEvent;
+import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.UserNotice;
 import io.latchkey.user.mail.MailQueue;
 import io.latchkey.user.mail.MailRelay;
@@ -46,7 +50,7 @@ public final class AccountService {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccountService.class);
 
-  private record Changed(User user, Long eventId) {
+  private record Changed(User user, Long eventId, AuditEvent audit) {
   }
 
   private final Pool pool;
@@ -61,10 +65,12 @@ public final class AccountService {
   private final RequestLimit verifySends;
   private final RequestLimit resetsPerAddress;
   private final RequestLimit resetsPerIp;
+  private final AuditTrail audit;
 
   public AccountService(Pool pool, UserRepository users, MailTokenRepository tokens, OutboxRepository outbox, OutboxRelay relay,
                         MailQueue mail, MailRelay mailRelay, BcryptPool bcrypt, PasswordPolicy policy, RequestLimit verifySends,
-                        RequestLimit resetsPerAddress, RequestLimit resetsPerIp) {
+                        RequestLimit resetsPerAddress, RequestLimit resetsPerIp, AuditTrail audit) {
+    this.audit = audit;
     this.pool = pool;
     this.users = users;
     this.tokens = tokens;
@@ -106,7 +112,8 @@ public final class AccountService {
   }
 
   /** Marks the address of the token's user verified; 400 invalid_verification_token for any token that does not do that. */
-  public Future<User> verifyEmail(String token, String requestId) {
+  public Future<User> verifyEmail(String token, AuditContext by) {
+    String requestId = by.requestId();
     if (!MailTokens.wellFormed(token)) {
       return Future.failedFuture(invalidVerificationToken());
     }
@@ -117,12 +124,15 @@ public final class AccountService {
           if (user.isEmpty()) {
             return Future.failedFuture(invalidVerificationToken());
           }
+          AuditEvent event = by.event(AuditType.EMAIL_VERIFIED, user.get().id().toString());
           return tokens.markUsed(conn, hash)
-            .compose(v -> user.get().emailVerified() ? Future.succeededFuture(new Changed(user.get(), null))
+            .compose(v -> user.get().emailVerified() ? Future.succeededFuture(new Changed(user.get(), null, null))
               : users.markEmailVerified(conn, user.get().id())
-                .compose(verified -> outbox.insert(conn, UserNotice.Type.EMAIL_VERIFIED, verified.id(), null, null, requestId)
-                  .map(eventId -> new Changed(verified, eventId))));
+                .compose(verified -> audit.insert(conn, event)
+                  .compose(x -> outbox.insert(conn, UserNotice.Type.EMAIL_VERIFIED, verified.id(), null, null, requestId))
+                  .map(eventId -> new Changed(verified, eventId, event))));
         }))
+      .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] email of user {} verified", requestId, changed.user().id()))
       .compose(changed -> awaitNotice(changed, requestId));
   }
@@ -155,7 +165,8 @@ public final class AccountService {
    * the user revoked on every auth node, the login lockout cleared (one PASSWORD_RESET notice),
    * every open reset token retired. The address the token went to is verified by it.
    */
-  public Future<Void> confirmReset(String token, String newPassword, String requestId) {
+  public Future<Void> confirmReset(String token, String newPassword, AuditContext by) {
+    String requestId = by.requestId();
     List<ApiException.FieldError> errors = new ArrayList<>();
     if (token == null) {
       errors.add(new ApiException.FieldError("token", "The token is required."));
@@ -184,14 +195,17 @@ public final class AccountService {
             return Future.failedFuture(invalidResetToken());
           }
           User u = user.get();
+          AuditEvent event = by.event(AuditType.PASSWORD_RESET, u.id().toString());
           return tokens.markUsed(conn, hash)
             .compose(v -> tokens.retireOpen(conn, u.id(), Purpose.PASSWORD_RESET))
             .compose(n -> users.updatePassword(conn, u.id(), passwordHash))
             // the reset link reached this address: it is the user's
             .compose(updated -> updated.emailVerified() ? Future.succeededFuture(updated) : users.markEmailVerified(conn, u.id()))
-            .compose(updated -> outbox.insert(conn, UserNotice.Type.PASSWORD_RESET, u.id(), updated.passwordVersion(), null, requestId)
-              .map(eventId -> new Changed(updated, eventId)));
+            .compose(updated -> audit.insert(conn, event)
+              .compose(v -> outbox.insert(conn, UserNotice.Type.PASSWORD_RESET, u.id(), updated.passwordVersion(), null, requestId))
+              .map(eventId -> new Changed(updated, eventId, event)));
         })))
+      .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] password of user {} reset to version {}", requestId, changed.user().id(),
         changed.user().passwordVersion()))
       .compose(changed -> awaitNotice(changed, requestId))
@@ -200,25 +214,29 @@ public final class AccountService {
 
   // ---- disable and enable
 
-  public Future<User> disable(UUID id, String requestId) {
-    return setDisabled(id, true, requestId);
+  public Future<User> disable(UUID id, AuditContext by) {
+    return setDisabled(id, true, by);
   }
 
-  public Future<User> enable(UUID id, String requestId) {
-    return setDisabled(id, false, requestId);
+  public Future<User> enable(UUID id, AuditContext by) {
+    return setDisabled(id, false, by);
   }
 
-  private Future<User> setDisabled(UUID id, boolean disabled, String requestId) {
+  private Future<User> setDisabled(UUID id, boolean disabled, AuditContext by) {
+    String requestId = by.requestId();
     if (id == null) {
       return Future.failedFuture(UserService.userNotFound());
     }
+    AuditEvent event = by.event(disabled ? AuditType.USER_DISABLED : AuditType.USER_ENABLED, id.toString());
     return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         .compose(current -> current.disabled() == disabled
-          ? Future.succeededFuture(new Changed(current, null))
+          ? Future.succeededFuture(new Changed(current, null, null))
           : users.setDisabled(conn, id, disabled)
-            .compose(updated -> outbox.insert(conn, disabled ? UserNotice.Type.USER_DISABLED : UserNotice.Type.USER_ENABLED, id,
-                null, null, requestId)
-              .map(eventId -> new Changed(updated, eventId)))))
+            .compose(updated -> audit.insert(conn, event)
+              .compose(v -> outbox.insert(conn, disabled ? UserNotice.Type.USER_DISABLED : UserNotice.Type.USER_ENABLED, id,
+                null, null, requestId))
+              .map(eventId -> new Changed(updated, eventId, event)))))
+      .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] user {} {}", requestId, id, disabled ? "disabled" : "enabled"))
       .compose(changed -> awaitNotice(changed, requestId));
   }

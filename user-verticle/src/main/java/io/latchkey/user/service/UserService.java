@@ -7,6 +7,10 @@ import io.latchkey.common.DbErrors;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.TextRules;
 import io.latchkey.common.bus.PasswordCheck.Step;
+import io.latchkey.common.audit.AuditContext;
+import io.latchkey.common.audit.AuditEvent;
+import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.UserNotice;
 import io.latchkey.user.mail.MailQueue;
 import io.latchkey.user.mail.MailRelay;
@@ -32,8 +36,9 @@ import java.util.UUID;
 
 /**
  * The rules of the user service: validation, the password policy, bcrypt on its bounded pool,
- * and every change together with its outbox notice in one transaction. A change that produces
- * a notice answers once the auth service acknowledged it, or after the notice wait bound.
+ * and every change together with its outbox notice and its audit event in one transaction
+ * (rolled back together; the event's JSON line is logged after the commit). A change that
+ * produces a notice answers once the auth service acknowledged it, or after the notice wait bound.
  */
 public final class UserService {
 
@@ -55,7 +60,7 @@ public final class UserService {
   public record Page(List<User> items, String nextCursor) {
   }
 
-  private record Changed(User user, Long eventId) {
+  private record Changed(User user, Long eventId, AuditEvent audit) {
   }
 
   private final Pool pool;
@@ -67,9 +72,11 @@ public final class UserService {
   private final PasswordChecks checks;
   private final MailQueue mail;
   private final MailRelay mailRelay;
+  private final AuditTrail audit;
 
   public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
-                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay) {
+                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay, AuditTrail audit) {
+    this.audit = audit;
     this.pool = pool;
     this.users = users;
     this.outbox = outbox;
@@ -173,7 +180,8 @@ public final class UserService {
 
   // ---- changes
 
-  public Future<User> updateProfile(UUID id, ProfileChange change, String requestId) {
+  public Future<User> updateProfile(UUID id, ProfileChange change, AuditContext by) {
+    String requestId = by.requestId();
     List<FieldError> errors = new ArrayList<>();
     if (change.emailPresent()) {
       if (change.email() == null) {
@@ -204,18 +212,19 @@ public final class UserService {
           String displayName = change.displayNamePresent() ? change.displayName() : current.displayName();
           boolean emailChanged = !email.equals(current.email());
           if (!emailChanged && Objects.equals(displayName, current.displayName())) {
-            return Future.succeededFuture(new Changed(current, null));
+            return Future.succeededFuture(new Changed(current, null, null));
           }
           if (emailChanged && change.own() && change.currentPassword() == null) {
             // the address changed since the check above let a request without a password through
             return Future.failedFuture(invalidCurrentPassword());
           }
           return users.updateProfile(conn, id, email, displayName).compose(updated -> emailChanged
-            ? emailChanged(conn, current, updated, requestId)
-            : Future.succeededFuture(new Changed(updated, null)));
+            ? emailChanged(conn, current, updated, by)
+            : Future.succeededFuture(new Changed(updated, null, null)));
         })))
       .recover(UserService::mapUniqueViolation)
       .onSuccess(changed -> {
+        audit.published(changed.audit());
         if (changed.eventId() != null) {
           mailRelay.kick();
         }
@@ -224,27 +233,35 @@ public final class UserService {
   }
 
   /**
-   * An email change, in its transaction: the auth service's notice, the tokens sent to the old
+   * An email change, in its transaction: its audit event, the auth service's notice, the tokens sent to the old
    * address retired (verification and reset), a verification mail to the new address and a
    * notice to the old one.
    */
-  private Future<Changed> emailChanged(SqlConnection conn, User before, User after, String requestId) {
-    return mail.retire(conn, after, Purpose.VERIFY_EMAIL)
+  private Future<Changed> emailChanged(SqlConnection conn, User before, User after, AuditContext by) {
+    String requestId = by.requestId();
+    AuditEvent event = by.event(AuditType.EMAIL_CHANGED, after.id().toString());
+    return audit.insert(conn, event)
+      .compose(v -> mail.retire(conn, after, Purpose.VERIFY_EMAIL))
       .compose(n -> mail.retire(conn, after, Purpose.PASSWORD_RESET))
       .compose(n -> mail.verification(conn, after, requestId))
       .compose(id -> mail.emailChanged(conn, after, before.email(), requestId))
       .compose(id -> outbox.insert(conn, UserNotice.Type.EMAIL_CHANGED, after.id(), null, null, requestId))
-      .map(eventId -> new Changed(after, eventId));
+      .map(eventId -> new Changed(after, eventId, event));
   }
 
-  public Future<Void> delete(UUID id, String requestId) {
+  public Future<Void> delete(UUID id, AuditContext by) {
+    String requestId = by.requestId();
     if (id == null) {
       return Future.failedFuture(userNotFound());
     }
+    AuditEvent event = by.event(AuditType.USER_DELETED, id.toString());
     return pool.<Long>withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
-        ? outbox.insert(conn, UserNotice.Type.USER_DELETED, id, null, null, requestId)
+        ? audit.insert(conn, event).compose(v -> outbox.insert(conn, UserNotice.Type.USER_DELETED, id, null, null, requestId))
         : Future.failedFuture(userNotFound())))
-      .onSuccess(eventId -> LOG.info("[{}] user {} deleted (notice {})", requestId, id, eventId))
+      .onSuccess(eventId -> {
+        audit.published(event);
+        LOG.info("[{}] user {} deleted (notice {})", requestId, id, eventId);
+      })
       .compose(eventId -> relay.deliverAndAwait(id, eventId, requestId))
       .mapEmpty();
   }
@@ -254,7 +271,8 @@ public final class UserService {
    * {@code currentRequired}. {@code keepSessionId} is the session the auth service keeps alive.
    */
   public Future<Void> changePassword(UUID id, String currentPassword, String newPassword, boolean currentRequired,
-                                     String keepSessionId, String requestId) {
+                                     String keepSessionId, AuditContext by) {
+    String requestId = by.requestId();
     List<FieldError> errors = new ArrayList<>();
     if (currentRequired && currentPassword == null) {
       errors.add(new FieldError("currentPassword", "The current password is required to change your own password."));
@@ -278,8 +296,13 @@ public final class UserService {
         // a reset link sent before this change must not undo it
         .compose(locked -> mail.retire(conn, locked, Purpose.PASSWORD_RESET))
         .compose(retired -> users.updatePassword(conn, id, hash))
-        .compose(updated -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, updated.passwordVersion(), keepSessionId, requestId)
-          .map(eventId -> new Changed(updated, eventId)))))
+        .compose(updated -> {
+          AuditEvent event = by.event(AuditType.PASSWORD_CHANGED, id.toString());
+          return audit.insert(conn, event)
+            .compose(v -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, updated.passwordVersion(), keepSessionId, requestId))
+            .map(eventId -> new Changed(updated, eventId, event));
+        })))
+      .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] password of user {} changed to version {}", requestId, id, changed.user().passwordVersion()))
       .compose(changed -> awaitNotice(changed, requestId))
       .mapEmpty();
@@ -322,7 +345,8 @@ public final class UserService {
   }
 
   /** Sets the roles (a non-empty subset of user/admin); a real change notifies the auth service. */
-  public Future<User> setRoles(UUID id, List<String> requested, String requestId) {
+  public Future<User> setRoles(UUID id, List<String> requested, AuditContext by) {
+    String requestId = by.requestId();
     Set<String> wanted = new LinkedHashSet<>(requested);
     if (wanted.isEmpty() || !Roles.ALL.containsAll(wanted)) {
       return Future.failedFuture(ApiException.validation("roles", "The roles must be a non-empty subset of " + Roles.ALL + "."));
@@ -334,12 +358,16 @@ public final class UserService {
     return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         .compose(current -> {
           if (Set.copyOf(current.roles()).equals(Set.copyOf(roles))) {
-            return Future.succeededFuture(new Changed(current, null));
+            return Future.succeededFuture(new Changed(current, null, null));
           }
+          // the reason says what the roles became (never anything secret)
+          AuditEvent event = by.event(AuditType.ROLES_CHANGED, id.toString(), by.sessionId(), String.join(",", roles));
           return users.updateRoles(conn, id, roles)
-            .compose(updated -> outbox.insert(conn, UserNotice.Type.ROLES_CHANGED, id, null, null, requestId)
-              .map(eventId -> new Changed(updated, eventId)));
+            .compose(updated -> audit.insert(conn, event)
+              .compose(v -> outbox.insert(conn, UserNotice.Type.ROLES_CHANGED, id, null, null, requestId))
+              .map(eventId -> new Changed(updated, eventId, event)));
         }))
+      .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] roles of user {} are {}", requestId, id, changed.user().roles()))
       .compose(changed -> awaitNotice(changed, requestId));
   }

@@ -1,0 +1,68 @@
+package io.latchkey.common.audit;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The audit event types, by their name on the wire. Adding a type is one line here (then the
+ * code that writes it); the types the contract announces for later issues are {@code mfa.enabled},
+ * {@code mfa.removed}, {@code mfa.failed}, {@code passkey.added}, {@code passkey.removed},
+ * {@code passkey.login} and {@code users.imported}.
+ *
+ * <p>{@code outcome} is what an event of the type records by default: {@code success} for a
+ * change that was made, {@code failure} for an attempt that was refused.
+ */
+public enum AuditType {
+  // auth service
+  LOGIN_SUCCEEDED("login.succeeded", Outcome.SUCCESS),
+  LOGIN_FAILED("login.failed", Outcome.FAILURE),
+  LOGIN_LOCKED("login.locked", Outcome.FAILURE),
+  REFRESH_REUSE_DETECTED("refresh.reuse_detected", Outcome.FAILURE),
+  LOGOUT("logout", Outcome.SUCCESS),
+  LOGOUT_ALL("logout_all", Outcome.SUCCESS),
+  SESSION_ENDED("session.ended", Outcome.SUCCESS),
+  // user service
+  PASSWORD_CHANGED("password.changed", Outcome.SUCCESS),
+  PASSWORD_RESET("password.reset", Outcome.SUCCESS),
+  EMAIL_CHANGED("email.changed", Outcome.SUCCESS),
+  EMAIL_VERIFIED("email.verified", Outcome.SUCCESS),
+  USER_DISABLED("user.disabled", Outcome.SUCCESS),
+  USER_ENABLED("user.enabled", Outcome.SUCCESS),
+  USER_DELETED("user.deleted", Outcome.SUCCESS),
+  ROLES_CHANGED("roles.changed", Outcome.SUCCESS);
+
+  /** The {@code outcome} field's values. */
+  public static final class Outcome {
+    public static final String SUCCESS = "success";
+    public static final String FAILURE = "failure";
+
+    private Outcome() {
+    }
+  }
+
+  private static final Map<String, AuditType> BY_WIRE = Arrays.stream(values())
+    .collect(Collectors.toUnmodifiableMap(AuditType::wire, Function.identity()));
+
+  private final String wire;
+  private final String outcome;
+
+  AuditType(String wire, String outcome) {
+    this.wire = wire;
+    this.outcome = outcome;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  public String outcome() {
+    return outcome;
+  }
+
+  public static Optional<AuditType> fromWire(String wire) {
+    return Optional.ofNullable(wire == null ? null : BY_WIRE.get(wire));
+  }
+}
