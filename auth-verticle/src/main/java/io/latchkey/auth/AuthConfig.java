@@ -10,9 +10,12 @@ import io.latchkey.common.DbConfig;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
+import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +29,10 @@ import java.util.List;
  * <ul>
  *   <li>httpHost / AUTH_HTTP_HOST (0.0.0.0), httpPort / AUTH_HTTP_PORT (8082)</li>
  *   <li>DATABASE_URL and friends, see {@link DbConfig}</li>
- *   <li>jwtIssuer / JWT_ISSUER (latchkey-auth), jwtAudience / JWT_AUDIENCE (latchkey)</li>
+ *   <li>publicUrl / PUBLIC_URL (http://127.0.0.1:8082): the service's public base URL (behind a balancer: the
+ *       balancer's); the discovery documents build every URL from it. An absolute http(s) URL without user
+ *       info, query or fragment; the production profile wants https unless the host is loopback</li>
+ *   <li>jwtIssuer / JWT_ISSUER (the public URL), jwtAudience / JWT_AUDIENCE (latchkey)</li>
  *   <li>accessTokenTtlSeconds / ACCESS_TOKEN_TTL_SECONDS (900), refreshTokenTtlSeconds /
  *       REFRESH_TOKEN_TTL_SECONDS (2592000 = 30 days, sliding), sessionMaxLifetimeSeconds /
  *       SESSION_MAX_LIFETIME_SECONDS (7776000 = 90 days), refreshGraceSeconds / REFRESH_GRACE_SECONDS (10; 0 = off)</li>
@@ -58,7 +64,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired) {
+                         boolean emailVerificationRequired, String publicUrl) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -68,8 +74,11 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
 
   public static AuthConfig from(Settings s, Profile profile) {
     boolean production = profile.production();
+    String publicUrl = publicUrl(s, production);
+    // the issuer is the public URL unless set: a stock client configured with the issuer URL alone finds the keys
+    String issuer = s.string("jwtIssuer", "JWT_ISSUER", null);
     TokenSettings tokens = new TokenSettings(
-      s.string("jwtIssuer", "JWT_ISSUER", "latchkey-auth"),
+      issuer == null ? publicUrl : issuer,
       s.string("jwtAudience", "JWT_AUDIENCE", "latchkey"),
       Duration.ofSeconds(s.longValue("accessTokenTtlSeconds", "ACCESS_TOKEN_TTL_SECONDS", 900, 1, 86_400)),
       Duration.ofSeconds(s.longValue("refreshTokenTtlSeconds", "REFRESH_TOKEN_TTL_SECONDS", 2_592_000, 60, 31_536_000)),
@@ -92,7 +101,61 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       ThrottleSettings.from(s),
       CacheSettings.from(s, profile),
       trustedProxies(s),
-      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false));
+      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
+      publicUrl);
+  }
+
+  /**
+   * PUBLIC_URL, checked: an absolute {@code http} or {@code https} URL with a host, without user
+   * info, query or fragment (a path is allowed, for a balancer that mounts the service under
+   * one); in production {@code https} unless the host is loopback (tokens and the documents
+   * announcing their keys must not travel in clear text past this host). Kept exactly as written,
+   * since the issuer derived from it is compared as a string by every client.
+   */
+  static String publicUrl(Settings s, boolean production) {
+    String raw = s.string("publicUrl", "PUBLIC_URL", "http://127.0.0.1:8082");
+    URI uri;
+    try {
+      uri = new URI(raw);
+    } catch (URISyntaxException e) {
+      throw invalidPublicUrl(raw, "not a URL");
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
+      throw invalidPublicUrl(raw, "expected an absolute http:// or https:// URL");
+    }
+    if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+      throw invalidPublicUrl(raw, "expected a host, without user info");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw invalidPublicUrl(raw, "a query or fragment is not allowed");
+    }
+    if (production && scheme.equals("http") && !isLoopback(uri.getHost())) {
+      throw invalidPublicUrl(raw, "the production profile requires https unless the host is loopback");
+    }
+    return raw;
+  }
+
+  private static IllegalArgumentException invalidPublicUrl(String raw, String why) {
+    return new IllegalArgumentException("invalid setting PUBLIC_URL=" + raw + " (" + why + ")");
+  }
+
+  /** localhost, 127.0.0.0/8 or ::1 (a literal: no name is resolved). */
+  private static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(h);
+    if (bytes == null) {
+      return "localhost".equalsIgnoreCase(h);
+    }
+    if (bytes.length == 4) {
+      return bytes[0] == 127;
+    }
+    for (int i = 0; i < 15; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[15] == 1;
   }
 
   private static List<String> trustedProxies(Settings s) {
@@ -147,14 +210,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, publicUrl);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, publicUrl);
   }
 
   @Override
@@ -162,6 +225,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
     return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
-      + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired + "]";
+      + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
+      + ", publicUrl=" + publicUrl + "]";
   }
 }

@@ -9,6 +9,7 @@ import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.http.AccessGuard;
 import io.latchkey.auth.http.AuthApi;
+import io.latchkey.auth.http.DiscoveryRoutes;
 import io.latchkey.auth.http.LoginRoutes;
 import io.latchkey.auth.http.PasswordCacheRoutes;
 import io.latchkey.auth.http.SessionRoutes;
@@ -145,12 +146,17 @@ public final class AuthModule {
       new SessionRoutes(sessions, guard, users),
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
+      new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
       prepared.openApi());
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);
     Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer, passwordChecks);
 
+    if (!config.tokens().issuer().equals(config.publicUrl())) {
+      LOG.warn("JWT_ISSUER ({}) differs from PUBLIC_URL ({}): a client that discovers the keys from the issuer URL will not find them",
+        config.tokens().issuer(), config.publicUrl());
+    }
     if (config.cache().keyIsDevelopment()) {
       LOG.warn("PASSWORD_CACHE_KEY is not set: the password cache uses a development key derived from the API key");
     }
@@ -167,8 +173,8 @@ public final class AuthModule {
       .map(deploymentId -> {
         cleanup.start();
         sync.startPruning(vertx);
-        LOG.info("auth service listening on {}:{} ({} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
-          config.httpHost(), port, instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
+        LOG.info("auth service listening on {}:{} (public URL {}, {} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
+          config.httpHost(), port, config.publicUrl(), instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
           bcrypt.threads(), ApiKeys.fingerprint(keys.outgoing()));
         return new AuthModule(vertx, parts, deployed, port);
       });

@@ -67,6 +67,51 @@ class AuthConfigTest {
   }
 
   @Test
+  void theIssuerIsThePublicUrlUnlessJwtIssuerIsSet() {
+    AuthConfig defaults = config(Map.of("JWT_KEYS_DIR", dir.toString()));
+    assertThat(defaults.publicUrl()).isEqualTo("http://127.0.0.1:8082");
+    assertThat(defaults.tokens().issuer()).isEqualTo("http://127.0.0.1:8082");
+
+    AuthConfig behindBalancer = config(Map.of("JWT_KEYS_DIR", dir.toString(), "PUBLIC_URL", "https://auth.example.com/latchkey"));
+    assertThat(behindBalancer.publicUrl()).isEqualTo("https://auth.example.com/latchkey");
+    assertThat(behindBalancer.tokens().issuer()).isEqualTo("https://auth.example.com/latchkey");
+
+    AuthConfig explicit = config(Map.of("JWT_KEYS_DIR", dir.toString(), "PUBLIC_URL", "https://auth.example.com",
+      "JWT_ISSUER", "latchkey-auth"));
+    assertThat(explicit.tokens().issuer()).as("an explicit JWT_ISSUER wins").isEqualTo("latchkey-auth");
+    assertThat(explicit.publicUrl()).isEqualTo("https://auth.example.com");
+  }
+
+  @Test
+  void aPublicUrlThatIsNotAnAbsoluteHttpUrlStopsTheStart() {
+    for (String bad : java.util.List.of("auth.example.com", "/auth", "ftp://auth.example.com", "https://", "http://:8082",
+      "https://auth.example.com/?x=1", "https://auth.example.com/#top", "https://user:pw@auth.example.com", "http://exa mple.com",
+      "HTTPS://auth.example.com", "https://auth.example.com?")) {
+      assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "PUBLIC_URL", bad)))
+        .as(bad).hasMessageContaining("invalid setting PUBLIC_URL");
+    }
+    for (String good : java.util.List.of("http://localhost:8082", "https://auth.example.com", "http://[::1]:8082/", "http://10.0.0.5")) {
+      assertThat(config(Map.of("JWT_KEYS_DIR", dir.toString(), "PUBLIC_URL", good)).publicUrl()).isEqualTo(good);
+    }
+  }
+
+  @Test
+  void productionWantsHttpsUnlessThePublicUrlIsOnLoopback() throws Exception {
+    Map<String, String> env = production();
+    env.put("REFRESH_TOKEN_SECRET", "x".repeat(40));
+    JwtKeys.generateDevelopmentKeys(dir);
+    env.put("JWT_KEYS_DIR", dir.toString());
+    env.put("PUBLIC_URL", "http://auth.example.com");
+    assertThatThrownBy(() -> config(env)).hasMessageContaining("PUBLIC_URL").hasMessageContaining("https");
+    env.put("PUBLIC_URL", "http://10.1.2.3:8082");
+    assertThatThrownBy(() -> config(env)).hasMessageContaining("PUBLIC_URL");
+    for (String fine : java.util.List.of("https://auth.example.com", "http://127.0.0.1:8082", "http://localhost:8082", "http://[::1]:8082")) {
+      env.put("PUBLIC_URL", fine);
+      assertThat(config(env).publicUrl()).isEqualTo(fine);
+    }
+  }
+
+  @Test
   void productionRefusesToStartWithoutJwtKeys() {
     Map<String, String> env = production();
     env.put("REFRESH_TOKEN_SECRET", "x".repeat(40));

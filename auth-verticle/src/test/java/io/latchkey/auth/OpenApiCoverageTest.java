@@ -3,6 +3,7 @@ package io.latchkey.auth;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.http.AuthApi;
+import io.latchkey.auth.http.DiscoveryRoutes;
 import io.latchkey.auth.http.LoginRoutes;
 import io.latchkey.auth.http.PasswordCacheRoutes;
 import io.latchkey.auth.http.SessionRoutes;
@@ -67,11 +68,13 @@ class OpenApiCoverageTest {
     }
     Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null),
       new TokenRoutes(null, null, null, "{}"), new SessionRoutes(null, null, null), new SyncRoutes(null, null),
-      new PasswordCacheRoutes(null, null, null), Resources.read(AuthApi.OPENAPI_RESOURCE)).router(auth.nodes.get(0)));
+      new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
+      Resources.read(AuthApi.OPENAPI_RESOURCE)).router(auth.nodes.get(0)));
 
     assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);
     assertThat(documented).as("documented operations without a route").isSubsetOf(routed);
-    assertThat(routed).contains("POST /auth/refresh", "POST /auth/login", "DELETE /auth/sessions/{id}", "GET /.well-known/jwks.json");
+    assertThat(routed).contains("POST /auth/refresh", "POST /auth/login", "DELETE /auth/sessions/{id}", "GET /.well-known/jwks.json",
+      "POST /auth/revoke", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server");
   }
 
   /** "METHOD /path" of every route of the router (OpenAPI style {param}). */

@@ -191,7 +191,7 @@ class TokenEndpointsTest {
   void anExpiredTokenIsExpiredEverywhere() {
     long past = Instant.now().getEpochSecond() - 10;
     AuthConfig config = auth.config();
-    String expired = new AccessTokens(config.jwtKeys(), config.tokens(), Clock.systemUTC()).sign(new AccessClaims("latchkey-auth", "latchkey", bob.userId(),
+    String expired = new AccessTokens(config.jwtKeys(), config.tokens(), Clock.systemUTC()).sign(new AccessClaims(config.tokens().issuer(), "latchkey", bob.userId(),
       UUID.randomUUID().toString(), UUID.randomUUID().toString(), past - 900, past, List.of("user"), "bob", 0));
     assertThat(validate(expired, AuthFixture.FULL_KEY).bodyAsJsonObject())
       .isEqualTo(new JsonObject().put("valid", false).put("reason", "expired"));
@@ -219,7 +219,7 @@ class TokenEndpointsTest {
       assertThat(body.getString("sid")).isEqualTo(pair.sessionId());
       assertThat(body.getString("token_type")).isEqualTo("Bearer");
       assertThat(body.getLong("exp") - body.getLong("iat")).isEqualTo(900);
-      assertThat(body.getString("iss")).isEqualTo("latchkey-auth");
+      assertThat(body.getString("iss")).as("the issuer defaults to PUBLIC_URL's default").isEqualTo("http://127.0.0.1:8082");
       assertThat(body.getString("aud")).isEqualTo("latchkey");
     }
     HttpResponse<Buffer> inactiveForm = await(auth.request(0, HttpMethod.POST, "/auth/introspect").putHeader("X-API-Key", AuthFixture.FULL_KEY)

@@ -15,6 +15,8 @@ public final class ErrorCodes {
   public static final String FORBIDDEN = "forbidden";
   public static final String INVALID_API_KEY = "invalid_api_key";
   public static final String INTERNAL_ERROR = "internal_error";
+  /** RFC 6749 section 5.2's code, for the OAuth endpoints whose clients expect it (POST /auth/revoke). */
+  public static final String INVALID_REQUEST = "invalid_request";
 
   public static final String USERNAME_TAKEN = "username_taken";
   public static final String EMAIL_TAKEN = "email_taken";

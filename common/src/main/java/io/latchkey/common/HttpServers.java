@@ -20,6 +20,10 @@ public final class HttpServers {
       .setHost(host)
       .setPort(port)
       .setMaxHeaderSize(MAX_HEADER_BYTES)
+      // a form body (introspect, revoke) is decoded by Netty before any route sees it; its default
+      // limit of 8 KiB per value failed a longer value with an IOException (a 503 "database
+      // unavailable") instead of letting the route answer: the body limit bounds a value instead
+      .setMaxFormAttributeSize((int) MAX_BODY_BYTES)
       .setCompressionSupported(false)
       .setIdleTimeout(60);
   }

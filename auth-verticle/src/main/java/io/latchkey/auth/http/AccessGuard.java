@@ -7,11 +7,14 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeyHeader;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.AuthorizationHeader;
+import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The "who may call" rules of the auth service: full keys, validate-only keys,
@@ -55,6 +58,42 @@ public final class AccessGuard implements RequestGuard {
   public Future<Void> requireValidateKey(RoutingContext ctx) {
     ApiKeyHeader.Presented presented = ApiKeyHeader.of(ctx.request());
     return !presented.repeated() && keys.canValidate(presented.key()) ? Future.succeededFuture() : refuseKey(ctx, presented);
+  }
+
+  /**
+   * POST /auth/introspect: a full or validate-only key, in X-API-Key or, as stock RFC 7662 clients
+   * send it, as the secret of {@code Authorization: Basic} with any client id. An X-API-Key, when
+   * sent, is checked first and decides alone. Every refusal is 401 {@code invalid_api_key} with
+   * the Basic challenge (RFC 7235: a 401 names the scheme that would do).
+   */
+  public Future<Void> requireIntrospectionClient(RoutingContext ctx) {
+    if (ApiKeyHeader.of(ctx.request()).sent()) {
+      return requireValidateKey(ctx).recover(err -> Future.failedFuture(introspectionRefused()));
+    }
+    AuthorizationHeader.Presented authorization = AuthorizationHeader.of(ctx.request());
+    List<String> secrets = authorization.repeated() ? List.of() : BasicCredentials.secrets(authorization.value());
+    boolean accepted = false;
+    for (String secret : secrets) {
+      accepted |= keys.canValidate(secret);
+    }
+    if (accepted) {
+      return Future.succeededFuture();
+    }
+    if (authorization.repeated()) {
+      LOG.info("[{}] two Authorization headers refused for {} {}", RequestIds.of(ctx), ctx.request().method(), ctx.request().path());
+    } else if (!secrets.isEmpty()) {
+      LOG.info("[{}] Basic credentials with {} refused for {} {}", RequestIds.of(ctx), ApiKeys.fingerprint(secrets.get(0)),
+        ctx.request().method(), ctx.request().path());
+    } else if (BasicCredentials.isBasic(authorization.value())) {
+      LOG.info("[{}] malformed Basic credentials refused for {} {}", RequestIds.of(ctx), ctx.request().method(), ctx.request().path());
+    }
+    return Future.failedFuture(introspectionRefused());
+  }
+
+  private static ApiException introspectionRefused() {
+    return new ApiException(401, ErrorCodes.INVALID_API_KEY,
+      "A valid key is required: X-API-Key, or Authorization: Basic with any client id and the key as the secret.")
+      .withHeader("WWW-Authenticate", BasicCredentials.CHALLENGE);
   }
 
   /** A valid access token in {@code Authorization: Bearer}; its claims, also stored under {@link #CLAIMS}. */

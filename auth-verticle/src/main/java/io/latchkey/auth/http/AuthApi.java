@@ -10,7 +10,7 @@ import io.vertx.sqlclient.Pool;
 
 /**
  * The auth service's HTTP API as one router: health, login, tokens, sessions, sync, the password
- * cache, JWKS and the OpenAPI document ({@code openapi/auth-service.json}, which documents every
+ * cache, JWKS, the discovery documents and the OpenAPI document ({@code openapi/auth-service.json}, which documents every
  * route here and nothing else). Built once per process; each verticle instance asks it for a
  * router on its own event loop.
  */
@@ -25,10 +25,11 @@ public final class AuthApi {
   private final SessionRoutes sessions;
   private final SyncRoutes sync;
   private final PasswordCacheRoutes cache;
+  private final DiscoveryRoutes discovery;
   private final String openApi;
 
   public AuthApi(NodeState state, Pool pool, LoginRoutes login, TokenRoutes tokens, SessionRoutes sessions, SyncRoutes sync,
-                 PasswordCacheRoutes cache, Buffer openApi) {
+                 PasswordCacheRoutes cache, DiscoveryRoutes discovery, Buffer openApi) {
     this.state = state;
     this.pool = pool;
     this.login = login;
@@ -36,6 +37,7 @@ public final class AuthApi {
     this.sessions = sessions;
     this.sync = sync;
     this.cache = cache;
+    this.discovery = discovery;
     this.openApi = openApi.toString();
   }
 
@@ -47,6 +49,7 @@ public final class AuthApi {
     sessions.mount(router);
     sync.mount(router);
     cache.mount(router);
+    discovery.mount(router);
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
     return router;
   }

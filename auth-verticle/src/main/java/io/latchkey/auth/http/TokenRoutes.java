@@ -3,6 +3,7 @@ package io.latchkey.auth.http;
 import io.latchkey.auth.session.SessionService;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.common.ApiException;
+import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
@@ -16,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 
-/** HTTP of tokens: refresh, logout, logout-all, validate-token, introspect, JWKS. */
+/** HTTP of tokens: refresh, logout, logout-all, revoke (RFC 7009), validate-token, introspect, JWKS. */
 public final class TokenRoutes {
 
   private final SessionService sessions;
@@ -35,6 +36,7 @@ public final class TokenRoutes {
     router.post("/auth/refresh").handler(Replies.handle(this::refresh));
     router.post("/auth/logout").handler(Replies.handle(this::logout));
     router.post("/auth/logout-all").handler(Replies.handle(this::logoutAll));
+    router.post("/auth/revoke").handler(Replies.handle(this::revoke));
     router.post("/auth/validate-token").handler(Replies.handle(this::validateToken));
     router.post("/auth/introspect").handler(Replies.handle(this::introspect));
     router.get("/.well-known/jwks.json").handler(ctx -> Replies.publicJson(ctx, jwks));
@@ -66,20 +68,71 @@ public final class TokenRoutes {
       .map(n -> Replies.json(ctx, 200, new JsonObject().put("revokedSessions", n)));
   }
 
+  /**
+   * RFC 7009: no client authentication (public clients; the token is the proof). 200 with an
+   * empty body whether or not the token ended a session, so the answer tells nothing about the
+   * token; 400 {@code invalid_request} for a request that is not a revocation request.
+   */
+  private Future<Void> revoke(RoutingContext ctx) {
+    String token = revokedToken(ctx);
+    return sessions.revokeByToken(token, RequestIds.of(ctx)).map(ended -> {
+      ctx.response().setStatusCode(200).putHeader("Cache-Control", "no-store").putHeader("Pragma", "no-cache").end();
+      return null;
+    });
+  }
+
+  /**
+   * The token of a revocation request: a strict form body (RFC 7009 section 2.1) with one
+   * {@code token} and at most one {@code token_type_hint}, whose value is only a hint (the token
+   * is looked for as every kind anyway). Anything else is 400 {@code invalid_request}, RFC 6749
+   * section 5.2's answer to a missing, repeated or malformed parameter, also for a body of another
+   * media type (its token is missing as far as OAuth is concerned; a 415 would carry no OAuth code).
+   */
+  private static String revokedToken(RoutingContext ctx) {
+    if (!isForm(ctx)) {
+      throw invalidRequest("Send the token as a form body (Content-Type: application/x-www-form-urlencoded): token=...");
+    }
+    Buffer body = ctx.body().buffer();
+    IntrospectForm.Request request;
+    try {
+      request = IntrospectForm.read(body == null ? null : body.toString(StandardCharsets.UTF_8));
+    } catch (IntrospectForm.Refused refused) {
+      throw invalidRequest(refused.getMessage());
+    }
+    if (request.hintRepeated()) {
+      throw invalidRequest("Send at most one token_type_hint.");
+    }
+    if (request.token() == null || request.token().isEmpty()) {
+      throw invalidRequest("The token to revoke is required (form parameter token).");
+    }
+    return request.token();
+  }
+
+  private static ApiException invalidRequest(String detail) {
+    return new ApiException(400, ErrorCodes.INVALID_REQUEST, detail);
+  }
+
+  private static boolean isForm(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+  }
+
   private Future<Void> validateToken(RoutingContext ctx) {
     return guard.requireValidateKey(ctx)
       .map(v -> Replies.json(ctx, 200, validator.validate(tokenField(JsonBodies.object(ctx))).toValidateJson()));
   }
 
-  /** RFC 7662: a form body {@code token=...} (and an ignored {@code token_type_hint}), or a JSON body {@code {"token"}}. */
+  /**
+   * RFC 7662: a form body {@code token=...} (and an ignored {@code token_type_hint}), or a JSON
+   * body {@code {"token"}}; the key in X-API-Key or as the secret of {@code Authorization: Basic}.
+   */
   private Future<Void> introspect(RoutingContext ctx) {
-    return guard.requireValidateKey(ctx)
+    return guard.requireIntrospectionClient(ctx)
       .map(v -> Replies.json(ctx, 200, validator.validate(introspectedToken(ctx)).toIntrospectionJson()));
   }
 
   private static String introspectedToken(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+    if (isForm(ctx)) {
       Buffer body = ctx.body().buffer();
       return IntrospectForm.token(body == null ? null : body.toString(StandardCharsets.UTF_8));
     }

@@ -4,6 +4,7 @@ import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.Revocations;
+import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
@@ -193,6 +194,27 @@ public final class SessionService implements Sessions {
         LOG.info("[{}] session {} logged out by refresh token", requestId, ids.get(0));
         return Future.succeededFuture();
       });
+  }
+
+  /**
+   * POST /auth/revoke (RFC 7009): ends the session of the token presented, as a logout does (on
+   * every node): a refresh token's by its hash (current or retired, {@link #logoutByRefreshToken}),
+   * an access token's only when its signature, issuer, audience and expiry check out (a forged or
+   * expired token ends nothing; one already refused as revoked ends its session again, harmlessly).
+   * The two kinds cannot be mistaken for each other (a refresh token has no dots), so no hint is
+   * needed. True when a session was ended; an unknown, malformed or dead token is false, never a failure.
+   */
+  public Future<Boolean> revokeByToken(String presented, String requestId) {
+    if (RefreshTokens.wellFormed(presented)) {
+      return logoutByRefreshToken(presented, requestId).map(true).recover(err ->
+        err instanceof ApiException api && ErrorCodes.INVALID_REFRESH_TOKEN.equals(api.code())
+          ? Future.succeededFuture(false) : Future.failedFuture(err));
+    }
+    TokenCheck check = accessTokens.verify(presented);
+    if (!check.valid()) {
+      return Future.succeededFuture(false);
+    }
+    return logoutSession(check.claims().sessionId(), requestId).map(true);
   }
 
   /** POST /auth/logout with a bearer token: revokes the token's session (already revoked: still done). */

@@ -55,7 +55,7 @@ public final class AccessTokens {
 
   /** Signs exactly these claims with the current signing key (tests use it to craft expired tokens). */
   public String sign(AccessClaims claims) {
-    JsonObject header = new JsonObject().put("alg", "RS256").put("typ", "JWT").put("kid", keys.signingKid());
+    JsonObject header = new JsonObject().put("alg", keys.signingAlgorithm()).put("typ", "JWT").put("kid", keys.signingKid());
     JsonObject payload = new JsonObject()
       .put("iss", claims.issuer())
       .put("aud", claims.audience())

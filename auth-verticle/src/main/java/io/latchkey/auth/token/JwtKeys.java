@@ -110,6 +110,22 @@ public final class JwtKeys {
     return signingKey;
   }
 
+  /**
+   * The JWS {@code alg} of the signing key: what access tokens carry in their header and what the
+   * JWK set and the discovery documents announce. Taken from the key, not assumed by its readers,
+   * so that another key type brings its own algorithm to all of them at once.
+   */
+  public String signingAlgorithm() {
+    return algorithmOf(signingKey);
+  }
+
+  private static String algorithmOf(java.security.Key key) {
+    if ("RSA".equals(key.getAlgorithm())) {
+      return "RS256";
+    }
+    throw new IllegalStateException("no JWS algorithm for a " + key.getAlgorithm() + " key");
+  }
+
   /** The public key of a kid, or null. An exact map lookup: a path-like or unknown kid finds nothing. */
   public RSAPublicKey verificationKey(String kid) {
     return kid == null ? null : verificationKeys.get(kid);
@@ -125,7 +141,7 @@ public final class JwtKeys {
     verificationKeys.forEach((kid, key) -> keys.add(new JsonObject()
       .put("kty", "RSA")
       .put("use", "sig")
-      .put("alg", "RS256")
+      .put("alg", algorithmOf(key))
       .put("kid", kid)
       .put("n", base64Url(unsigned(key.getModulus())))
       .put("e", base64Url(unsigned(key.getPublicExponent())))));
