@@ -61,6 +61,8 @@ USER_URL="http://127.0.0.1:8310"
 A=8320 B=8321 C=8322
 LB_AUTH="http://127.0.0.1:$NGINX_AUTH_PORT"
 LB_USER="http://127.0.0.1:$NGINX_USER_PORT"
+# the auth nodes' public URL, and so their tokens' issuer: the balancer, as behind any balancer
+export PUBLIC_URL="$LB_AUTH"
 SCALE="$LK_ROOT/scripts/scale.sh"
 load_pid=""
 
@@ -123,6 +125,11 @@ login_on() { # login_on PORT LOGIN PASSWORD -> sets STATUS, BODY
 validate_on() { # validate_on PORT TOKEN -> prints true|false|<status>
   call POST "http://127.0.0.1:$1/auth/validate-token" "{\"token\":\"$2\"}" "${KEY[@]}"
   if [ "$STATUS" = 200 ]; then field valid; else echo "http-$STATUS"; fi
+}
+
+tokens_rejected_everywhere_1b() { # tokens_rejected_everywhere_1b TOKEN: validate-token false on A, B and C
+  local port
+  for port in $A $B $C; do [ "$(validate_on $port "$1")" = false ] || return 1; done
 }
 
 # wait_until BOUND_S DESCRIPTION COMMAND...: polls COMMAND until it succeeds; prints the time it took
@@ -198,6 +205,45 @@ revoked_everywhere() { [ "$(validate_on $A "$1")" = false ] && [ "$(validate_on 
 wait_until 5 "logout on C rejected on A and B" revoked_everywhere "$T1"
 call GET "http://127.0.0.1:$A/auth/me" "" -H "Authorization: Bearer $T1"; expect 401 "a bearer call with the logged-out token on A"
 call GET "$USER_URL/users/$U1" "" -H "Authorization: Bearer $T1"; expect 401 "the user service with the logged-out token"
+
+# ------------------------------------------------------------------ 1b. standards through the balancer
+step "1b. a stock resource server (npm jose) given only the issuer URL verifies a token; revoke and Basic introspection via discovery"
+lk_stockclient_install
+call GET "$LB_AUTH/.well-known/openid-configuration" ""; expect 200 "the discovery document through nginx"
+DISCOVERY="$BODY"
+[ "$(field issuer)" = "$LB_AUTH" ] || fail "the discovery document's issuer is $(field issuer), expected PUBLIC_URL $LB_AUTH"
+for port in $A $B $C; do
+  for doc in openid-configuration oauth-authorization-server; do
+    call GET "http://127.0.0.1:$port/.well-known/$doc" ""; expect 200 "/.well-known/$doc on $port"
+    [ "$BODY" = "$DISCOVERY" ] || fail "/.well-known/$doc on $port differs from the balancer's openid-configuration: $BODY"
+  done
+done
+pass "both discovery documents identical on A, B and C, issuer $LB_AUTH"
+PWS="standards cluster passphrase"
+register clus "$PWS" >/dev/null
+login_on $B clus "$PWS"; expect 200 "login of clus on B"
+TS="$(field accessToken)"; RS="$(field refreshToken)"
+out="$(lk_stockclient_verify "$LB_AUTH" latchkey "$TS")" || fail "jose refused the token through discovery: $out"
+echo "  jose: $out"
+echo "$out" | grep -q "\"iss\":\"$LB_AUTH\"" || fail "the verified token's iss is not the document's issuer: $out"
+pass "jose verified B's token with only the issuer URL (discovery -> jwks_uri -> createRemoteJWKSet, issuer and audience checked)"
+status=0; out="$(lk_stockclient_verify "$LB_AUTH" latchkey "${TS%?????}AAAAA")" || status=$?
+[ "$status" = 1 ] || fail "jose did not refuse a token with a changed signature (status $status): $out"
+status=0; out="$(lk_stockclient_verify "$LB_AUTH" someone-else "$TS")" || status=$?
+[ "$status" = 1 ] || fail "jose did not refuse the token for another audience (status $status): $out"
+status=0; out="$(lk_stockclient_verify "http://127.0.0.1:$A" latchkey "$TS")" || status=$?
+[ "$status" = 2 ] || fail "jose configured with another issuer URL was not stopped at discovery (status $status): $out"
+pass "and refused a changed signature, another audience and another issuer URL"
+INTROSPECT="$(echo "$DISCOVERY" | grep -oE '"introspection_endpoint":"[^"]*"' | cut -d'"' -f4)"
+REVOKE="$(echo "$DISCOVERY" | grep -oE '"revocation_endpoint":"[^"]*"' | cut -d'"' -f4)"
+call POST "$INTROSPECT" "" -u "resource-server:$API_KEYS" --data-urlencode "token=$TS"; expect 200 "Basic introspection at $INTROSPECT"
+[ "$(field active)" = true ] || fail "Basic introspection did not find the token active: $BODY"
+call POST "$REVOKE" "" --data-urlencode "token=$RS" --data-urlencode "token_type_hint=refresh_token"; expect 200 "revocation at $REVOKE"
+[ -z "$BODY" ] || fail "the revocation answered a body: $BODY"
+wait_until 5 "the session revoked by its refresh token refused on A, B and C" tokens_rejected_everywhere_1b "$TS"
+call POST "$INTROSPECT" "" -u "resource-server:$API_KEYS" --data-urlencode "token=$TS"; expect 200 "Basic introspection after the revocation"
+[ "$BODY" = '{"active":false}' ] || fail "introspection after the revocation: $BODY"
+pass "Basic introspection and RFC 7009 revocation at the endpoints the document names (through nginx)"
 
 # ------------------------------------------------------------------ 2. password change, deletion
 step "2. password change -> old password refused on every node; deletion -> tokens rejected everywhere"

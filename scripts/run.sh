@@ -13,6 +13,8 @@
 #   API_KEYS, API_KEYS_VALIDATE, API_KEY  internal keys (without API_KEYS: the development key)
 #   DATABASE_URL        default: the PostgreSQL this script starts (scripts/pg.sh url)
 #   USER_HTTP_PORT, AUTH_HTTP_PORT        default 8081, 8082
+#   PUBLIC_URL          the auth service's public URL and its tokens' issuer, default
+#                       http://127.0.0.1:$AUTH_HTTP_PORT (with --nginx: nginx's auth URL)
 #   LATCHKEY_HEAP       maximum heap of each service process (-Xmx), default 256m
 #   LATCHKEY_JAVA_OPTS  extra JVM options of both services, split on spaces
 #   LATCHKEY_CDS        0: no AppCDS archive (default: one training start per role after each
@@ -47,6 +49,13 @@ KEYS_DIR="${LATCHKEY_KEYS_DIR:-$here/.run/keys}"
 START_WAIT="${LATCHKEY_START_WAIT:-120}"
 export USER_HTTP_PORT="${USER_HTTP_PORT:-8081}"
 export AUTH_HTTP_PORT="${AUTH_HTTP_PORT:-8082}"
+# the auth service's public URL, and so its tokens' issuer: where clients reach it (with --nginx the
+# balancer, as scale.sh's nodes have it, since every auth node of a cluster needs the same one)
+if [ "$with_nginx" = 1 ]; then
+  export PUBLIC_URL="${PUBLIC_URL:-$(lk_balancer_url auth)}"
+else
+  export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$AUTH_HTTP_PORT}"
+fi
 
 lk_require java
 lk_build_if_needed
@@ -162,6 +171,7 @@ cat <<INFO
 Latchkey is running. Ctrl-C stops it.
   user service   http://127.0.0.1:$USER_HTTP_PORT    log .run/logs/user.log
   auth service   http://127.0.0.1:$AUTH_HTTP_PORT    log .run/logs/auth.log
+  issuer         $PUBLIC_URL   (discovery: $PUBLIC_URL/.well-known/openid-configuration)
   PostgreSQL     $DATABASE_URL
   internal key   $key_line
 $mail_line

@@ -20,7 +20,8 @@
 # the benchmark (18080-18082). Pid files: .run/nodes/<role>-<port>.pid, logs
 # .run/logs/<role>-<port>.log (LATCHKEY_RUN_DIR moves .run elsewhere).
 #
-# Every other variable (DATABASE_URL, API_KEYS, HAZELCAST_*, EVENTBUS_TLS_*, BCRYPT_COST,
+# PUBLIC_URL (the auth nodes' public URL, hence their tokens' issuer) defaults to nginx's auth URL:
+# every auth node of a cluster needs the same one. Every other variable (DATABASE_URL, API_KEYS, HAZELCAST_*, EVENTBUS_TLS_*, BCRYPT_COST,
 # LATCHKEY_INSTANCES, ...) passes through to the nodes; see README "Configuration" and
 # docs/OPERATING.md. Without DATABASE_URL the nodes use scripts/pg.sh's PostgreSQL (started
 # when it does not answer, and left running). Nodes run in their own session: they keep running
@@ -63,6 +64,8 @@ prepare_environment() {
     "$LK_ROOT/scripts/pg.sh" status || "$LK_ROOT/scripts/pg.sh" start
     export DATABASE_URL; DATABASE_URL="$("$LK_ROOT/scripts/pg.sh" url)"
   fi
+  # every auth node must share one issuer (tokens name it, every node checks it): the balancer's URL
+  export PUBLIC_URL="${PUBLIC_URL:-$(lk_balancer_url auth)}"
   local keys="${LATCHKEY_KEYS_DIR:-$LK_RUN/keys}"
   if [ -z "${JWT_PRIVATE_KEY_FILE:-}" ]; then
     export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$keys}"

@@ -424,6 +424,15 @@ lk_nginx_render() {
     "$LK_ROOT/conf/nginx/nginx.conf.template" >"$NGINX_DIR/nginx.conf"
 }
 
+# lk_balancer_url <user|auth>: the URL clients reach a role at through our nginx (127.0.0.1 when
+# nginx listens on every interface); scale.sh and run.sh --nginx make it the auth nodes' PUBLIC_URL
+lk_balancer_url() {
+  local host="${NGINX_LISTEN_HOST:-127.0.0.1}" port
+  [ "$host" = 0.0.0.0 ] && host=127.0.0.1
+  if [ "$1" = auth ]; then port="${NGINX_AUTH_PORT:-8092}"; else port="${NGINX_USER_PORT:-8091}"; fi
+  echo "http://$host:$port"
+}
+
 lk_nginx() { "$(lk_nginx_bin)" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log" "$@"; }
 
 # lk_nginx_start: renders the configuration and starts our nginx (idempotent)
@@ -652,4 +661,41 @@ lk_mail_token() {
 lk_mail_clear() {
   [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$(lk_mail_api)/email/all")" = 200 ] \
     || { lk_log "could not clear the mail at $(lk_mail_api)"; return 1; }
+}
+
+# ---------------------------------------------------------------- the stock JWT verifier
+# npm jose (scripts/stockclient/package.json and package-lock.json pin it), installed on first use
+# into .tools/stockclient with the machine's Node.js 20+ and npm: a resource server configured
+# with the issuer URL alone (scripts/stockclient/verify.mjs). cluster-test.sh runs it.
+LK_STOCKCLIENT_SRC="$LK_ROOT/scripts/stockclient"
+LK_STOCKCLIENT_DIR="$LK_ROOT/.tools/stockclient"
+
+# lk_stockclient_install: installs the pinned jose unless the installed one was made from the current lock file
+lk_stockclient_install() {
+  local want have tmp
+  command -v node >/dev/null && command -v npm >/dev/null || lk_die "the stock JWT verifier needs Node.js 20 or newer and npm"
+  want="$(sha256sum "$LK_STOCKCLIENT_SRC/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$LK_STOCKCLIENT_DIR/.installed" 2>/dev/null || true)"
+  [ "$want" = "$have" ] && [ -f "$LK_STOCKCLIENT_DIR/node_modules/jose/package.json" ] && return 0
+  lk_log "installing the stock JWT verifier (npm jose, pinned by scripts/stockclient/package-lock.json) into ${LK_STOCKCLIENT_DIR#"$LK_ROOT"/}"
+  tmp="$LK_STOCKCLIENT_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  cp "$LK_STOCKCLIENT_SRC/package.json" "$LK_STOCKCLIENT_SRC/package-lock.json" "$LK_STOCKCLIENT_SRC/verify.mjs" "$tmp/"
+  if ! (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
+    tail -n 20 "$tmp/npm.log" >&2
+    rm -rf "$tmp"
+    lk_die "npm could not install the stock JWT verifier (see above)"
+  fi
+  echo "$want" >"$tmp/.installed"
+  rm -rf "$LK_STOCKCLIENT_DIR"
+  mv "$tmp" "$LK_STOCKCLIENT_DIR"
+}
+
+# lk_stockclient_verify <issuer-url> <audience> <token>: prints verify.mjs's JSON line; its exit status
+# (0 verified, 1 refused, 2 discovery or keys unusable). The script runs from the repository, its
+# jose from .tools/stockclient (the copy there only anchors the module resolution).
+lk_stockclient_verify() {
+  cp "$LK_STOCKCLIENT_SRC/verify.mjs" "$LK_STOCKCLIENT_DIR/verify.mjs"
+  printf '%s' "$3" | node "$LK_STOCKCLIENT_DIR/verify.mjs" "$1" "$2"
 }
