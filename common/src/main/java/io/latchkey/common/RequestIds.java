@@ -26,7 +26,12 @@ public final class RequestIds implements Handler<RoutingContext> {
 
   /** The caller's id when sane, else a fresh one. */
   public static String sanitize(String candidate) {
-    return candidate != null && SANE.matcher(candidate).matches() ? candidate : UUID.randomUUID().toString();
+    return isSane(candidate) ? candidate : UUID.randomUUID().toString();
+  }
+
+  /** Whether a value has the shape of a request id (what {@link #sanitize} keeps). */
+  public static boolean isSane(String candidate) {
+    return candidate != null && SANE.matcher(candidate).matches();
   }
 
   /** The request id of a routing context (a fresh one if the handler did not run). */

@@ -34,17 +34,17 @@ public final class CommandLine {
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     return switch (args[0]) {
       case "run" -> new LaunchCommand.Run(parseRun(rest, env, cores));
-      case "keygen" -> parseKeygen(rest);
+      case "keygen" -> parseKeygen(rest, env);
       case "help", "--help", "-h" -> new LaunchCommand.Help();
       default -> throw new UsageException("unknown command " + args[0] + " (expected run, keygen or help)");
     };
   }
 
-  private static LaunchCommand.Keygen parseKeygen(List<String> rest) {
+  private static LaunchCommand.Keygen parseKeygen(List<String> rest, Map<String, String> env) {
     if (rest.size() != 1 || rest.get(0).startsWith("-") || rest.get(0).isBlank()) {
       throw new UsageException("keygen takes exactly one argument: the folder to write the keys into");
     }
-    return new LaunchCommand.Keygen(Path.of(rest.get(0)));
+    return new LaunchCommand.Keygen(Path.of(rest.get(0)), LogFormat.fromEnvironment(env));
   }
 
   private static RunOptions parseRun(List<String> rest, Map<String, String> env, int cores) {
@@ -98,7 +98,8 @@ public final class CommandLine {
       profile(env),
       present(env, "LATCHKEY_DRAIN_SECONDS") ? integer("LATCHKEY_DRAIN_SECONDS", env.get("LATCHKEY_DRAIN_SECONDS"), 0, 300) : 2,
       present(env, "LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS")
-        ? integer("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", env.get("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS"), 1, 600) : 30);
+        ? integer("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", env.get("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS"), 1, 600) : 30,
+      LogFormat.fromEnvironment(env));
   }
 
   /** LATCHKEY_PROFILE: {@code development} (default) or {@code production}; a typo is refused, not taken as development. */

@@ -10,7 +10,7 @@ public sealed interface LaunchCommand {
   }
 
   /** {@code keygen <dir>}: write development JWT signing keys into a folder. */
-  record Keygen(Path directory) implements LaunchCommand {
+  record Keygen(Path directory, LogFormat logFormat) implements LaunchCommand {
   }
 
   /** {@code help}, {@code --help}, {@code -h}. */

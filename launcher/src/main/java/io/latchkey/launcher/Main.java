@@ -27,6 +27,8 @@ public final class Main {
   /** run: the node is up, the JVM stays alive on Vert.x's threads until a signal. */
   static final int KEEP_RUNNING = -1;
   static final long START_TIMEOUT_SECONDS = 120;
+  /** What conf/logback.xml picks its appenders by: {@code text} or {@code json}. */
+  static final String LOG_FORMAT_PROPERTY = "LOG_FORMAT";
 
   private final Map<String, String> env;
 
@@ -54,13 +56,14 @@ public final class Main {
       return 0;
     }
     if (command instanceof LaunchCommand.Keygen keygen) {
-      return keygen(keygen.directory());
+      return keygen(keygen);
     }
     return run(((LaunchCommand.Run) command).options());
   }
 
-  private int keygen(Path directory) {
-    configureLogging(Path.of(env.getOrDefault("LATCHKEY_CONF_DIR", "conf")));
+  private int keygen(LaunchCommand.Keygen keygen) {
+    configureLogging(Path.of(env.getOrDefault("LATCHKEY_CONF_DIR", "conf")), keygen.logFormat());
+    Path directory = keygen.directory();
     try {
       io.latchkey.auth.token.JwtKeys.generateDevelopmentKeys(directory);
       System.out.println("latchkey: development JWT keys written to " + directory.toAbsolutePath());
@@ -72,7 +75,7 @@ public final class Main {
   }
 
   private int run(RunOptions options) {
-    configureLogging(options.confDir());
+    configureLogging(options.confDir(), options.logFormat());
     Logger log = LoggerFactory.getLogger(Main.class);
     LaunchConfiguration config;
     try {
@@ -143,9 +146,12 @@ public final class Main {
 
   /**
    * Points logback at {@code <confDir>/logback.xml} (unless -Dlogback.configurationFile says
-   * otherwise) and Hazelcast at SLF4J. Must run before the first logger is created.
+   * otherwise) and Hazelcast at SLF4J, and hands logback the validated LOG_FORMAT (a system
+   * property, which logback's {@code ${LOG_FORMAT}} reads before the environment). Must run
+   * before the first logger is created.
    */
-  static void configureLogging(Path confDir) {
+  static void configureLogging(Path confDir, LogFormat format) {
+    System.setProperty(LOG_FORMAT_PROPERTY, format.wire());
     Path file = confDir.resolve("logback.xml");
     if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(file)) {
       System.setProperty("logback.configurationFile", file.toAbsolutePath().toString());

@@ -13,9 +13,10 @@ import java.nio.file.Path;
  * @param profile                LATCHKEY_PROFILE: production refuses development keys and derived secrets; decided here, once
  * @param drainSeconds           LATCHKEY_DRAIN_SECONDS: after SIGTERM, how long readiness is DOWN before requests stop being taken (default 2)
  * @param shutdownTimeoutSeconds LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS: bound on the whole graceful stop (default 30)
+ * @param logFormat              LOG_FORMAT: text (default) or json, one JSON object per line
  */
 public record RunOptions(Role role, int instances, Path confDir, Profile profile, int drainSeconds,
-                         int shutdownTimeoutSeconds) {
+                         int shutdownTimeoutSeconds, LogFormat logFormat) {
 
   public boolean production() {
     return profile.production();

@@ -27,6 +27,18 @@ class CommandLineTest {
     assertThat(options.production()).isFalse();
     assertThat(options.drainSeconds()).isEqualTo(2);
     assertThat(options.shutdownTimeoutSeconds()).isEqualTo(30);
+    assertThat(options.logFormat()).isEqualTo(LogFormat.TEXT);
+  }
+
+  @Test
+  void logFormatComesFromTheEnvironmentAndATypoIsRefused() {
+    assertThat(run(Map.of("LOG_FORMAT", "json"), "run", "--role", "user").logFormat()).isEqualTo(LogFormat.JSON);
+    assertThat(run(Map.of("LOG_FORMAT", " JSON "), "run", "--role", "user").logFormat()).isEqualTo(LogFormat.JSON);
+    assertThat(run(Map.of("LOG_FORMAT", "text"), "run", "--role", "user").logFormat()).isEqualTo(LogFormat.TEXT);
+    assertThat(CommandLine.parse(new String[]{"keygen", "k"}, Map.of("LOG_FORMAT", "json"), 2))
+      .isEqualTo(new LaunchCommand.Keygen(Path.of("k"), LogFormat.JSON));
+    assertUsage(Map.of("LOG_FORMAT", "logstash"), "invalid LOG_FORMAT=logstash (expected text or json)", "run", "--role", "user");
+    assertUsage(Map.of("LOG_FORMAT", "jsonl"), "invalid LOG_FORMAT=jsonl (expected text or json)", "keygen", "k");
   }
 
   @Test
@@ -52,7 +64,7 @@ class CommandLineTest {
   @Test
   void keygenTakesExactlyOneFolder() {
     assertThat(CommandLine.parse(new String[]{"keygen", ".run/keys"}, NO_ENV, 2))
-      .isEqualTo(new LaunchCommand.Keygen(Path.of(".run/keys")));
+      .isEqualTo(new LaunchCommand.Keygen(Path.of(".run/keys"), LogFormat.TEXT));
     assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen"}, NO_ENV, 2))
       .isInstanceOf(UsageException.class).hasMessageContaining("keygen takes exactly one argument");
     assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen", "a", "b"}, NO_ENV, 2))

@@ -47,7 +47,7 @@ class PreparationBesideTheJoinTest {
     int port = TestNodes.freePort();
     ClusterSettings cluster = new ClusterSettings("test-" + UUID.randomUUID(), List.of("127.0.0.1:" + port), port,
       "127.0.0.1", 1, 5);
-    RunOptions options = new RunOptions(Role.USER, 1, Path.of("conf"), Profile.DEVELOPMENT, 0, 5);
+    RunOptions options = new RunOptions(Role.USER, 1, Path.of("conf"), Profile.DEVELOPMENT, 0, 5, LogFormat.TEXT);
     return new LatchkeyNode(new LaunchConfiguration(options, ApiKeys.fromEnvironment(Map.of(), Profile.DEVELOPMENT), cluster, null,
       List.of(plan)));
   }
