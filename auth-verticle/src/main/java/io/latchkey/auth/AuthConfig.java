@@ -7,6 +7,7 @@ import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
+import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
@@ -46,6 +47,8 @@ import java.util.List;
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
+ *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
+ *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}</li>
  * </ul>
@@ -58,7 +61,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired) {
+                         boolean emailVerificationRequired, ManagementSettings management) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -92,7 +95,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       ThrottleSettings.from(s),
       CacheSettings.from(s, profile),
       trustedProxies(s),
-      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false));
+      s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
+      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
   }
 
   private static List<String> trustedProxies(Settings s) {
@@ -147,14 +151,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, management);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired);
+      emailVerificationRequired, management);
   }
 
   @Override
@@ -162,6 +166,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
     return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
-      + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired + "]";
+      + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
+      + ", management=" + management.host() + ":" + management.port() + "]";
   }
 }
