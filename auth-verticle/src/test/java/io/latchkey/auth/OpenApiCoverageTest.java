@@ -65,7 +65,7 @@ class OpenApiCoverageTest {
         }
       }
     }
-    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null),
+    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null),
       new TokenRoutes(null, null, null, "{}"), new SessionRoutes(null, null, null), new SyncRoutes(null, null),
       new PasswordCacheRoutes(null, null, null), Resources.read(AuthApi.OPENAPI_RESOURCE)).router(auth.nodes.get(0)));
 
