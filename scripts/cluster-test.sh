@@ -157,6 +157,7 @@ step "setup: PostgreSQL on $PG_PORT, keystore for event-bus TLS, mail server, 1 
 lk_require curl java node
 lk_build_if_needed
 lk_nginx_ensure_installed
+lk_promtool_ensure_installed
 for role in user auth; do
   for port in $(lk_node_ports "$role"); do
     fail "a node of an earlier cluster-test run still runs (pid $(lk_node_pid "$role" "$port"), $(lk_pidfile "$role" "$port")): stop it first"
@@ -165,6 +166,9 @@ done
 "$LK_ROOT/scripts/pg.sh" status && fail "something already answers on PostgreSQL port $PG_PORT (CLUSTER_TEST_PG_PORT)"
 for port in 8310 8320 8321 8322 8323 8324 "$NGINX_USER_PORT" "$NGINX_AUTH_PORT"; do
   [ "$(lk_http_status "http://127.0.0.1:$port/")" = 000 ] || fail "port $port is taken by another process"
+done
+for port in 8310 8320 8321 8322 8323 8324; do
+  lk_port_open "$(lk_management_port $port)" && fail "port $(lk_management_port $port) (management of $port) is taken by another process"
 done
 lk_port_open "$MAIL_SMTP_PORT" && fail "port $MAIL_SMTP_PORT is taken by another process (CLUSTER_TEST_MAIL_SMTP_PORT)"
 lk_port_open "$MAIL_WEB_PORT" && fail "port $MAIL_WEB_PORT is taken by another process (CLUSTER_TEST_MAIL_WEB_PORT)"
@@ -385,6 +389,29 @@ for port in $A $B $C; do
 done
 call POST "$LB_AUTH/auth/refresh" "{\"refreshToken\":\"$R9\"}"; expect 401 "refreshing the session from before the disable after the enable"
 pass "enabled: logins work on A, B and C; the session from before the disable stays refused (validate false, refresh 401)"
+
+# ------------------------------------------------------------------ 3b. metrics
+step "3b. /metrics on every node's management port: promtool, the contract's series, no id in any label"
+promtool check rules "$LK_ROOT/conf/prometheus/latchkey-alerts.yml" >/dev/null || fail "promtool check rules conf/prometheus/latchkey-alerts.yml"
+pass "conf/prometheus/latchkey-alerts.yml: promtool check rules passes"
+UUID_RE='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+for port in 8310 $A $B $C; do
+  file="$LK_RUN/metrics-$port.txt"
+  lk_metrics "$port" >"$file" || fail "no /metrics on 127.0.0.1:$(lk_management_port "$port") (the node on $port)"
+  out="$(promtool check metrics <"$file" 2>&1)" || fail "promtool check metrics of the node on $port: $out"
+  grep -vE '^#' "$file" | grep -qE "$UUID_RE" && fail "a label of the node on $port carries an id: $(grep -vE '^#' "$file" | grep -E "$UUID_RE" | head -3)"
+  grep -qE '^vertx_http_server_response_time_seconds_bucket\{' "$file" || fail "no HTTP histogram on the node on $port"
+  grep -qE '^latchkey_cluster_size 4' "$file" || fail "the node on $port does not report 4 cluster members: $(grep '^latchkey_cluster_size' "$file")"
+done
+grep -qE '^latchkey_outbox_backlog\{outbox="mail"\}' "$LK_RUN/metrics-8310.txt" || fail "the user node reports no mail outbox backlog"
+logins=0
+for port in $A $B $C; do
+  n="$(grep -E '^latchkey_logins_total\{outcome="success"\}' "$LK_RUN/metrics-$port.txt" | awk '{print int($2)}')"
+  logins=$((logins + ${n:-0}))
+done
+[ "$logins" -gt 0 ] || fail "the auth nodes counted no successful login after the lifecycle step"
+[ "$(lk_http_status "http://127.0.0.1:$(lk_management_port $A)/health/ready")" = 404 ] || fail "the management port serves more than /metrics"
+pass "4 nodes: promtool check metrics passes, no UUID in any label, HTTP histograms by route, $logins successful login(s) counted on A, B and C"
 
 # ------------------------------------------------------------------ 4. kill -9 under load
 step "4. kill -9 of auth node B during a 20 s mixed load through nginx"

@@ -123,7 +123,8 @@ start_node() {
   lk_cds_prepare "$role"   # once per jar, on loopback in the root namespace
   mapfile -t flags < <(lk_java_flags "$role")
   lk_log "starting $node in ${HOST_NS[$host]} on ${HOST_ADDR[$host]}:$(node_port "$node") (log ${log#"$LK_ROOT"/})"
-  env "$port_var=$(node_port "$node")" HAZELCAST_INTERFACE="${HOST_ADDR[$host]}" \
+  env "$port_var=$(node_port "$node")" MANAGEMENT_PORT="$(lk_management_port "$(node_port "$node")")" \
+    HAZELCAST_INTERFACE="${HOST_ADDR[$host]}" \
     ip netns exec "${HOST_NS[$host]}" java "${flags[@]}" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
   NODE_PID[$node]=$!
   NODE_LOG[$node]="$log"

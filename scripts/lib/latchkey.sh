@@ -77,7 +77,7 @@ lk_cds_prepare() {
   log="$LK_CDS_DIR/$role-training.log"
   mapfile -t flags < <(LATCHKEY_CDS=0 lk_java_flags "$role")
   lk_log "first start of this jar: one training start of the $role service for its AppCDS archive (log ${log#"$LK_ROOT"/})"
-  env USER_HTTP_PORT=0 AUTH_HTTP_PORT=0 LATCHKEY_DRAIN_SECONDS=0 LATCHKEY_INSTANCES=1 LATCHKEY_LOG_LEVEL=INFO \
+  env USER_HTTP_PORT=0 AUTH_HTTP_PORT=0 MANAGEMENT_PORT=0 LATCHKEY_DRAIN_SECONDS=0 LATCHKEY_INSTANCES=1 LATCHKEY_LOG_LEVEL=INFO \
     HAZELCAST_CLUSTER_NAME="latchkey-cds-$role-$$" HAZELCAST_PORT="${LATCHKEY_CDS_HZ_PORT:-5951}" \
     HAZELCAST_MEMBERS="127.0.0.1:${LATCHKEY_CDS_HZ_PORT:-5951}" \
     java "${flags[@]}" "-XX:ArchiveClassesAtExit=$tmp" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
@@ -267,9 +267,35 @@ lk_spawn_node() {
   lk_log "starting the $role node on port $port (heap ${LATCHKEY_HEAP:-256m}$cds, log ${log#"$LK_ROOT"/})"
   # shellcheck disable=SC2034 # for the caller (bench.sh measures the start time)
   LK_NODE_STARTED_MS="$(lk_now_ms)"
-  env "$port_var=$port" "${detach[@]}" java "${LK_NODE_FLAGS[@]}" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
+  env "$port_var=$port" MANAGEMENT_PORT="$(lk_management_port "$port")" "${detach[@]}" java "${LK_NODE_FLAGS[@]}" -jar "$LK_JAR" run --role "$role" >"$log" 2>&1 </dev/null &
   LK_NODE_PID=$!
   echo "$LK_NODE_PID" >"$(lk_pidfile "$role" "$port")"
+}
+
+# lk_management_port <http port>: the management port (GET /metrics) of a node the scripts start:
+# its HTTP port + 1100, so that run.sh's 8081 and 8082 get the defaults 9181 and 9182 and every
+# node of scale.sh, the cluster tests and bench.sh gets one of its own
+lk_management_port() { echo $(($1 + 1100)); }
+
+# lk_metrics <http port>: the node's /metrics (Prometheus text format), from its management port
+lk_metrics() { curl -s --max-time 10 "http://127.0.0.1:$(lk_management_port "$1")/metrics"; }
+
+# lk_promtool_ensure_installed: promtool (Debian's prometheus package) for the checks of the
+# metrics and of the alert rules; installed with apt when missing (as root, as pg.sh does for
+# PostgreSQL). The package's prometheus service is stopped and disabled again: only promtool is used.
+lk_promtool_ensure_installed() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || lk_die "promtool is missing: run  apt-get install -y prometheus  (as root)"
+  lk_log "installing promtool (Debian package prometheus)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null \
+    || lk_die "apt-get install prometheus failed"
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+  if [ -x /etc/init.d/prometheus ]; then
+    /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+  fi
+  command -v promtool >/dev/null 2>&1 || lk_die "the prometheus package brought no promtool"
 }
 
 # lk_await_ready <what> <port> <pid> <log> <seconds>: polls http://127.0.0.1:<port>/health/ready

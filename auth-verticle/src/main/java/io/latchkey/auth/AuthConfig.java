@@ -7,6 +7,7 @@ import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
+import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
@@ -53,6 +54,8 @@ import java.util.List;
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
  *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
+ *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
+ *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}</li>
  * </ul>
@@ -65,7 +68,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired, String publicUrl, int auditRetentionDays) {
+                         boolean emailVerificationRequired, String publicUrl, int auditRetentionDays,
+                         ManagementSettings management) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -104,7 +108,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       trustedProxies(s),
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
-      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500));
+      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
+      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
   }
 
   /**
@@ -212,14 +217,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays);
+      emailVerificationRequired, publicUrl, auditRetentionDays, management);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays);
+      emailVerificationRequired, publicUrl, auditRetentionDays, management);
   }
 
   @Override
@@ -228,6 +233,6 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
-      + ", publicUrl=" + publicUrl + "]";
+      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port() + "]";
   }
 }

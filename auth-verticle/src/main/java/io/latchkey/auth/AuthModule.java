@@ -16,6 +16,7 @@ import io.latchkey.auth.http.SessionRoutes;
 import io.latchkey.auth.http.SyncRoutes;
 import io.latchkey.auth.http.TokenRoutes;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
 import io.latchkey.auth.session.RefreshTokens;
@@ -39,6 +40,10 @@ import io.latchkey.common.Resources;
 import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -64,6 +69,8 @@ public final class AuthModule {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthModule.class);
   public static final String SCHEMA = "auth";
+  /** The {@code service} label of the series both services have (bcrypt, database pool). */
+  public static final String SERVICE = "auth";
 
   /** The process-wide objects that are started and stopped, besides the verticles. */
   private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
@@ -97,19 +104,26 @@ public final class AuthModule {
     return new Prepared(Resources.read(AuthApi.OPENAPI_RESOURCE));
   }
 
-  /** Prepares on a worker thread, then deploys. */
+  /** Prepares on a worker thread, then deploys; the series go to a registry of the module's own (tests). */
   public static Future<AuthModule> deploy(Vertx vertx, HazelcastInstance hazelcast, AuthConfig config, ApiKeys keys,
                                           NodeState state, int instances) {
+    return deploy(vertx, hazelcast, config, keys, state, instances, new SimpleMeterRegistry());
+  }
+
+  /** Prepares on a worker thread, then deploys, counting into {@code metrics}. */
+  public static Future<AuthModule> deploy(Vertx vertx, HazelcastInstance hazelcast, AuthConfig config, ApiKeys keys,
+                                          NodeState state, int instances, MeterRegistry metrics) {
     return vertx.executeBlocking(() -> prepare(config), false)
-      .compose(prepared -> deploy(vertx, hazelcast, config, keys, state, instances, prepared));
+      .compose(prepared -> deploy(vertx, hazelcast, config, keys, state, instances, prepared, metrics));
   }
 
   /**
    * Deploys what {@link #prepare} made ready on a clustered Vert.x whose Hazelcast member is
-   * {@code hazelcast}; the future completes when every instance listens.
+   * {@code hazelcast}; the future completes when every instance listens. The service's series
+   * ({@code latchkey_*}, docs/OPERATING.md "Metrics") are registered in {@code metrics}.
    */
   public static Future<AuthModule> deploy(Vertx vertx, HazelcastInstance hazelcast, AuthConfig config, ApiKeys keys,
-                                          NodeState state, int instances, Prepared prepared) {
+                                          NodeState state, int instances, Prepared prepared, MeterRegistry metrics) {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the auth service needs at least one HTTP instance"));
     }
@@ -118,7 +132,9 @@ public final class AuthModule {
     }
     Clock clock = Clock.systemUTC();
     Pool pool = Database.pool(vertx, config.database());
-    BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost());
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost(), metrics,
+      SERVICE);
+    Database.poolMetrics(pool, config.database(), SERVICE, metrics);
     UserDirectory users = new UserDirectory(vertx.eventBus(), keys, config.userServiceTimeoutMs());
     VersionFloors floors = new VersionFloors(pool);
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
@@ -126,17 +142,19 @@ public final class AuthModule {
 
     // tokens and sessions
     AccessTokens accessTokens = new AccessTokens(config.jwtKeys(), config.tokens(), clock);
-    Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl(), config.revocationReconcileInterval());
+    Revocations revocations = new Revocations(vertx, keys, config.tokens().accessTokenTtl(), config.revocationReconcileInterval(),
+      metrics);
     TokenValidator validator = new TokenValidator(accessTokens, new VerifiedTokenMemory(config.verifiedTokenMemorySize()),
-      revocations, clock);
+      revocations, clock, metrics);
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
-      accessTokens, revocations, users, floors, audit);
+      accessTokens, revocations, users, floors, audit, metrics);
     SessionCleanup cleanup = new SessionCleanup(vertx, pool, config.tokens().accessTokenTtl(), config.tokens().refreshTokenTtl(),
       config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
 
     // logins: the cluster-wide password cache, throttling, and the user service's sync notices
     CacheCipher cipher = new CacheCipher(config.cache().key());
     PasswordCache cache = new PasswordCache(vertx, hazelcast, config.cache(), cipher, floors);
+    cacheMetrics(metrics, cache, hazelcast);
     LoginThrottle throttle = new LoginThrottle(vertx, hazelcast, config.throttle(), cipher);
     // sync and login share a rung: a reset clears the account's lockout through this seam
     SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions,
@@ -147,7 +165,7 @@ public final class AuthModule {
     AccessGuard guard = new AccessGuard(keys, validator);
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     AuthApi api = new AuthApi(state, pool,
-      new LoginRoutes(logins, proxies),
+      new LoginRoutes(logins, proxies, new LoginOutcomes(metrics)),
       new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode(), proxies),
       new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
@@ -188,6 +206,24 @@ public final class AuthModule {
       });
     return started.recover(err -> new AuthModule(vertx, parts, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /**
+   * The password cache's series: hits and misses are this node's counters (read, not counted
+   * twice); the size is the whole cluster's, a Hazelcast call, so the gauge is read only where
+   * a blocking call is allowed (the management server scrapes on a worker thread).
+   */
+  private static void cacheMetrics(MeterRegistry metrics, PasswordCache cache, HazelcastInstance hazelcast) {
+    String name = "latchkey.password.cache.requests";
+    String description = "password-cache lookups of this node's logins, by result";
+    FunctionCounter.builder(name, cache, c -> c.counters() == null ? 0 : c.counters().hits()).tag("result", "hit")
+      .description(description).register(metrics);
+    FunctionCounter.builder(name, cache, c -> c.counters() == null ? 0 : c.counters().misses()).tag("result", "miss")
+      .description(description).register(metrics);
+    FunctionCounter.builder("latchkey.password.cache.evictions", cache, c -> c.counters() == null ? 0 : c.counters().evictions())
+      .description("cache entries this member owned that Hazelcast evicted (size bound) or expired (time to live)").register(metrics);
+    Gauge.builder("latchkey.password.cache.size", hazelcast, h -> h.getMap(PasswordCache.ENTRIES_MAP).size())
+      .description("entries in the password cache, the whole cluster (every auth node reports the same figure)").register(metrics);
   }
 
   /** Stops the HTTP verticles, the background work and the bus consumers, then closes the pools. */

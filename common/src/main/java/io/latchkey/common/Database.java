@@ -1,5 +1,8 @@
 package io.latchkey.common;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
@@ -30,6 +33,18 @@ public final class Database {
     // in Vert.x 5 the connect timeout sits on the transport options, not on PgConnectOptions
     NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.connectTimeoutMs());
     return PgBuilder.pool().with(poolOptions).with(transport).connectingTo(config.connectOptions()).using(vertx).build();
+  }
+
+  /**
+   * The pool's use for /metrics: connections open and the configured maximum, labelled by the
+   * service that owns the pool (Vert.x's own pool series carry the pool's name, which names
+   * database, host and port; these say which service is short of connections).
+   */
+  public static void poolMetrics(Pool pool, DbConfig config, String service, MeterRegistry metrics) {
+    Gauge.builder("latchkey.db.pool.connections", pool, Pool::size).tag("service", service)
+      .description("PostgreSQL connections the service's pool holds open").register(metrics);
+    Gauge.builder("latchkey.db.pool.max", config, DbConfig::poolSize).tag("service", service)
+      .description("the most connections the pool may open (DATABASE_POOL_SIZE)").register(metrics);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.ClusterSettings;
 import io.latchkey.common.HealthRoutes;
+import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,6 +46,9 @@ public final class LatchkeyNode {
   private volatile Vertx vertx;
   private volatile HazelcastClusterManager clusterManager;
   private volatile NodeState state;
+  /** The process's one meter registry (Vert.x's series and the services'); served by {@link #management}. */
+  private final NodeMetrics metrics = new NodeMetrics();
+  private volatile ManagementServer management;
 
   public LatchkeyNode(LaunchConfiguration config) {
     this.config = config;
@@ -62,7 +66,9 @@ public final class LatchkeyNode {
     // join is the longer of the two) instead of after it
     List<Preparation> preparations = config.services().stream().map(Preparation::begin).toList();
     return Vertx.builder()
-      .with(new VertxOptions().setEventBusOptions(EventBusTls.eventBusOptions(config.eventBusTls())))
+      .with(new VertxOptions().setEventBusOptions(EventBusTls.eventBusOptions(config.eventBusTls()))
+        .setMetricsOptions(NodeMetrics.options()))
+      .withMetrics(metrics.factory())
       .withClusterManager(manager)
       .buildClustered()
       .recover(e -> Future.failedFuture(new StartupException("cannot join the Hazelcast cluster " + cluster.clusterName()
@@ -71,9 +77,10 @@ public final class LatchkeyNode {
         this.vertx = started;
         this.state = new NodeState(manager.getNodeId());
         logMembershipChanges(manager);
+        metrics.bindCluster(manager);
         // the peers' event-bus connections are opened while the services deploy (never fails)
         Future<Void> peersWarm = warmUpPeers(manager);
-        return deployAll(preparations, 0, System.nanoTime()).compose(v -> peersWarm);
+        return deployAll(preparations, 0, System.nanoTime()).compose(v -> startManagement()).compose(v -> peersWarm);
       })
       .compose(v -> HealthRoutes.proveBusRoundTrip(vertx, state, BUS_ROUND_TRIP_DEADLINE_MS)
         .recover(e -> Future.failedFuture(new StartupException("the event bus round trip through the cluster did not work within "
@@ -178,6 +185,27 @@ public final class LatchkeyNode {
         : vertx.timer(200).compose(t -> pingPeer(peer, until)));
   }
 
+  /**
+   * The management server (GET /metrics), one per process: on the management settings of the
+   * first service of the role, so with both services in one process (LATCHKEY_ROLE=all) on the
+   * user service's (MANAGEMENT_PORT, default 9181), serving the series of both.
+   */
+  private Future<Void> startManagement() {
+    ManagementSettings settings = config.services().get(0).management();
+    return ManagementServer.start(vertx, metrics.registry(), settings)
+      .recover(e -> Future.failedFuture(new StartupException("cannot serve /metrics on " + settings.host() + ":" + settings.port()
+        + " (MANAGEMENT_HOST, MANAGEMENT_PORT): " + e.getMessage(), e)))
+      .onSuccess(server -> {
+        management = server;
+        LOG.info("metrics on http://{}:{}/metrics", urlHost(settings.host()), server.port());
+      })
+      .mapEmpty();
+  }
+
+  private static String urlHost(String host) {
+    return "0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host;
+  }
+
   private Future<Void> deployAll(List<Preparation> preparations, int index, long joinedAt) {
     if (index == preparations.size()) {
       return Future.succeededFuture();
@@ -186,7 +214,7 @@ public final class LatchkeyNode {
     ServicePlan plan = preparation.plan;
     return preparation.prepared(vertx, joinedAt)
       .compose(deployer -> deployer.deploy(vertx, clusterManager.getHazelcastInstance(), config.keys(), state,
-        config.options().instances()))
+        config.options().instances(), metrics.registry()))
       .recover(e -> Future.failedFuture(new StartupException(plan, e)))
       .compose(deployed -> {
         running.add(new ServicePlan.RunningService(plan, deployed.httpPort(), deployed.undeploy()));
@@ -221,6 +249,8 @@ public final class LatchkeyNode {
     // event-loop context could not be completed once close() has shut the event loops down
     drained
       .transform(v -> undeployAll())
+      // /metrics answers through the drain and the undeployment: the last scrape sees them
+      .transform(v -> management == null ? Future.<Void>succeededFuture() : management.close().otherwiseEmpty())
       .onComplete(v -> current.close().onComplete(promise));
     return promise.future();
   }
@@ -249,6 +279,17 @@ public final class LatchkeyNode {
 
   public String nodeId() {
     return state == null ? "(not joined)" : state.nodeId();
+  }
+
+  /** The port of the management server (GET /metrics), -1 before it listens (tests start it on port 0). */
+  public int managementPort() {
+    ManagementServer server = management;
+    return server == null ? -1 : server.port();
+  }
+
+  /** The process's meter registry. */
+  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+    return metrics.registry();
   }
 
   public NodeState state() {

@@ -100,18 +100,20 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
   static ServicePlan userService(Settings settings, Profile profile) {
     UserConfig config = UserConfig.from(settings);
     refuseClearTextMailInProduction(profile, config);
-    return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), () -> {
+    return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), config.management(), () -> {
       UserModule.Prepared prepared = UserModule.prepare(config);
-      return (vertx, hazelcast, keys, state, instances) -> UserModule.deploy(vertx, hazelcast, config, keys, state, instances, prepared)
+      return (vertx, hazelcast, keys, state, instances, metrics) -> UserModule.deploy(vertx, hazelcast, config, keys, state, instances,
+          prepared, metrics)
         .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
     });
   }
 
   static ServicePlan authService(Settings settings, Profile profile) {
     AuthConfig config = AuthConfig.from(settings, profile);
-    return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(), () -> {
+    return new ServicePlan("auth service", config.database(), config.httpHost(), config.httpPort(), config.management(), () -> {
       AuthModule.Prepared prepared = AuthModule.prepare(config);
-      return (vertx, hazelcast, keys, state, instances) -> AuthModule.deploy(vertx, hazelcast, config, keys, state, instances, prepared)
+      return (vertx, hazelcast, keys, state, instances, metrics) -> AuthModule.deploy(vertx, hazelcast, config, keys, state, instances,
+          prepared, metrics)
         .map(module -> new ServicePlan.Deployed(module.httpPort(), module::undeploy));
     });
   }

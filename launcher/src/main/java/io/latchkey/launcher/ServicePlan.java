@@ -3,6 +3,8 @@ package io.latchkey.launcher;
 import com.hazelcast.core.HazelcastInstance;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.DbConfig;
+import io.latchkey.common.ManagementSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.latchkey.common.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,7 +19,13 @@ import java.util.function.Supplier;
  * its own thread while it joins the cluster, and the {@link Deployer} it returns, which
  * deploys the prepared service on the clustered Vert.x.
  */
-public record ServicePlan(String name, DbConfig database, String httpHost, int configuredPort, Preparer preparer) {
+public record ServicePlan(String name, DbConfig database, String httpHost, int configuredPort, ManagementSettings management,
+                          Preparer preparer) {
+
+  /** A plan whose management server would take any free port on loopback (tests). */
+  public ServicePlan(String name, DbConfig database, String httpHost, int configuredPort, Preparer preparer) {
+    this(name, database, httpHost, configuredPort, new ManagementSettings("127.0.0.1", 0), preparer);
+  }
 
   /** Blocking, on a plain thread (never an event loop); returns the deployer that captures what it prepared. */
   @FunctionalInterface
@@ -27,7 +35,9 @@ public record ServicePlan(String name, DbConfig database, String httpHost, int c
 
   @FunctionalInterface
   public interface Deployer {
-    Future<Deployed> deploy(Vertx vertx, HazelcastInstance hazelcast, ApiKeys keys, NodeState state, int instances);
+    /** Deploys the service; its {@code latchkey_*} series go to {@code metrics}, the process's registry. */
+    Future<Deployed> deploy(Vertx vertx, HazelcastInstance hazelcast, ApiKeys keys, NodeState state, int instances,
+                            MeterRegistry metrics);
   }
 
   /** What a deployed module gives back: the port it listens on and how to undeploy it. */

@@ -88,7 +88,8 @@ class ConfigurationDefaultsTest {
           : "`" + lookup.fallback() + "`";
         if (cell == null) {
           wrong.add(lookup.envName() + " has no row");
-        } else if (expected != null && !cell.startsWith(expected)) {
+        } else if (expected != null && !cell.startsWith(expected) && !cell.contains(expected + " " + service.getKey())) {
+          // (a variable both services read, with a default each, states both: "`9181` user, `9182` auth")
           wrong.add(lookup.envName() + ": the README says " + cell + ", the code " + expected);
         }
       }

@@ -57,8 +57,10 @@ final class LauncherProcess implements AutoCloseable {
     Map<String, String> childEnv = builder.environment();
     childEnv.keySet().removeIf(name -> name.startsWith("LATCHKEY_") || name.startsWith("API_KEY")
       || name.startsWith("HAZELCAST_") || name.startsWith("USER_") || name.startsWith("AUTH_")
-      || name.startsWith("DATABASE_") || name.startsWith("JWT_") || name.startsWith("BCRYPT_"));
+      || name.startsWith("DATABASE_") || name.startsWith("JWT_") || name.startsWith("BCRYPT_") || name.startsWith("MANAGEMENT_"));
     childEnv.put("LATCHKEY_CONF_DIR", CONF_DIR.toAbsolutePath().toString());
+    // any free port for /metrics: the defaults (9181, 9182) may be a development run's on this host
+    childEnv.put("MANAGEMENT_PORT", "0");
     childEnv.putAll(env);
     return new LauncherProcess(builder.start(), out, err);
   }

@@ -65,7 +65,7 @@ class PreparationBesideTheJoinTest {
       if (!clusterSeen.await(BOUND_MS, TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException("the cluster was not joined while prepare blocked");
       }
-      return (vertx, hazelcast, keys, state, instances) -> {
+      return (vertx, hazelcast, keys, state, instances, metrics) -> {
         deployedOn.set(vertx);
         return Future.succeededFuture(new ServicePlan.Deployed(4242, Future::succeededFuture));
       };

@@ -25,7 +25,7 @@ class StartupFailuresTest {
 
   private static ServicePlan plan(DbConfig database, int port) {
     return new ServicePlan("user service", database, "0.0.0.0", port,
-      () -> (vertx, hazelcast, keys, state, instances) -> Future.failedFuture("not used"));
+      () -> (vertx, hazelcast, keys, state, instances, metrics) -> Future.failedFuture("not used"));
   }
 
   @Test

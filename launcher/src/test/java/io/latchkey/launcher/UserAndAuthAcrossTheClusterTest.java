@@ -1,5 +1,6 @@
 package io.latchkey.launcher;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.Database;
 import io.latchkey.common.DbConfig;
@@ -80,7 +81,8 @@ class UserAndAuthAcrossTheClusterTest {
 
   private static int deploy(Vertx node, ServicePlan plan) throws Exception {
     NodeState state = new NodeState(UUID.randomUUID().toString());
-    ServicePlan.Deployed service = await(plan.preparer().prepare().deploy(node, TestNodes.hazelcast(node), KEYS, state, 1));
+    ServicePlan.Deployed service = await(plan.preparer().prepare().deploy(node, TestNodes.hazelcast(node), KEYS, state, 1,
+      new SimpleMeterRegistry()));
     deployed.add(service);
     await(HealthRoutes.proveBusRoundTrip(node, state, 15_000));
     return service.httpPort();

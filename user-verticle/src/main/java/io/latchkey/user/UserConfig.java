@@ -2,6 +2,7 @@ package io.latchkey.user;
 
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
+import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.user.mail.MailSettings;
@@ -27,10 +28,13 @@ import java.util.List;
  * @param trustedProxies    TRUSTED_PROXIES / trustedProxies: comma-separated IPs / CIDRs whose X-Forwarded-For gives the client IP
  * @param mail              SMTP_*, MAIL_* and the lifecycle's token lifetimes and limits: see {@link MailSettings}
  * @param auditRetentionDays AUDIT_RETENTION_DAYS / auditRetentionDays: audit events are deleted this many days after their time
+ * @param management        MANAGEMENT_HOST, MANAGEMENT_PORT (9181): where GET /metrics is served, see {@link ManagementSettings}
+ * @param outboxMetricsMs   OUTBOX_METRICS_MS / outboxMetricsMs: how often the outboxes' backlog and oldest age are measured for /metrics
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
-                         int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail, int auditRetentionDays) {
+                         int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
+                         int auditRetentionDays, ManagementSettings management, long outboxMetricsMs) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -52,7 +56,9 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.integer("registrationIpWindowSeconds", "REGISTRATION_IP_WINDOW_SECONDS", 3600, 1, 86_400),
       trustedProxies(s),
       MailSettings.from(s),
-      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500));
+      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
+      ManagementSettings.from(s, ManagementSettings.USER_DEFAULT_PORT),
+      s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -68,13 +74,13 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, mail, auditRetentionDays);
+      registrationIpWindowSeconds, trustedProxies, mail, auditRetentionDays, management, outboxMetricsMs);
   }
 
   /** The same configuration sending mail through another server (tests). */
   public UserConfig withMail(MailSettings otherMail) {
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, otherMail, auditRetentionDays);
+      registrationIpWindowSeconds, trustedProxies, otherMail, auditRetentionDays, management, outboxMetricsMs);
   }
 }

@@ -26,6 +26,7 @@ import io.latchkey.user.mail.MailSettings;
 import io.latchkey.user.mail.MailTemplates;
 import io.latchkey.user.mail.Mailer;
 import io.latchkey.user.mail.TokenSeal;
+import io.latchkey.user.outbox.OutboxBacklogVerticle;
 import io.latchkey.user.outbox.OutboxRelay;
 import io.latchkey.user.outbox.OutboxRelayVerticle;
 import io.latchkey.user.repo.EmailKeyFill;
@@ -40,6 +41,8 @@ import io.latchkey.user.service.PasswordPolicy;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.RequestLimit;
 import io.latchkey.user.service.UserService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -68,6 +71,8 @@ public final class UserModule {
 
   private static final Logger LOG = LoggerFactory.getLogger(UserModule.class);
   public static final String SCHEMA = "users";
+  /** The {@code service} label of the series both services have (bcrypt, database pool). */
+  public static final String SERVICE = "user";
   public static final String OPENAPI_RESOURCE = "openapi/user-service.json";
 
   private final Vertx vertx;
@@ -102,25 +107,34 @@ public final class UserModule {
     return new Prepared(CommonPasswords.load(), Resources.read(OPENAPI_RESOURCE), MailTemplates.load(config.mail().templatesDir()));
   }
 
-  /** Prepares on a worker thread, then deploys. */
+  /** Prepares on a worker thread, then deploys; the series go to a registry of the module's own (tests). */
   public static Future<UserModule> deploy(Vertx vertx, HazelcastInstance hazelcast, UserConfig config, ApiKeys keys,
                                           NodeState state, int instances) {
+    return deploy(vertx, hazelcast, config, keys, state, instances, new SimpleMeterRegistry());
+  }
+
+  /** Prepares on a worker thread, then deploys, registering the service's series in {@code metrics}. */
+  public static Future<UserModule> deploy(Vertx vertx, HazelcastInstance hazelcast, UserConfig config, ApiKeys keys,
+                                          NodeState state, int instances, MeterRegistry metrics) {
     return vertx.executeBlocking(() -> prepare(config), false)
-      .compose(prepared -> deploy(vertx, hazelcast, config, keys, state, instances, prepared));
+      .compose(prepared -> deploy(vertx, hazelcast, config, keys, state, instances, prepared, metrics));
   }
 
   /**
    * Deploys what {@link #prepare} made ready; opens the pools, registers the bus endpoints,
    * listens. {@code hazelcast}: the cluster member the launcher joined with (the registration
-   * counters live in its maps); null on a Vert.x that is not clustered (tests).
+   * counters live in its maps); null on a Vert.x that is not clustered (tests). The service's
+   * series ({@code latchkey_*}, docs/OPERATING.md "Metrics") are registered in {@code metrics}.
    */
   public static Future<UserModule> deploy(Vertx vertx, HazelcastInstance hazelcast, UserConfig config, ApiKeys keys,
-                                          NodeState state, int instances, Prepared prepared) {
+                                          NodeState state, int instances, Prepared prepared, MeterRegistry metrics) {
     if (instances < 1) {
       return Future.failedFuture(new IllegalArgumentException("the user service needs at least one HTTP instance"));
     }
-    BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost());
+    BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost(), metrics,
+      SERVICE);
     Pool pool = Database.pool(vertx, config.database());
+    Database.poolMetrics(pool, config.database(), SERVICE, metrics);
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
@@ -164,6 +178,8 @@ public final class UserModule {
       .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, keys))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(new OutboxBacklogVerticle(pool, outbox, mailOutbox, config.outboxMetricsMs(), metrics)))
+      .onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
         new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
       .map(id -> actualPort.get())

@@ -1,5 +1,6 @@
 package io.latchkey.auth.http;
 
+import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
@@ -33,10 +34,12 @@ public final class LoginRoutes {
 
   private final LoginService logins;
   private final TrustedProxies proxies;
+  private final LoginOutcomes outcomes;
 
-  public LoginRoutes(LoginService logins, TrustedProxies proxies) {
+  public LoginRoutes(LoginService logins, TrustedProxies proxies, LoginOutcomes outcomes) {
     this.logins = logins;
     this.proxies = proxies;
+    this.outcomes = outcomes;
   }
 
   public void mount(Router router) {
@@ -44,7 +47,7 @@ public final class LoginRoutes {
   }
 
   private Future<Void> login(RoutingContext ctx) {
-    return logins.login(parse(ctx)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
+    return outcomes.count(logins.login(parse(ctx))).map(pair -> Replies.json(ctx, 200, pair.toJson()));
   }
 
   private LoginService.Attempt parse(RoutingContext ctx) {

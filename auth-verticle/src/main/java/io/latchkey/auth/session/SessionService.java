@@ -1,5 +1,8 @@
 package io.latchkey.auth.session;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.token.AccessTokens;
@@ -49,9 +52,22 @@ public final class SessionService implements Sessions {
   private final VersionFloors floors;
   private final AuditTrail audit;
 
+  /** latchkey_refreshes_total by outcome: rotated, retry (inside the grace), reused (session revoked), invalid, error. */
+  private final Counter rotated;
+  private final Counter retried;
+  private final Counter reused;
+  private final Counter invalid;
+  private final Counter failed;
+
   public SessionService(SessionRepository repository, RefreshTokens refreshTokens, AccessTokens accessTokens,
-                        Revocations revocations, UserDirectory users, VersionFloors floors, AuditTrail audit) {
+                        Revocations revocations, UserDirectory users, VersionFloors floors, AuditTrail audit,
+                        MeterRegistry metrics) {
     this.audit = audit;
+    this.rotated = refreshes(metrics, "rotated");
+    this.retried = refreshes(metrics, "retry");
+    this.reused = refreshes(metrics, "reused");
+    this.invalid = refreshes(metrics, "invalid");
+    this.failed = refreshes(metrics, "error");
     this.repository = repository;
     this.floors = floors;
     this.refreshTokens = refreshTokens;
@@ -141,12 +157,25 @@ public final class SessionService implements Sessions {
     });
   }
 
+  private static Counter refreshes(MeterRegistry metrics, String outcome) {
+    return Counter.builder("latchkey.refreshes").tag("outcome", outcome)
+      .description("POST /auth/refresh by outcome (error: the database or the user service failed)").register(metrics);
+  }
+
   /** POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes). */
   public Future<TokenPair> refresh(String presented, AuditContext by) {
     if (!RefreshTokens.wellFormed(presented)) {
+      invalid.increment();
       return Future.failedFuture(invalidRefreshToken());
     }
-    return refresh(presented, by, 0);
+    // rotated and retry are counted where they are decided; the refusals here, by their code
+    return refresh(presented, by, 0).onFailure(this::countRefusal);
+  }
+
+  private void countRefusal(Throwable err) {
+    String code = err instanceof ApiException api ? api.code() : null;
+    (ErrorCodes.INVALID_REFRESH_TOKEN.equals(code) ? invalid : ErrorCodes.REFRESH_TOKEN_REUSED.equals(code) ? reused : failed)
+      .increment();
   }
 
   private Future<TokenPair> refresh(String presented, AuditContext by, int attempt) {
@@ -157,6 +186,7 @@ public final class SessionService implements Sessions {
     return repository.rotate(presentedHash, successorHash, settings.refreshTokenTtl().toSeconds())
       .compose(rotated -> {
         if (rotated.isPresent()) {
+          this.rotated.increment();
           return Future.succeededFuture(pair(rotated.get(), successor));
         }
         return repository.lookup(presentedHash, settings.refreshGrace().toSeconds())
@@ -186,6 +216,7 @@ public final class SessionService implements Sessions {
     }
     if (retryOfJustRotated) {
       LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, token.sessionId());
+      retried.increment();
       return Future.succeededFuture(pair(token.session(), successor));
     }
     if (attempt == 0) {

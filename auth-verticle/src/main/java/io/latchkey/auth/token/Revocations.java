@@ -1,5 +1,10 @@
 package io.latchkey.auth.token;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -89,11 +94,28 @@ public final class Revocations {
   private MessageConsumer<JsonObject> consumer;
   private long sweepTimer = -1;
 
-  public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl, Duration reconcileInterval) {
+  /** latchkey_revocations_applied_total{source="local"}: revoked sessions and raised floors this node decided. */
+  private final Counter appliedLocal;
+  /** The same with source="remote": received from another auth node over the event bus. */
+  private final Counter appliedRemote;
+  /** Marks this node's own publishes, which come back to its own consumer: those are not counted as remote. */
+  private final String origin = java.util.UUID.randomUUID().toString();
+  private static final String ORIGIN_HEADER = "x-latchkey-revocation-origin";
+
+  public Revocations(Vertx vertx, ApiKeys keys, Duration accessTokenTtl, Duration reconcileInterval, MeterRegistry metrics) {
     this.vertx = vertx;
     this.busAuth = new BusAuth(keys);
     this.keepMs = accessTokenTtl.toMillis() + MARGIN_MS;
     this.reconcileMs = reconcileInterval.toMillis();
+    String name = "latchkey.revocations.applied";
+    String description = "revocations (a session, or a user's generation floor) applied to this node's memory, by where they came from";
+    this.appliedLocal = Counter.builder(name).tag("source", "local").description(description).register(metrics);
+    this.appliedRemote = Counter.builder(name).tag("source", "remote").description(description).register(metrics);
+    // those this node missed on the bus and found in PostgreSQL (counted already, for the log)
+    FunctionCounter.builder(name, reconciled, AtomicLong::get).tag("source", "reconcile").description(description).register(metrics);
+    Gauge.builder("latchkey.revocations.in.memory", this, Revocations::size)
+      .description("revoked sessions and generation floors this node holds until the access tokens they refuse expire")
+      .register(metrics);
   }
 
   /**
@@ -240,12 +262,14 @@ public final class Revocations {
     }
     long forgetAt = System.currentTimeMillis() + keepMs;
     sessionIds.forEach(id -> revokedSessions.merge(id, forgetAt, Math::max));
+    appliedLocal.increment(sessionIds.size());
     publish(new JsonObject().put("sessions", new JsonArray(List.copyOf(sessionIds))), requestId);
   }
 
   /** A user's generation raised in PostgreSQL: tokens of older generations are refused from now on, everywhere. */
   public void raiseGenerationFloor(String userId, long minGeneration, String requestId) {
     applyFloor(userId, minGeneration);
+    appliedLocal.increment();
     publish(new JsonObject().put("users", new JsonArray().add(new JsonObject().put("userId", userId)
       .put("minGeneration", minGeneration))), requestId);
   }
@@ -260,7 +284,7 @@ public final class Revocations {
   }
 
   private void publish(JsonObject body, String requestId) {
-    vertx.eventBus().publish(ADDRESS, body, busAuth.signRequest(ADDRESS, body, requestId));
+    vertx.eventBus().publish(ADDRESS, body, busAuth.signRequest(ADDRESS, body, requestId).addHeader(ORIGIN_HEADER, origin));
   }
 
   private void onPublished(Message<JsonObject> message) {
@@ -271,16 +295,23 @@ public final class Revocations {
       return;
     }
     long forgetAt = System.currentTimeMillis() + keepMs;
+    Counter applied = origin.equals(message.headers().get(ORIGIN_HEADER)) ? null : appliedRemote;
     JsonArray sessions = message.body().getJsonArray("sessions", new JsonArray());
     for (Object id : sessions) {
       if (id instanceof String s) {
         revokedSessions.merge(s, forgetAt, Math::max);
+        if (applied != null) {
+          applied.increment();
+        }
       }
     }
     JsonArray users = message.body().getJsonArray("users", new JsonArray());
     for (Object u : users) {
       if (u instanceof JsonObject user && user.getString("userId") != null && user.getLong("minGeneration") != null) {
         applyFloor(user.getString("userId"), user.getLong("minGeneration"));
+        if (applied != null) {
+          applied.increment();
+        }
       }
     }
   }

@@ -1,5 +1,8 @@
 package io.latchkey.auth.testing;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.latchkey.auth.AuthConfig;
 import io.latchkey.auth.AuthModule;
 import io.latchkey.auth.cache.CacheCipher;
@@ -63,6 +66,8 @@ public final class AuthFixture implements AutoCloseable {
   public final List<Vertx> nodes = new ArrayList<>();
   public final List<AuthModule> modules = new ArrayList<>();
   public final List<WebClient> clients = new ArrayList<>();
+  /** Each node's meter registry (kept across redeployments of its module, as a process keeps its own). */
+  private final Map<Integer, MeterRegistry> metrics = new HashMap<>();
   public final DbConfig database;
   public final Path keysDir;
   /** The environment-style settings every node shares. */
@@ -152,7 +157,8 @@ public final class AuthFixture implements AutoCloseable {
   /** Deploys (or redeploys) the module on node {@code i}. */
   public AuthModule deploy(int i) {
     Vertx vertx = nodes.get(i);
-    AuthModule module = await(AuthModule.deploy(vertx, TestNodes.hazelcast(vertx), config(i), keys, new NodeState("node-" + i + "-" + UUID.randomUUID()), 2), 60);
+    AuthModule module = await(AuthModule.deploy(vertx, TestNodes.hazelcast(vertx), config(i), keys, new NodeState("node-" + i + "-" + UUID.randomUUID()), 2,
+      metrics(i)), 60);
     WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(module.httpPort()));
     if (i < modules.size()) {
       modules.set(i, module);
@@ -162,6 +168,11 @@ public final class AuthFixture implements AutoCloseable {
       clients.add(client);
     }
     return module;
+  }
+
+  /** The meter registry node {@code i}'s module counts into (its latchkey_* series). */
+  public synchronized MeterRegistry metrics(int i) {
+    return metrics.computeIfAbsent(i, n -> new SimpleMeterRegistry());
   }
 
   public AuthModule module(int i) {

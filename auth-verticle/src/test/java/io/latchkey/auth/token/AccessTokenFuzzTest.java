@@ -1,5 +1,6 @@
 package io.latchkey.auth.token;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.latchkey.common.ApiKeys;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -50,7 +51,8 @@ class AccessTokenFuzzTest {
     Clock clock = Clock.systemUTC();
     tokens = new AccessTokens(keys, SETTINGS, clock);
     validator = new TokenValidator(tokens, new VerifiedTokenMemory(1000),
-      new Revocations(null, new ApiKeys(List.of("fuzz-key"), List.of(), null), SETTINGS.accessTokenTtl(), Duration.ofSeconds(1)), clock);
+      new Revocations(null, new ApiKeys(List.of("fuzz-key"), List.of(), null), SETTINGS.accessTokenTtl(), Duration.ofSeconds(1),
+        new SimpleMeterRegistry()), clock, new SimpleMeterRegistry());
     genuine = tokens.issue(USER_ID, SESSION_ID, "alice", List.of("user"), 1, Long.MAX_VALUE);
     genuineClaims = tokens.verify(genuine).claims();
     assertThat(genuineClaims).as("a freshly issued token verifies").isNotNull();

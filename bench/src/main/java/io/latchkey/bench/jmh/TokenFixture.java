@@ -1,5 +1,6 @@
 package io.latchkey.bench.jmh;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.latchkey.auth.token.AccessTokens;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.Revocations;
@@ -38,7 +39,7 @@ final class TokenFixture {
   /** Revocations with nothing revoked, as a fresh auth node has them. */
   static Revocations noRevocations(Vertx vertx) {
     return new Revocations(vertx, new ApiKeys(List.of(ApiKeys.DEVELOPMENT_KEY), List.of(), ApiKeys.DEVELOPMENT_KEY),
-      Duration.ofHours(1), Duration.ofSeconds(1));
+      Duration.ofHours(1), Duration.ofSeconds(1), new SimpleMeterRegistry());
   }
 
   /** {@code count} live tokens of distinct users and sessions. */

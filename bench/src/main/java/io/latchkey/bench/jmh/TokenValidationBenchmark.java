@@ -1,5 +1,6 @@
 package io.latchkey.bench.jmh;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenCheck;
 import io.latchkey.auth.token.TokenValidator;
@@ -57,8 +58,10 @@ public class TokenValidationBenchmark {
     vertx = Vertx.vertx();
     fixture = new TokenFixture();
     Revocations revocations = TokenFixture.noRevocations(vertx);
-    remembering = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(100_000), revocations, Clock.systemUTC());
-    verifyingEveryTime = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(0), revocations, Clock.systemUTC());
+    remembering = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(100_000), revocations, Clock.systemUTC(),
+      new SimpleMeterRegistry());
+    verifyingEveryTime = new TokenValidator(fixture.tokens, new VerifiedTokenMemory(0), revocations, Clock.systemUTC(),
+      new SimpleMeterRegistry());
     tokens = fixture.liveTokens(tokenCount);
     for (String token : tokens) {
       if (!remembering.validate(token).valid()) {

@@ -17,6 +17,21 @@ import java.util.UUID;
 /** SQL on {@code users.mail_outbox}: mails to send and their delivery state. */
 public final class MailOutboxRepository {
 
+  /**
+   * The mails not yet done (not sent, not closed without a mail): one statement over the partial
+   * index {@code mail_outbox_due}, which holds only those rows.
+   */
+  public Future<OutboxRepository.Backlog> backlog(SqlClient client) {
+    return client.query("SELECT count(*) AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"
+        + " FROM users.mail_outbox WHERE done_at IS NULL")
+      .execute()
+      .map(rows -> {
+        Row row = rows.iterator().next();
+        return new OutboxRepository.Backlog(row.getLong("rows"), row.getDouble("age"));
+      });
+  }
+
+
   public enum Kind {
     VERIFY_EMAIL("verify_email"),
     EMAIL_CHANGED("email_changed"),

@@ -18,6 +18,24 @@ public final class OutboxRepository {
   public record PendingNotice(UserNotice notice, String requestId, int attempts) {
   }
 
+  /** Rows not yet done and the age of the oldest of them in seconds (0 when there is none), for /metrics. */
+  public record Backlog(long rows, double oldestAgeSeconds) {
+  }
+
+  /**
+   * The undelivered notices: one statement over the partial index {@code outbox_undelivered},
+   * which holds only undelivered rows (so the cost follows the backlog, not the table).
+   */
+  public Future<Backlog> backlog(SqlClient client) {
+    return client.query("SELECT count(*) AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"
+        + " FROM users.outbox WHERE delivered_at IS NULL")
+      .execute()
+      .map(rows -> {
+        Row row = rows.iterator().next();
+        return new Backlog(row.getLong("rows"), row.getDouble("age"));
+      });
+  }
+
   /** Writes a notice; call it inside the transaction of the change it describes. */
   public Future<Long> insert(SqlClient client, UserNotice.Type type, UUID userId, Long passwordVersion,
                              String keepSessionId, String requestId) {
