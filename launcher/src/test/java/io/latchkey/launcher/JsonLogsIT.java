@@ -112,7 +112,9 @@ class JsonLogsIT {
       } catch (java.io.IOException notYet) {
         // not listening yet
       }
-      Thread.sleep(100);
+      // the next look in 100 ms: a bounded poll of a process that is starting
+      java.util.concurrent.CompletableFuture.runAsync(() -> { },
+        java.util.concurrent.CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS)).join();
     }
     fail("port " + port + " never became ready\n" + p.transcript());
   }

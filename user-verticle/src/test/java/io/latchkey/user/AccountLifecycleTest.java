@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static io.latchkey.common.testing.Await.await;
 import static io.latchkey.user.testing.Problems.assertProblem;
 import static io.latchkey.user.testing.UserServiceFixture.bearer;
 import static io.latchkey.user.testing.UserServiceFixture.key;
@@ -376,12 +377,8 @@ class AccountLifecycleTest {
     return headers;
   }
 
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+  /** A bounded wait on a Vert.x timer (polling between checks, or the bounded wait of "nothing more happens"). */
+  private void pause(long ms) {
+    await(f.vertx.timer(ms));
   }
 }

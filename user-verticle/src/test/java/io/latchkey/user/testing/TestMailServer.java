@@ -86,24 +86,30 @@ public final class TestMailServer {
     return all().stream().filter(m -> m.to().equalsIgnoreCase(address)).toList();
   }
 
-  /** Waits (bounded) until {@code address} has received {@code count} mails whose subject contains {@code subject}; returns them. */
+  /**
+   * Waits (bounded) until {@code address} has received {@code count} mails whose subject contains
+   * {@code subject}; returns them. Between looks it blocks until the server receives one more mail.
+   */
   public List<Mail> await(String address, String subject, int count, long timeoutMs) {
     long deadline = System.currentTimeMillis() + timeoutMs;
     while (true) {
+      GreenMail running;
+      synchronized (this) {
+        running = server;
+      }
+      // counted before looking, so a mail arriving in between ends the wait below at once
+      int received = running == null ? 0 : running.getReceivedMessages().length;
       List<Mail> found = to(address).stream().filter(m -> m.subject().contains(subject)).toList();
       if (found.size() >= count) {
         return found;
       }
-      if (System.currentTimeMillis() > deadline) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0 || running == null) {
         throw new AssertionError("after " + timeoutMs + " ms " + address + " has " + found.size() + " mail(s) '" + subject
-          + "', expected " + count + "; all mails: " + all().stream().map(m -> m.to() + ": " + m.subject()).toList());
+          + "', expected " + count + (running == null ? " (the test mail server is down)" : "") + "; all mails: "
+          + all().stream().map(m -> m.to() + ": " + m.subject()).toList());
       }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+      running.waitForIncomingEmail(left, received + 1);
     }
   }
 

@@ -100,7 +100,9 @@ final class Processes {
       } catch (IOException notYet) {
         // not listening yet
       }
-      Thread.sleep(100);
+      // the next look in 100 ms: a bounded poll of a process that is starting
+      java.util.concurrent.CompletableFuture.runAsync(() -> { },
+        java.util.concurrent.CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS)).join();
     }
     fail(p.name() + ": " + url + " never answered " + status + " (last: " + last + ")\n" + p.transcript());
   }
