@@ -50,8 +50,6 @@ public final class AccountService {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccountService.class);
 
-  private record Changed(User user, Long eventId, AuditEvent audit) {
-  }
 
   private final Pool pool;
   private final UserRepository users;
@@ -134,7 +132,7 @@ public final class AccountService {
         }))
       .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] email of user {} verified", requestId, changed.user().id()))
-      .compose(changed -> awaitNotice(changed, requestId));
+      .compose(changed -> changed.awaited(relay, requestId));
   }
 
   // ---- password reset
@@ -208,7 +206,7 @@ public final class AccountService {
       .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] password of user {} reset to version {}", requestId, changed.user().id(),
         changed.user().passwordVersion()))
-      .compose(changed -> awaitNotice(changed, requestId))
+      .compose(changed -> changed.awaited(relay, requestId))
       .mapEmpty();
   }
 
@@ -238,7 +236,7 @@ public final class AccountService {
               .map(eventId -> new Changed(updated, eventId, event)))))
       .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] user {} {}", requestId, id, disabled ? "disabled" : "enabled"))
-      .compose(changed -> awaitNotice(changed, requestId));
+      .compose(changed -> changed.awaited(relay, requestId));
   }
 
   // ---- helpers
@@ -253,12 +251,6 @@ public final class AccountService {
       .map(user -> user.filter(u -> LoginKeys.of(u.email()).equals(token.emailKey())));
   }
 
-  private Future<User> awaitNotice(Changed changed, String requestId) {
-    if (changed.eventId() == null) {
-      return Future.succeededFuture(changed.user());
-    }
-    return relay.deliverAndAwait(changed.user().id(), changed.eventId(), requestId).map(changed.user());
-  }
 
   private static ApiException alreadyVerified() {
     return new ApiException(409, ErrorCodes.EMAIL_ALREADY_VERIFIED, "This email address is already verified.");

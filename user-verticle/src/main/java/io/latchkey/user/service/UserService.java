@@ -6,11 +6,11 @@ import io.latchkey.common.BcryptPool;
 import io.latchkey.common.DbErrors;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.TextRules;
-import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.common.audit.AuditContext;
 import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.audit.AuditType;
+import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.common.bus.UserNotice;
 import io.latchkey.user.mail.MailQueue;
 import io.latchkey.user.mail.MailRelay;
@@ -60,8 +60,6 @@ public final class UserService {
   public record Page(List<User> items, String nextCursor) {
   }
 
-  private record Changed(User user, Long eventId, AuditEvent audit) {
-  }
 
   private final Pool pool;
   private final UserRepository users;
@@ -229,7 +227,7 @@ public final class UserService {
           mailRelay.kick();
         }
       })
-      .compose(changed -> awaitNotice(changed, requestId));
+      .compose(changed -> changed.awaited(relay, requestId));
   }
 
   /**
@@ -304,7 +302,7 @@ public final class UserService {
         })))
       .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] password of user {} changed to version {}", requestId, id, changed.user().passwordVersion()))
-      .compose(changed -> awaitNotice(changed, requestId))
+      .compose(changed -> changed.awaited(relay, requestId))
       .mapEmpty();
   }
 
@@ -369,15 +367,9 @@ public final class UserService {
         }))
       .onSuccess(changed -> audit.published(changed.audit()))
       .onSuccess(changed -> LOG.info("[{}] roles of user {} are {}", requestId, id, changed.user().roles()))
-      .compose(changed -> awaitNotice(changed, requestId));
+      .compose(changed -> changed.awaited(relay, requestId));
   }
 
-  private Future<User> awaitNotice(Changed changed, String requestId) {
-    if (changed.eventId() == null) {
-      return Future.succeededFuture(changed.user());
-    }
-    return relay.deliverAndAwait(changed.user().id(), changed.eventId(), requestId).map(changed.user());
-  }
 
   // ---- failures
 
