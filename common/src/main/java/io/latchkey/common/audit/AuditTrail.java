@@ -1,5 +1,6 @@
 package io.latchkey.common.audit;
 
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -8,6 +9,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +140,16 @@ public final class AuditTrail {
         + " WHERE time < now() - $1::int * interval '1 day' ORDER BY time, id LIMIT $2 FOR UPDATE SKIP LOCKED))")
       .execute(Tuple.of(retentionDays, batchSize))
       .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * The retention of this trail: events older than {@code keep} by their {@code time}, picked
+   * oldest first on {@code audit_events_time} and deleted by {@code ctid}, by one node at a time
+   * ({@link RetentionRule}). Deleting by id instead got a generic plan that hash-joined the whole
+   * table (measured at 1M rows: 1.0 s with nothing due, 2.0 s a batch; docs/OPERATING.md).
+   */
+  public RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan(table, keep, "time");
   }
 
   /** One page of a listing. */
