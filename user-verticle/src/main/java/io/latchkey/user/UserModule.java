@@ -11,9 +11,10 @@ import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
 import io.latchkey.common.TrustedProxies;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionJob;
+import io.latchkey.common.retention.RetentionRule;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
@@ -80,10 +81,8 @@ public final class UserModule {
   private final BcryptPool bcrypt;
   private final List<String> deployments;
   private final int httpPort;
-  private final AuditRetention auditRetention;
 
-  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort, AuditRetention auditRetention) {
-    this.auditRetention = auditRetention;
+  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort) {
     this.vertx = vertx;
     this.pool = pool;
     this.bcrypt = bcrypt;
@@ -147,11 +146,11 @@ public final class UserModule {
     TokenSeal seal = new TokenSeal(keys.derivedSecrets("mail outbox token"));
     MailQueue mailQueue = new MailQueue(mailTokens, mailOutbox, seal, mail);
     Mailer mailer = Mailer.create(vertx, mail);
-    MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, mailTokens, userRepository, mailQueue, seal,
+    MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, userRepository, mailQueue, seal,
       prepared.mailTemplates(), mailer, mail);
     PasswordPolicy policy = new PasswordPolicy(prepared.common());
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
-    AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
+    RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
     UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
       mailQueue, mailRelay, audit);
     byte[] limitKey = limitKey(keys);
@@ -180,6 +179,7 @@ public final class UserModule {
       .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxBacklogVerticle(pool, outbox, mailOutbox, config.outboxMetricsMs(), metrics)))
       .onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(retention)).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
         new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
       .map(id -> actualPort.get())
@@ -187,11 +187,19 @@ public final class UserModule {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
-        auditRetention.start();
-        return new UserModule(vertx, pool, bcrypt, deployed, port, auditRetention);
+        return new UserModule(vertx, pool, bcrypt, deployed, port);
       });
-    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1, auditRetention).undeploy()
+    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /** Every user table that grows with the traffic, and when its rows go (docs/OPERATING.md, "Table sizes"). */
+  static List<RetentionRule> retentionRules(UserConfig config, AuditTrail audit) {
+    return List.of(
+      new OutboxRepository().retention(config.outboxRetention()),
+      new MailOutboxRepository().retention(config.outboxRetention()),
+      new MailTokenRepository().retention(config.mailTokenRetention()),
+      audit.retention(config.retention().audit()));
   }
 
   /**
@@ -208,9 +216,8 @@ public final class UserModule {
     }
   }
 
-  /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */
+  /** Stops the HTTP verticles, the relays, the retention and the bus endpoints, then closes the pools. */
   public Future<Void> undeploy() {
-    auditRetention.stop();
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
     return chain.compose(v -> pool.close()).eventually(() -> {
       bcrypt.close();

@@ -6,11 +6,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.Database;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionJob;
 import io.latchkey.user.testing.TestMailServer.Mail;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +32,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -411,21 +413,31 @@ class AuditEventsTest {
       // any other test's that is older than 90 days)
       long due = (Long) f.rows("SELECT count(*) AS n FROM users.audit_events WHERE time < now() - interval '90 days'").get(0).get("n");
       assertThat(due).isGreaterThanOrEqualTo(9);
-      Future<Integer> first = new AuditRetention(vertx, new AuditTrail(one, "users"), 90, 2).runOnce();
-      Future<Integer> second = new AuditRetention(vertx, new AuditTrail(two, "users"), 90, 2).runOnce();
+      Future<Integer> first = retention(one, 90, 2).runOnce().map(AuditEventsTest::deleted);
+      Future<Integer> second = retention(two, 90, 2).runOnce().map(AuditEventsTest::deleted);
       await(Future.all(first, second));
       assertThat((long) first.result() + second.result()).isEqualTo(due);
       assertThat(f.rows("SELECT type FROM users.audit_events WHERE user_id = ?::uuid", user))
         .hasSize(4).allSatisfy(row -> assertThat(row.get("type")).isEqualTo("user.disabled"));
       // nothing due: nothing deleted
-      assertThat(await(new AuditRetention(vertx, new AuditTrail(one, "users"), 90).runOnce())).isZero();
+      assertThat(deleted(await(retention(one, 90, 1000).runOnce()))).isZero();
       // a shorter retention lets the others go
-      assertThat(await(new AuditRetention(vertx, new AuditTrail(one, "users"), 88).runOnce())).isGreaterThanOrEqualTo(4);
+      assertThat(deleted(await(retention(one, 88, 1000).runOnce()))).isGreaterThanOrEqualTo(4);
       assertThat(f.rows("SELECT type FROM users.audit_events WHERE user_id = ?::uuid", user)).isEmpty();
     } finally {
       await(one.close());
       await(two.close());
     }
+  }
+
+  /** The audit trail's retention rule alone, run on demand: batches of {@code batch}, at most 20 a run. */
+  private static RetentionJob retention(Pool pool, int days, int batch) {
+    return new RetentionJob(pool, List.of(new AuditTrail(pool, "users").retention(Duration.ofDays(days))), Duration.ZERO, batch, 20,
+      new SimpleMeterRegistry());
+  }
+
+  private static int deleted(List<RetentionJob.RuleRun> runs) {
+    return runs.stream().mapToInt(RetentionJob.RuleRun::deleted).sum();
   }
 
   @Test

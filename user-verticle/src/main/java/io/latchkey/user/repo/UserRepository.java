@@ -95,12 +95,27 @@ public final class UserRepository {
       .map(rows -> toUser(rows.iterator().next()));
   }
 
-  /** Stores a new hash; the password version grows by one. */
-  public Future<User> updatePassword(SqlClient client, UUID id, String passwordHash) {
+  /**
+   * Stores a new hash; the password version grows by one. {@code keptSessionId}: the session the
+   * change keeps alive (the caller's own), null when it keeps none; the password-changed notice
+   * carries it, and so does the same notice sent again ({@link #keptSession}).
+   */
+  public Future<User> updatePassword(SqlClient client, UUID id, String passwordHash, String keptSessionId) {
     return client.preparedQuery("UPDATE users.users SET password_hash = $2, password_version = password_version + 1, "
-        + "password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-      .execute(Tuple.of(id, passwordHash))
+        + "password_kept_session = $3, password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, passwordHash, keptSessionId))
       .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  /**
+   * The session the change to the user's current password version kept alive (null: none). It
+   * lives on the user's row, not in the notice that announced it, so that sending the notice
+   * again works however long ago the first one was delivered and deleted.
+   */
+  public Future<String> keptSession(SqlClient client, UUID id) {
+    return client.preparedQuery("SELECT password_kept_session FROM users.users WHERE id = $1")
+      .execute(Tuple.of(id))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("password_kept_session"));
   }
 
   public Future<User> updateRoles(SqlClient client, UUID id, List<String> roles) {

@@ -293,7 +293,7 @@ public final class UserService {
       .compose(hash -> pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         // a reset link sent before this change must not undo it
         .compose(locked -> mail.retire(conn, locked, Purpose.PASSWORD_RESET))
-        .compose(retired -> users.updatePassword(conn, id, hash))
+        .compose(retired -> users.updatePassword(conn, id, hash, keepSessionId))
         .compose(updated -> {
           AuditEvent event = by.event(AuditType.PASSWORD_CHANGED, id.toString());
           return audit.insert(conn, event)
@@ -334,7 +334,7 @@ public final class UserService {
     }
     return pool.<Long>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         // the same notice again: it keeps the session the change itself kept, not a fresh "revoke all"
-        .compose(user -> outbox.keptSession(conn, id, user.passwordVersion())
+        .compose(user -> users.keptSession(conn, id)
           .compose(kept -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, user.passwordVersion(), kept, requestId))))
       .onSuccess(eventId -> {
         LOG.info("[{}] password-changed notice {} for user {} queued again", requestId, eventId, id);

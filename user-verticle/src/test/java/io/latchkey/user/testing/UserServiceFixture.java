@@ -77,6 +77,8 @@ public final class UserServiceFixture {
     env.put("MAIL_BACKOFF_MIN_MS", "50");
     env.put("MAIL_BACKOFF_MAX_MS", "400");
     env.put("MAIL_SEND_TIMEOUT_MS", "5000");
+    // the tests run the retention themselves when they test it
+    env.put("RETENTION_INTERVAL_SECONDS", "0");
     env.putAll(overrides);
     return UserConfig.from(new Settings(null, env)).with(database, 0);
   }
