@@ -11,6 +11,7 @@ import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.common.retention.RetentionSettings;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,13 +48,13 @@ import java.util.List;
  *   <li>verifiedTokenMemorySize / VERIFIED_TOKEN_MEMORY_SIZE (100000): verified tokens remembered until exp</li>
  *   <li>revocationReconcileMs / REVOCATION_RECONCILE_MS (1000): how often each node re-reads new revocations from PostgreSQL</li>
  *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>
- *   <li>sessionCleanupIntervalSeconds / SESSION_CLEANUP_INTERVAL_SECONDS (300; 0 = off),
- *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
+ *   <li>the retention: RETENTION_INTERVAL_SECONDS, RETENTION_BATCH_SIZE, AUDIT_RETENTION_DAYS ({@link RetentionSettings});
+ *       appliedNoticesRetentionDays / APPLIED_NOTICES_RETENTION_DAYS (30): applied user notices are remembered this long
+ *       (sessions and retired refresh tokens go after the token lifetimes, see docs/OPERATING.md "Table sizes")</li>
  *   <li>trustedProxies / TRUSTED_PROXIES (none): comma-separated IPs / CIDRs whose X-Forwarded-For gives the
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
- *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
@@ -66,10 +67,9 @@ import java.util.List;
 public record AuthConfig(String httpHost, int httpPort, DbConfig database, TokenSettings tokens, JwtKeys jwtKeys,
                          byte[] refreshTokenSecret, int verifiedTokenMemorySize, Duration revocationReconcileInterval,
                          long userServiceTimeoutMs,
-                         Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
+                         RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired, String publicUrl, int auditRetentionDays,
-                         ManagementSettings management) {
+                         boolean emailVerificationRequired, String publicUrl, ManagementSettings management) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -79,6 +79,9 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
 
   public static AuthConfig from(Settings s, Profile profile) {
     boolean production = profile.production();
+    // the session cleanup became the service's retention, of every table (docs/OPERATING.md, "Table sizes")
+    s.refuseReplaced("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", "RETENTION_INTERVAL_SECONDS");
+    s.refuseReplaced("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", "RETENTION_BATCH_SIZE");
     String publicUrl = publicUrl(s, production);
     // the issuer is the public URL unless set: a stock client configured with the issuer URL alone finds the keys
     String issuer = s.string("jwtIssuer", "JWT_ISSUER", null);
@@ -99,8 +102,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       s.integer("verifiedTokenMemorySize", "VERIFIED_TOKEN_MEMORY_SIZE", 100_000, 0, 10_000_000),
       Duration.ofMillis(s.longValue("revocationReconcileMs", "REVOCATION_RECONCILE_MS", 1000, 100, 60_000)),
       s.longValue("userServiceTimeoutMs", "USER_SERVICE_TIMEOUT_MS", 1500, 50, 60_000),
-      Duration.ofSeconds(s.longValue("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", 300, 0, 86_400)),
-      s.integer("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
+      RetentionSettings.from(s),
+      Duration.ofDays(s.integer("appliedNoticesRetentionDays", "APPLIED_NOTICES_RETENTION_DAYS", 30, 1, 3650)),
       profile,
       BcryptSettings.from(s),
       ThrottleSettings.from(s),
@@ -108,7 +111,6 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       trustedProxies(s),
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
-      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
       ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
   }
 
@@ -216,15 +218,15 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   /** A copy with other token settings (tests shorten lifetimes or the grace). */
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
+      emailVerificationRequired, publicUrl, management);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
+      emailVerificationRequired, publicUrl, management);
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.UUID;
  * The audit trail of one service, in its own schema's {@code audit_events}: writing an event
  * inside the transaction of the change it records ({@link #insert}), or on its own when there is
  * no transaction ({@link #record}); listing ({@link #list}); deleting what the retention lets go
- * ({@link #deleteDueBatch}). Every committed event is also one JSON line on the logger
+ * ({@link #retention}). Every committed event is also one JSON line on the logger
  * {@value #LOGGER} ({@link #published}): the JSON object alone is the message.
  */
 public final class AuditTrail {
@@ -125,21 +125,6 @@ public final class AuditTrail {
       AuditEvent last = page.get(page.size() - 1);
       return new AuditPage(page, new AuditCursor(last.time(), last.id()).encode());
     });
-  }
-
-  /**
-   * Deletes at most {@code batchSize} events older than {@code retentionDays}, oldest first. Rows
-   * another node is deleting at the same moment are skipped, not waited for, so several nodes can
-   * run this at once; with nothing due it is one index probe. The rows are picked on the time
-   * index and deleted by their {@code ctid} (a TID scan): a prepared statement's generic plan
-   * cannot know how few rows {@code LIMIT $2} means and would otherwise hash-join the whole table
-   * (measured at 1M rows: 1.5 s a batch that way, 0.13 s this way; docs/OPERATING.md).
-   */
-  public Future<Integer> deleteDueBatch(int retentionDays, int batchSize) {
-    return pool.preparedQuery("DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table
-        + " WHERE time < now() - $1::int * interval '1 day' ORDER BY time, id LIMIT $2 FOR UPDATE SKIP LOCKED))")
-      .execute(Tuple.of(retentionDays, batchSize))
-      .map(rows -> rows.rowCount());
   }
 
   /**
