@@ -19,10 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +68,7 @@ class RetentionRulesTest {
     String user = UUID.randomUUID().toString();
     String tokenUser = f.register("rita_retention", "rita.retention@example.com", "rita's long passphrase").getString("id");
     // next_attempt_at a day ahead keeps the relays off the rows that are not done
-    execute("""
+    f.execute("""
       INSERT INTO users.outbox (user_id, type, created_at, next_attempt_at, delivered_at, request_id) VALUES
         ('%1$s', 'roles_changed', now() - interval '30 days', now() + interval '1 day', NULL, 'undelivered-30d'),
         ('%1$s', 'roles_changed', now() - interval '9 days', now() - interval '9 days', now() - interval '8 days', 'delivered-8d'),
@@ -131,7 +127,7 @@ class RetentionRulesTest {
     assertThat(f.userRow(id).get("password_kept_session")).isEqualTo(kept);
 
     // the notice was delivered long ago and the retention took it
-    execute("UPDATE users.outbox SET delivered_at = now() - interval '8 days' WHERE user_id = '" + id + "'");
+    f.execute("UPDATE users.outbox SET delivered_at = now() - interval '8 days' WHERE user_id = '" + id + "'");
     runRetention(new SimpleMeterRegistry());
     assertThat(f.outboxRows(id)).isEmpty();
 
@@ -142,15 +138,5 @@ class RetentionRulesTest {
       assertThat(row.get("password_version")).isEqualTo(2L);
       assertThat(row.get("keep_session_id")).as("the session the change kept").isEqualTo(kept);
     });
-  }
-
-  private void execute(String sql) {
-    String url = "jdbc:postgresql://" + f.database.host() + ":" + f.database.port() + "/" + f.database.database();
-    try (Connection c = DriverManager.getConnection(url, f.database.user(), f.database.password());
-         Statement st = c.createStatement()) {
-      st.execute(sql);
-    } catch (SQLException e) {
-      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -174,6 +175,17 @@ public final class UserServiceFixture {
         }
       }
       return rows;
+    } catch (SQLException e) {
+      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs statements that return nothing (setting up rows a test needs), one or several separated by semicolons. */
+  public void execute(String sql) {
+    String url = "jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database();
+    try (Connection c = DriverManager.getConnection(url, database.user(), database.password());
+         Statement st = c.createStatement()) {
+      st.execute(sql);
     } catch (SQLException e) {
       throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
     }
