@@ -210,12 +210,14 @@ public final class AuthModule {
   /**
    * Every auth table that grows with the traffic, and when its rows go (docs/OPERATING.md, "Table
    * sizes"). A session goes once no access token of it can be alive: the access-token lifetime and
-   * a margin after it ended or was revoked.
+   * a margin after it ended or was revoked. Retired refresh-token hashes go first: those of a
+   * session that lapsed after its refresh window are all past theirs by then, so deleting the
+   * session cascades to none of them (a batch of sessions stays a batch of rows).
    */
   static List<RetentionRule> retentionRules(AuthConfig config, AuditTrail audit) {
     return List.of(
-      SessionRepository.retention(config.tokens().accessTokenTtl().plus(SESSION_KEEP_MARGIN)),
       SessionRepository.retiredTokensRetention(config.tokens().refreshTokenTtl()),
+      SessionRepository.retention(config.tokens().accessTokenTtl().plus(SESSION_KEEP_MARGIN)),
       AppliedNotices.retention(config.appliedNoticesRetention()),
       audit.retention(config.retention().audit()));
   }

@@ -65,7 +65,7 @@ class RetentionRulesTest {
     List<RuleRun> runs = runRetention(metrics);
 
     assertThat(runs).extracting(RuleRun::table)
-      .containsExactly("auth.sessions", "auth.retired_refresh_tokens", "auth.applied_user_notices", "auth.audit_events");
+      .containsExactly("auth.retired_refresh_tokens", "auth.sessions", "auth.applied_user_notices", "auth.audit_events");
     assertThat(runs).allSatisfy(run -> assertThat(run.result()).isEqualTo(Result.DONE));
     assertThat(strings("SELECT username AS v FROM auth.sessions WHERE user_id = $1 ORDER BY username", user))
       .as("ended or revoked more than the access-token lifetime and 5 minutes ago: gone")
@@ -75,8 +75,8 @@ class RetentionRulesTest {
     assertThat(strings("SELECT event_id::text AS v FROM auth.applied_user_notices WHERE user_id = $1", user))
       .containsExactly("900000002");
     assertThat(strings("SELECT request_id AS v FROM auth.audit_events WHERE user_id = $1", user)).containsExactly("audit-89d");
-    assertThat(runs.get(0).deleted()).as("idle-1d, ended-1d, revoked-1h: each once").isEqualTo(3);
-    assertThat(runs.get(1).deleted()).as("the one of the idle session went with it").isEqualTo(1);
+    assertThat(runs.get(0).deleted()).as("retired-31d; the idle session's went with its session").isEqualTo(1);
+    assertThat(runs.get(1).deleted()).as("idle-1d, ended-1d, revoked-1h: each once").isEqualTo(3);
     assertThat(metrics.get("latchkey.retention.deleted").tag("table", "auth.sessions").counter().count()).isEqualTo(3.0);
   }
 
