@@ -4,6 +4,7 @@ import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
@@ -54,6 +55,8 @@ import java.util.List;
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
  *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
+ *   <li>adminQueryTimeoutMs / ADMIN_QUERY_TIMEOUT_MS (2000): PostgreSQL cancels the audit listing when it runs
+ *       longer, answered 503 query_timeout ({@link AdminQueries})</li>
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
@@ -69,7 +72,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
                          boolean emailVerificationRequired, String publicUrl, int auditRetentionDays,
-                         ManagementSettings management) {
+                         ManagementSettings management, long adminQueryTimeoutMs) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -109,7 +112,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
       s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
-      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
+      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
+      AdminQueries.timeoutSetting(s));
   }
 
   /**
@@ -217,14 +221,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      emailVerificationRequired, publicUrl, auditRetentionDays, management, adminQueryTimeoutMs);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      emailVerificationRequired, publicUrl, auditRetentionDays, management, adminQueryTimeoutMs);
   }
 
   @Override
@@ -233,6 +237,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
-      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port() + "]";
+      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + "]";
   }
 }

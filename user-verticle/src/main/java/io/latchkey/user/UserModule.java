@@ -1,6 +1,7 @@
 package io.latchkey.user;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
@@ -77,15 +78,18 @@ public final class UserModule {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final AdminQueries admin;
   private final BcryptPool bcrypt;
   private final List<String> deployments;
   private final int httpPort;
   private final AuditRetention auditRetention;
 
-  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort, AuditRetention auditRetention) {
+  private UserModule(Vertx vertx, Pool pool, AdminQueries admin, BcryptPool bcrypt, List<String> deployments, int httpPort,
+                     AuditRetention auditRetention) {
     this.auditRetention = auditRetention;
     this.vertx = vertx;
     this.pool = pool;
+    this.admin = admin;
     this.bcrypt = bcrypt;
     this.deployments = deployments;
     this.httpPort = httpPort;
@@ -135,6 +139,7 @@ public final class UserModule {
       SERVICE);
     Pool pool = Database.pool(vertx, config.database());
     Database.poolMetrics(pool, config.database(), SERVICE, metrics);
+    AdminQueries admin = AdminQueries.open(vertx, config.database(), config.adminQueryTimeoutMs(), SERVICE);
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
@@ -153,7 +158,7 @@ public final class UserModule {
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
     AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
     UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
-      mailQueue, mailRelay, audit);
+      mailQueue, mailRelay, audit, admin);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
@@ -167,7 +172,7 @@ public final class UserModule {
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, authorizer::requireAdmin)).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
@@ -188,9 +193,9 @@ public final class UserModule {
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
         auditRetention.start();
-        return new UserModule(vertx, pool, bcrypt, deployed, port, auditRetention);
+        return new UserModule(vertx, pool, admin, bcrypt, deployed, port, auditRetention);
       });
-    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1, auditRetention).undeploy()
+    return started.recover(err -> new UserModule(vertx, pool, admin, bcrypt, deployed, -1, auditRetention).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
   }
 
@@ -212,7 +217,7 @@ public final class UserModule {
   public Future<Void> undeploy() {
     auditRetention.stop();
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
-    return chain.compose(v -> pool.close()).eventually(() -> {
+    return chain.compose(v -> admin.close().eventually(pool::close)).eventually(() -> {
       bcrypt.close();
       return Future.succeededFuture();
     });
