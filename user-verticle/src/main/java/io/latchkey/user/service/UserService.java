@@ -167,6 +167,10 @@ public final class UserService {
    * query (its own pool, ADMIN_QUERY_TIMEOUT_MS: past it, 503 query_timeout).
    */
   public Future<Page> search(String text, int limit, SearchCursor after, String requestId) {
+    if (text != null && text.indexOf(UserRepository.SEARCH_SEPARATOR) >= 0) {
+      // TextRules refuses control characters at the edge; the separator of the searched fields must never be searched for
+      return Future.failedFuture(ApiException.validation("search", TextRules.BROKEN_TEXT));
+    }
     String pattern = text == null || text.isEmpty() ? null : "%" + escapeLike(text) + "%";
     return admin.run("user search", requestId,
         client -> users.search(client, pattern, after == null ? null : after.createdAt(), after == null ? null : after.id(), limit + 1))
