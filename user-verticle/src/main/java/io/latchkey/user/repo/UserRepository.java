@@ -122,7 +122,7 @@ public final class UserRepository {
    * matches one of the three fields, never across two.
    */
   public static final char SEARCH_SEPARATOR = '\u0001';
-  static final String SEARCH_TEXT = "(username || E'\\x01' || email || E'\\x01' || coalesce(display_name, ''))";
+  public static final String SEARCH_TEXT = "(username || E'\\x01' || email || E'\\x01' || coalesce(display_name, ''))";
 
   /**
    * One page of users whose searchable text matches {@code likePattern} (already escaped, with
