@@ -4,6 +4,7 @@ import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
@@ -55,6 +56,8 @@ import java.util.List;
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
+ *   <li>adminQueryTimeoutMs / ADMIN_QUERY_TIMEOUT_MS (2000): PostgreSQL cancels the audit listing when it runs
+ *       longer, answered 503 query_timeout ({@link AdminQueries})</li>
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
@@ -69,7 +72,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          long userServiceTimeoutMs,
                          RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired, String publicUrl, ManagementSettings management) {
+                         boolean emailVerificationRequired, String publicUrl, ManagementSettings management,
+                         long adminQueryTimeoutMs) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -111,7 +115,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       trustedProxies(s),
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
-      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
+      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
+      AdminQueries.timeoutSetting(s));
   }
 
   /**
@@ -219,14 +224,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
   }
 
   @Override
@@ -235,6 +240,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
-      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port() + "]";
+      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + "]";
   }
 }

@@ -30,6 +30,7 @@ import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.auth.token.VerifiedTokenMemory;
 import io.latchkey.auth.users.UserDirectory;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.Database;
@@ -76,7 +77,7 @@ public final class AuthModule {
   static final Duration SESSION_KEEP_MARGIN = Duration.ofMinutes(5);
 
   /** The process-wide objects that are started and stopped, besides the verticles. */
-  private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions,
+  private record Parts(Pool pool, AdminQueries admin, BcryptPool bcrypt, Revocations revocations, SessionService sessions,
                        PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer syncConsumer,
                        PasswordCheckConsumer passwordChecks) {
   }
@@ -138,6 +139,7 @@ public final class AuthModule {
     BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost(), metrics,
       SERVICE);
     Database.poolMetrics(pool, config.database(), SERVICE, metrics);
+    AdminQueries admin = AdminQueries.open(vertx, config.database(), config.adminQueryTimeoutMs(), SERVICE);
     UserDirectory users = new UserDirectory(vertx.eventBus(), keys, config.userServiceTimeoutMs());
     VersionFloors floors = new VersionFloors(pool);
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
@@ -171,12 +173,12 @@ public final class AuthModule {
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
       new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
-      new AuditRoutes(audit, guard::requireAdmin),
+      new AuditRoutes(audit, admin, guard::requireAdmin),
       prepared.openApi());
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);
-    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cache, throttle, sync, syncConsumer, passwordChecks);
+    Parts parts = new Parts(pool, admin, bcrypt, revocations, sessions, cache, throttle, sync, syncConsumer, passwordChecks);
     RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
 
     if (!config.tokens().issuer().equals(config.publicUrl())) {
@@ -248,6 +250,7 @@ public final class AuthModule {
       .transform(v -> parts.passwordChecks().stop())
       .transform(v -> parts.cache().stop())
       .transform(v -> parts.revocations().stop())
+      .transform(v -> parts.admin().close())
       .transform(v -> parts.pool().close())
       .eventually(() -> {
         parts.bcrypt().close();

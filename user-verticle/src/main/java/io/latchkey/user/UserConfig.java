@@ -1,5 +1,6 @@
 package io.latchkey.user;
 
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.ManagementSettings;
@@ -34,12 +35,14 @@ import java.util.List;
  * @param mailTokenRetention MAIL_TOKEN_RETENTION_DAYS / mailTokenRetentionDays (1): mailed tokens are deleted this long after they expired
  * @param management        MANAGEMENT_HOST, MANAGEMENT_PORT (9181): where GET /metrics is served, see {@link ManagementSettings}
  * @param outboxMetricsMs   OUTBOX_METRICS_MS / outboxMetricsMs: how often the outboxes' backlog and oldest age are measured for /metrics
+ * @param adminQueryTimeoutMs ADMIN_QUERY_TIMEOUT_MS / adminQueryTimeoutMs: PostgreSQL cancels an admin query (search, audit listing)
+ *                          running longer, answered 503 query_timeout ({@link AdminQueries})
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
                          int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
                          RetentionSettings retention, Duration outboxRetention, Duration mailTokenRetention,
-                         ManagementSettings management, long outboxMetricsMs) {
+                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -68,7 +71,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       Duration.ofDays(s.integer("outboxRetentionDays", "OUTBOX_RETENTION_DAYS", 7, 1, 3650)),
       Duration.ofDays(s.integer("mailTokenRetentionDays", "MAIL_TOKEN_RETENTION_DAYS", 1, 1, 3650)),
       ManagementSettings.from(s, ManagementSettings.USER_DEFAULT_PORT),
-      s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000));
+      s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000),
+      AdminQueries.timeoutSetting(s));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -84,7 +88,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs);
+      registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs,
+      adminQueryTimeoutMs);
   }
 
   /** The same configuration sending mail through another server (tests). */
@@ -92,6 +97,6 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, otherMail, retention, outboxRetention, mailTokenRetention, management,
-      outboxMetricsMs);
+      outboxMetricsMs, adminQueryTimeoutMs);
   }
 }

@@ -1,6 +1,7 @@
 package io.latchkey.user;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
@@ -78,13 +79,15 @@ public final class UserModule {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final AdminQueries admin;
   private final BcryptPool bcrypt;
   private final List<String> deployments;
   private final int httpPort;
 
-  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort) {
+  private UserModule(Vertx vertx, Pool pool, AdminQueries admin, BcryptPool bcrypt, List<String> deployments, int httpPort) {
     this.vertx = vertx;
     this.pool = pool;
+    this.admin = admin;
     this.bcrypt = bcrypt;
     this.deployments = deployments;
     this.httpPort = httpPort;
@@ -134,6 +137,7 @@ public final class UserModule {
       SERVICE);
     Pool pool = Database.pool(vertx, config.database());
     Database.poolMetrics(pool, config.database(), SERVICE, metrics);
+    AdminQueries admin = AdminQueries.open(vertx, config.database(), config.adminQueryTimeoutMs(), SERVICE);
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
@@ -152,7 +156,7 @@ public final class UserModule {
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
     RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
     UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
-      mailQueue, mailRelay, audit);
+      mailQueue, mailRelay, audit, admin);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
@@ -166,7 +170,7 @@ public final class UserModule {
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, authorizer::requireAdmin)).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
@@ -187,9 +191,9 @@ public final class UserModule {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
-        return new UserModule(vertx, pool, bcrypt, deployed, port);
+        return new UserModule(vertx, pool, admin, bcrypt, deployed, port);
       });
-    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1).undeploy()
+    return started.recover(err -> new UserModule(vertx, pool, admin, bcrypt, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
   }
 
@@ -219,7 +223,7 @@ public final class UserModule {
   /** Stops the HTTP verticles, the relays, the retention and the bus endpoints, then closes the pools. */
   public Future<Void> undeploy() {
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
-    return chain.compose(v -> pool.close()).eventually(() -> {
+    return chain.compose(v -> admin.close().eventually(pool::close)).eventually(() -> {
       bcrypt.close();
       return Future.succeededFuture();
     });

@@ -84,8 +84,11 @@ public final class AuditTrail {
     }
   }
 
-  /** Newest first by (time, id), at most {@code query.limit()}, with the cursor of the next page when there is one. */
-  public Future<AuditPage> list(AuditQuery query) {
+  /**
+   * Newest first by (time, id), at most {@code query.limit()}, with the cursor of the next page
+   * when there is one; run with {@code client} (the listing runs on the admin pool, {@link AuditRoutes}).
+   */
+  public Future<AuditPage> list(SqlClient client, AuditQuery query) {
     List<String> where = new ArrayList<>();
     Tuple args = Tuple.tuple();
     if (query.userId() != null) {
@@ -113,7 +116,7 @@ public final class AuditTrail {
     // only the filters given, so each shape of query gets a plan that uses its index
     String sql = "SELECT " + COLUMNS + " FROM " + table + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
       + " ORDER BY time DESC, id DESC LIMIT $" + args.size();
-    return pool.preparedQuery(sql).execute(args).map(rows -> {
+    return client.preparedQuery(sql).execute(args).map(rows -> {
       List<AuditEvent> items = new ArrayList<>();
       for (Row row : rows) {
         items.add(AuditEvent.fromRow(row));

@@ -157,10 +157,26 @@ public final class UserServiceFixture {
 
   // ---- SQL for assertions (JDBC from the test thread)
 
-  public List<Map<String, Object>> rows(String sql, Object... params) {
+  /** A JDBC connection of the test's own to the service's database (close it). */
+  public Connection connect() throws SQLException {
     String url = "jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database();
-    try (Connection c = DriverManager.getConnection(url, database.user(), database.password());
-         PreparedStatement st = c.prepareStatement(sql)) {
+    return DriverManager.getConnection(url, database.user(), database.password());
+  }
+
+  /** Runs a statement that returns no rows (seeding, ANALYZE); its update count. */
+  public int execute(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        st.setObject(i + 1, params[i]);
+      }
+      return st.executeUpdate();
+    } catch (SQLException e) {
+      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  public List<Map<String, Object>> rows(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         st.setObject(i + 1, params[i]);
       }
