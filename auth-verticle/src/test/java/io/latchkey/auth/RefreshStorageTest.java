@@ -3,12 +3,9 @@ package io.latchkey.auth;
 import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
-import io.latchkey.auth.testing.FakeUserService;
-import io.latchkey.common.bus.Credentials;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,21 +24,9 @@ class RefreshStorageTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(RefreshStorageTest.class);
   private static final int REFRESHES = Integer.getInteger("latchkey.refreshStorage.count", 1_000);
-  static Credentials nora;
-
-  private final AuthFixture auth;
-
-  RefreshStorageTest(AuthFixture auth) {
-    this.auth = auth;
-  }
-
-  @BeforeAll
-  static void addUsers(FakeUserService users) {
-    nora = users.add("nora", "noras long password");
-  }
 
   /** Rows and total bytes (table, indexes, TOAST) of the tables a refresh touches or used to. */
-  JsonObject storage() {
+  static JsonObject storage(AuthFixture auth) {
     return auth.query("""
         SELECT (SELECT count(*) FROM auth.sessions) AS session_rows,
                (SELECT count(*) FROM auth.retired_refresh_tokens) AS retired_rows,
@@ -53,9 +38,9 @@ class RefreshStorageTest {
   }
 
   @Test
-  void sequentialRefreshesOfOneSessionAddNoRow() {
-    TokenPair login = auth.openSession(0, nora);
-    JsonObject before = storage();
+  void sequentialRefreshesOfOneSessionAddNoRow(AuthFixture auth) {
+    TokenPair login = auth.openSession(0, auth.users.add("nora", "noras long password"));
+    JsonObject before = storage(auth);
 
     String token = login.refreshToken();
     for (int i = 0; i < REFRESHES; i++) {
@@ -64,7 +49,7 @@ class RefreshStorageTest {
       token = response.bodyAsJsonObject().getString("refreshToken");
     }
 
-    JsonObject after = storage();
+    JsonObject after = storage(auth);
     LOG.info("{} refreshes of one session: before {}, after {}", REFRESHES, before.encode(), after.encode());
     assertThat(after.getLong("retired_rows")).as("retired_refresh_tokens").isZero();
     assertThat(after.getLong("session_rows")).as("auth.sessions").isEqualTo(before.getLong("session_rows")).isEqualTo(1);

@@ -77,8 +77,8 @@ public final class SessionRepository {
               floor(extract(epoch FROM expires_at))::bigint AS expires_epoch""";
 
   // One conditional statement by primary key: of N concurrent refreshes with one token exactly one
-  // matches (the others wait for its row lock, then no longer match generation and hash). It
-  // changes no indexed column, so PostgreSQL can make it a HOT update, and it adds no row.
+  // matches (the others wait for its row lock, then no longer match generation and hash). It adds
+  // no row and changes no indexed column, so PostgreSQL can make it a HOT update.
   private static final String ROTATE = """
     UPDATE auth.sessions s
        SET current_hash = $4, refresh_generation = s.refresh_generation + 1, rotated_at = now(), last_used_at = now(),
@@ -90,7 +90,9 @@ public final class SessionRepository {
 
   private static final String LOOKUP = """
     SELECT s.id::text AS id, s.user_id::text AS user_id, s.username, s.roles, s.current_hash, s.refresh_generation,
-           coalesce(s.rotated_at > now() - $2::bigint * interval '1 second', false) AS rotated_within_grace,
+           -- a session not rotated since V14: its last rotation is its newest retired row (if any)
+           coalesce(coalesce(s.rotated_at, (SELECT max(r.retired_at) FROM auth.retired_refresh_tokens r WHERE r.session_id = s.id))
+                    > now() - $2::bigint * interval '1 second', false) AS rotated_within_grace,
            s.revoked_at IS NOT NULL AS revoked,
            (s.refresh_expires_at > now() AND s.expires_at > now()) AS live,
            s.roles_generation, %s AS user_generation,
@@ -99,13 +101,12 @@ public final class SessionRepository {
       FROM auth.sessions s WHERE s.id = $1
     """.formatted(GENERATION_OF.formatted("s.user_id"));
 
-  // a legacy token is the one a session held at V14 (kept in legacy_hash after it rotates), or one
-  // rotated before V14 (its retired row, until the cleanup deletes it after the refresh lifetime)
-  private static final String FIND_LEGACY = """
-    SELECT id::text AS id, false AS retired FROM auth.sessions WHERE legacy_hash = $1
+  // a legacy token is the one a session held at V14 (current or rotated since), or one rotated
+  // before V14 (its retired row, until the cleanup deletes it)
+  private static final String LEGACY_SESSIONS = """
+    SELECT session_id AS id, false AS retired FROM auth.legacy_refresh_tokens WHERE hash = $%1$d
     UNION ALL
-    SELECT session_id::text, true FROM auth.retired_refresh_tokens WHERE hash = $1
-    LIMIT 1""";
+    SELECT session_id, true FROM auth.retired_refresh_tokens WHERE hash = $%1$d""";
 
   /**
    * Revokes the session a presented refresh token belongs to, with the audit event: the session
@@ -135,10 +136,7 @@ public final class SessionRepository {
                        OR ($6 AND refresh_generation > $3))""",
     AuditTrail.insertSelect("auth", 7, "r.user_id", "r.id::text", "r.user_id::text", "revoked r"));
 
-  private static final String REVOKE_BY_LEGACY_TOKEN = REVOKE_PRESENTED.formatted("""
-      SELECT id FROM auth.sessions WHERE legacy_hash = $2
-      UNION
-      SELECT session_id FROM auth.retired_refresh_tokens WHERE hash = $2""",
+  private static final String REVOKE_BY_LEGACY_TOKEN = REVOKE_PRESENTED.formatted(LEGACY_SESSIONS.formatted(2),
     AuditTrail.insertSelect("auth", 3, "r.user_id", "r.id::text", "r.user_id::text", "revoked r"));
 
   private final Pool pool;
@@ -199,7 +197,7 @@ public final class SessionRepository {
 
   /** The session of a legacy token (issued before V14), by the token's hash; empty when no session has it. */
   public Future<Optional<LegacyToken>> findLegacy(byte[] presentedHash) {
-    return pool.preparedQuery(FIND_LEGACY)
+    return pool.preparedQuery("SELECT id::text AS id, retired FROM (" + LEGACY_SESSIONS.formatted(1) + ") legacy LIMIT 1")
       .execute(Tuple.of(Buffer.buffer(presentedHash)))
       .map(rows -> {
         if (rows.size() == 0) {

@@ -253,6 +253,16 @@ public final class AuthFixture implements AutoCloseable {
     return postJson(node, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
   }
 
+  /** {@code count} POST /auth/refresh with the same token sent at once to node {@code node}: every answer, once all came. */
+  public List<HttpResponse<Buffer>> refreshAtOnce(int node, String refreshToken, int count) {
+    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      inFlight.add(request(node, HttpMethod.POST, "/auth/refresh").sendJsonObject(new JsonObject().put("refreshToken", refreshToken)));
+    }
+    await(Future.join(inFlight));
+    return inFlight.stream().map(Future::result).toList();
+  }
+
   /** The body of POST /auth/validate-token (full key) on node {@code node}. */
   public JsonObject validation(int node, String accessToken) {
     return postWithKey(node, "/auth/validate-token", new JsonObject().put("token", accessToken)).bodyAsJsonObject();
