@@ -44,8 +44,9 @@ import java.util.List;
  *   <li>jwtKeyId / JWT_KEY_ID: kid of the signing key (default: its RFC 7638 thumbprint)</li>
  *   <li>jwtPublicKeyFiles / JWT_PUBLIC_KEY_FILES: comma-separated X.509 PEM files ({@code path} or
  *       {@code kid=path}) of previous signing keys that still verify live tokens (rotation)</li>
- *   <li>refreshTokenSecret / REFRESH_TOKEN_SECRET: at least 32 bytes; the HMAC key deriving a refresh
- *       token's successor (required in production; else derived from the internal API key)</li>
+ *   <li>refreshTokenSecret / REFRESH_TOKEN_SECRET: at least 32 bytes; the keys of a refresh token's tag
+ *       and of its successor are derived from it (required in production; else derived from the
+ *       internal API key)</li>
  *   <li>verifiedTokenMemorySize / VERIFIED_TOKEN_MEMORY_SIZE (100000): verified tokens remembered until exp</li>
  *   <li>revocationReconcileMs / REVOCATION_RECONCILE_MS (1000): how often each node re-reads new revocations from PostgreSQL</li>
  *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>

@@ -19,7 +19,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The SQL of sessions, refresh-token hashes and user token generations (schema {@code auth}).
+ * The SQL of sessions, their refresh-token generations and hashes, and user token generations
+ * (schema {@code auth}).
  * A session change the user made or caused (a login, a logout, a deleted session, a reused
  * refresh token) writes its audit event in the same statement: the event exists exactly when the
  * change committed.
@@ -35,10 +36,16 @@ public final class SessionRepository {
                             long refreshExpiresIn, long expiresAtEpochSecond) {
   }
 
-  /** What a presented refresh token is, when it is not the current token of a refreshable session. */
-  public record PresentedToken(String sessionId, String userId, boolean current, boolean revoked, boolean live,
-                               boolean rolesStale, long userGeneration, boolean withinGrace, byte[] sessionCurrentHash,
-                               LiveSession session) {
+  /**
+   * A session as a refresh that did not rotate finds it: its current token's generation and hash,
+   * whether that token replaced its predecessor within the grace, and whether it can be refreshed.
+   */
+  public record RefreshState(String sessionId, String userId, long generation, byte[] currentHash, boolean rotatedWithinGrace,
+                             boolean revoked, boolean live, boolean rolesStale, long userGeneration, LiveSession session) {
+  }
+
+  /** The session a legacy token (before V14) belongs to, and whether it was rotated before V14 (then it is older than generation 0). */
+  public record LegacyToken(UUID sessionId, boolean retiredBeforeV14) {
   }
 
   /** A row of GET /auth/sessions. */
@@ -65,42 +72,73 @@ public final class SessionRepository {
     """.formatted(GENERATION_OF.formatted("$2"),
       AuditTrail.insertSelect("auth", 11, "c.user_id", "c.id::text", null, "created c"));
 
-  // One conditional statement: of N concurrent refreshes with one token exactly one matches
-  // current_hash = $1 (the others wait for its row lock, then no longer match).
-  private static final String ROTATE = """
-    WITH rotated AS (
-      UPDATE auth.sessions s
-         SET current_hash = $2, last_used_at = now(),
-             refresh_expires_at = least(now() + $3::bigint * interval '1 second', s.expires_at)
-       WHERE s.current_hash = $1 AND s.revoked_at IS NULL
-         AND s.refresh_expires_at > now() AND s.expires_at > now()
-         AND s.roles_generation >= %s
-      RETURNING s.id, s.user_id, s.username, s.roles, s.roles_generation, s.refresh_expires_at, s.expires_at
-    ), retired AS (
-      INSERT INTO auth.retired_refresh_tokens (hash, session_id) SELECT $1, id FROM rotated
-    )
-    SELECT r.id::text AS id, r.user_id::text AS user_id, r.username, r.roles, r.roles_generation AS generation,
-           ceil(extract(epoch FROM r.refresh_expires_at - now()))::bigint AS refresh_expires_in,
-           floor(extract(epoch FROM r.expires_at))::bigint AS expires_epoch
-      FROM rotated r
-    """.formatted(GENERATION_OF.formatted("s.user_id"));
+  private static final String RETURNING_LIVE = """
+    RETURNING id::text AS id, user_id::text AS user_id, username, roles, roles_generation AS generation,
+              ceil(extract(epoch FROM refresh_expires_at - now()))::bigint AS refresh_expires_in,
+              floor(extract(epoch FROM expires_at))::bigint AS expires_epoch""";
 
-  private static final String LOOKUP_COLUMNS = """
-    s.id::text AS id, s.user_id::text AS user_id, s.username, s.roles, s.current_hash,
-    s.revoked_at IS NOT NULL AS revoked,
-    (s.refresh_expires_at > now() AND s.expires_at > now()) AS live,
-    s.roles_generation, %s AS user_generation,
-    ceil(extract(epoch FROM s.refresh_expires_at - now()))::bigint AS refresh_expires_in,
-    floor(extract(epoch FROM s.expires_at))::bigint AS expires_epoch
-    """.formatted(GENERATION_OF.formatted("s.user_id"));
+  // One conditional statement by primary key: of N concurrent refreshes with one token exactly one
+  // matches (the others wait for its row lock, then no longer match generation and hash). It adds
+  // no row and changes no indexed column, so PostgreSQL can make it a HOT update.
+  private static final String ROTATE = """
+    UPDATE auth.sessions s
+       SET current_hash = $4, refresh_generation = s.refresh_generation + 1, rotated_at = now(), last_used_at = now(),
+           refresh_expires_at = least(now() + $5::bigint * interval '1 second', s.expires_at)
+     WHERE s.id = $1 AND s.refresh_generation = $2 AND s.current_hash = $3 AND s.revoked_at IS NULL
+       AND s.refresh_expires_at > now() AND s.expires_at > now()
+       AND s.roles_generation >= %s
+    """.formatted(GENERATION_OF.formatted("s.user_id")) + RETURNING_LIVE;
 
   private static final String LOOKUP = """
-    SELECT %1$s, true AS is_current, false AS within_grace
-      FROM auth.sessions s WHERE s.current_hash = $1
+    SELECT s.id::text AS id, s.user_id::text AS user_id, s.username, s.roles, s.current_hash, s.refresh_generation,
+           -- a session not rotated since V14: its last rotation is its newest retired row (if any)
+           coalesce(coalesce(s.rotated_at, (SELECT max(r.retired_at) FROM auth.retired_refresh_tokens r WHERE r.session_id = s.id))
+                    > now() - $2::bigint * interval '1 second', false) AS rotated_within_grace,
+           s.revoked_at IS NOT NULL AS revoked,
+           (s.refresh_expires_at > now() AND s.expires_at > now()) AS live,
+           s.roles_generation, %s AS user_generation,
+           ceil(extract(epoch FROM s.refresh_expires_at - now()))::bigint AS refresh_expires_in,
+           floor(extract(epoch FROM s.expires_at))::bigint AS expires_epoch
+      FROM auth.sessions s WHERE s.id = $1
+    """.formatted(GENERATION_OF.formatted("s.user_id"));
+
+  // a legacy token is the one a session held at V14 (current or rotated since), or one rotated
+  // before V14 (its retired row, until the cleanup deletes it)
+  private static final String LEGACY_SESSIONS = """
+    SELECT session_id AS id, false AS retired FROM auth.legacy_refresh_tokens WHERE hash = $%1$d
     UNION ALL
-    SELECT %1$s, false AS is_current, r.retired_at > now() - $2::bigint * interval '1 second' AS within_grace
-      FROM auth.retired_refresh_tokens r JOIN auth.sessions s ON s.id = r.session_id WHERE r.hash = $1
-    """.formatted(LOOKUP_COLUMNS);
+    SELECT session_id, true FROM auth.retired_refresh_tokens WHERE hash = $%1$d""";
+
+  /**
+   * Revokes the session a presented refresh token belongs to, with the audit event: the session
+   * is found in one snapshot, in which a concurrent rotation has either not happened or
+   * committed, and revoked by id (a refresh racing the logout cannot make it miss). The holder of
+   * the session's refresh token acts as its user: the event's actor is that user.
+   */
+  private static final String REVOKE_PRESENTED = """
+    WITH presented AS (
+      %s
+    ), revoked AS (
+      UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $1
+       WHERE id IN (SELECT id FROM presented) AND revoked_at IS NULL
+         AND refresh_expires_at > now() AND expires_at > now()
+      RETURNING id, user_id
+    ), audited AS (
+      %s
+    )
+    SELECT id::text AS id, user_id::text AS user_id FROM revoked""";
+
+  // the current token by its hash; the one just rotated by its successor's hash (what the
+  // session holds now, whatever the secret was when the tag was made); an older one by its tag
+  private static final String REVOKE_BY_TOKEN = REVOKE_PRESENTED.formatted("""
+      SELECT id FROM auth.sessions
+       WHERE id = $2 AND ((refresh_generation = $3 AND current_hash = $4)
+                       OR (refresh_generation = $3 + 1 AND current_hash = $5)
+                       OR ($6 AND refresh_generation > $3))""",
+    AuditTrail.insertSelect("auth", 7, "r.user_id", "r.id::text", "r.user_id::text", "revoked r"));
+
+  private static final String REVOKE_BY_LEGACY_TOKEN = REVOKE_PRESENTED.formatted(LEGACY_SESSIONS.formatted(2),
+    AuditTrail.insertSelect("auth", 3, "r.user_id", "r.id::text", "r.user_id::text", "revoked r"));
 
   private final Pool pool;
 
@@ -122,25 +160,27 @@ public final class SessionRepository {
    * what it holds): tokens issued from it are refused and its next refresh fetches the roles.
    */
   public Future<LiveSession> markRolesStale(UUID sessionId) {
-    return pool.preparedQuery("""
-        UPDATE auth.sessions SET roles_generation = roles_generation - 1 WHERE id = $1
-        RETURNING id::text AS id, user_id::text AS user_id, username, roles, roles_generation AS generation,
-                  ceil(extract(epoch FROM refresh_expires_at - now()))::bigint AS refresh_expires_in,
-                  floor(extract(epoch FROM expires_at))::bigint AS expires_epoch""")
+    return pool.preparedQuery("UPDATE auth.sessions SET roles_generation = roles_generation - 1 WHERE id = $1 " + RETURNING_LIVE)
       .execute(Tuple.of(sessionId))
       .map(rows -> live(rows.iterator().next()));
   }
 
-  /** Rotates the current token {@code presentedHash} to {@code successorHash}; empty when it is not a refreshable current token. */
-  public Future<Optional<LiveSession>> rotate(byte[] presentedHash, byte[] successorHash, long refreshTtlSeconds) {
+  /**
+   * Rotates the session's token of generation {@code generation} and hash {@code presentedHash}
+   * to {@code successorHash} (generation + 1); empty when that is not the current token of a
+   * refreshable session.
+   */
+  public Future<Optional<LiveSession>> rotate(UUID sessionId, long generation, byte[] presentedHash, byte[] successorHash,
+                                              long refreshTtlSeconds) {
     return pool.preparedQuery(ROTATE)
-      .execute(Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), refreshTtlSeconds))
+      .execute(Tuple.of(sessionId, generation, Buffer.buffer(presentedHash), Buffer.buffer(successorHash), refreshTtlSeconds))
       .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(live(rows.iterator().next())));
   }
 
-  public Future<Optional<PresentedToken>> lookup(byte[] presentedHash, long graceSeconds) {
+  /** The session's refresh state, read by id after a presented token did not rotate; empty for an unknown session. */
+  public Future<Optional<RefreshState>> lookup(UUID sessionId, long graceSeconds) {
     return pool.preparedQuery(LOOKUP)
-      .execute(Tuple.of(Buffer.buffer(presentedHash), graceSeconds))
+      .execute(Tuple.of(sessionId, graceSeconds))
       .map(rows -> {
         if (rows.size() == 0) {
           return Optional.empty();
@@ -150,9 +190,22 @@ public final class SessionRepository {
         LiveSession session = new LiveSession(row.getString("id"), row.getString("user_id"), row.getString("username"),
           List.of(row.getArrayOfStrings("roles")), row.getLong("roles_generation"), row.getLong("refresh_expires_in"),
           row.getLong("expires_epoch"));
-        return Optional.of(new PresentedToken(row.getString("id"), row.getString("user_id"), row.getBoolean("is_current"),
-          row.getBoolean("revoked"), row.getBoolean("live"), row.getLong("roles_generation") < userGeneration, userGeneration,
-          row.getBoolean("within_grace"), row.getBuffer("current_hash").getBytes(), session));
+        return Optional.of(new RefreshState(row.getString("id"), row.getString("user_id"), row.getLong("refresh_generation"),
+          row.getBuffer("current_hash").getBytes(), row.getBoolean("rotated_within_grace"), row.getBoolean("revoked"),
+          row.getBoolean("live"), row.getLong("roles_generation") < userGeneration, userGeneration, session));
+      });
+  }
+
+  /** The session of a legacy token (issued before V14), by the token's hash; empty when no session has it. */
+  public Future<Optional<LegacyToken>> findLegacy(byte[] presentedHash) {
+    return pool.preparedQuery("SELECT id::text AS id, retired FROM (" + LEGACY_SESSIONS.formatted(1) + ") legacy LIMIT 1")
+      .execute(Tuple.of(Buffer.buffer(presentedHash)))
+      .map(rows -> {
+        if (rows.size() == 0) {
+          return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        return Optional.of(new LegacyToken(UUID.fromString(row.getString("id")), row.getBoolean("retired")));
       });
   }
 
@@ -185,37 +238,31 @@ public final class SessionRepository {
   }
 
   /**
-   * Revokes the session whose current or any retired refresh token this is (presenting a retired
-   * token to refresh would revoke the session as reuse anyway). The session is found in one
-   * snapshot, in which a concurrent rotation has either not happened (the token is current) or
-   * committed (the token is retired), and revoked by id: a refresh racing the logout cannot
-   * make it miss.
+   * Revokes the session of a presented refresh token ({@link #REVOKE_BY_TOKEN}): its current
+   * token by hash, the token it just rotated away from by the successor's hash, an older one when
+   * {@code authentic} (its tag verified).
    */
-  public Future<List<RevokedSession>> revokeByRefreshToken(byte[] presentedHash, String reason, AuditEvent audit) {
-    // the holder of the session's refresh token acts as its user: the event's actor is that user
-    return pool.preparedQuery("""
-        WITH presented AS (
-          SELECT id FROM auth.sessions WHERE current_hash = $1
-          UNION
-          SELECT session_id FROM auth.retired_refresh_tokens WHERE hash = $1
-        ), revoked AS (
-          UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $2
-           WHERE id IN (SELECT id FROM presented) AND revoked_at IS NULL
-             AND refresh_expires_at > now() AND expires_at > now()
-          RETURNING id, user_id
-        ), audited AS (
-          %s
-        )
-        SELECT id::text AS id, user_id::text AS user_id FROM revoked""".formatted(
-          AuditTrail.insertSelect("auth", 3, "r.user_id", "r.id::text", "r.user_id::text", "revoked r")))
-      .execute(withDraft(Tuple.of(Buffer.buffer(presentedHash), reason), audit))
-      .map(rows -> {
-        List<RevokedSession> out = new ArrayList<>();
-        for (Row row : rows) {
-          out.add(new RevokedSession(row.getString("id"), row.getString("user_id")));
-        }
-        return out;
-      });
+  public Future<List<RevokedSession>> revokeByRefreshToken(UUID sessionId, long generation, byte[] presentedHash,
+                                                           byte[] successorHash, boolean authentic, String reason,
+                                                           AuditEvent audit) {
+    return revokedSessions(pool.preparedQuery(REVOKE_BY_TOKEN).execute(withDraft(Tuple.of(reason, sessionId, generation,
+      Buffer.buffer(presentedHash), Buffer.buffer(successorHash), authentic), audit)));
+  }
+
+  /** Revokes the session of a legacy refresh token (issued before V14, current then or rotated since), found by its hash. */
+  public Future<List<RevokedSession>> revokeByLegacyRefreshToken(byte[] presentedHash, String reason, AuditEvent audit) {
+    return revokedSessions(pool.preparedQuery(REVOKE_BY_LEGACY_TOKEN)
+      .execute(withDraft(Tuple.of(reason, Buffer.buffer(presentedHash)), audit)));
+  }
+
+  private static Future<List<RevokedSession>> revokedSessions(Future<RowSet<Row>> rows) {
+    return rows.map(set -> {
+      List<RevokedSession> out = new ArrayList<>();
+      for (Row row : set) {
+        out.add(new RevokedSession(row.getString("id"), row.getString("user_id")));
+      }
+      return out;
+    });
   }
 
   /** POST /auth/logout-all: every session of the user revoked and one {@code audit} event, in one statement. */

@@ -27,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rules of sessions and refresh tokens: opening a session, rotating its refresh token
@@ -105,8 +106,8 @@ public final class SessionService implements Sessions {
     if (user.disabled()) {
       return Future.failedFuture(Sessions.accountDisabled());
     }
-    String refreshToken = refreshTokens.newToken();
     UUID sessionId = UUID.randomUUID();
+    String refreshToken = refreshTokens.newToken(sessionId);
     AuditEvent succeeded = AuditEvent.now(AuditType.LOGIN_SUCCEEDED, user.userId(), sessionId.toString(), user.userId(), clientIp,
       userAgent, requestId, null);
     return repository.insert(sessionId, userId, user.username(), user.roles(), user.passwordVersion(),
@@ -162,14 +163,49 @@ public final class SessionService implements Sessions {
       .description("POST /auth/refresh by outcome (error: the database or the user service failed)").register(metrics);
   }
 
+  /**
+   * A presented refresh token, resolved to its session: the generation it is (-1: a legacy token
+   * rotated before V14, older than any), its hash, the token that replaces it, and whether it is
+   * provably one the server issued for that session and generation ({@code authentic}: its tag,
+   * checked only when it decides something; a legacy token found in the database is).
+   */
+  private record Presented(UUID sessionId, long generation, byte[] hash, String successor, byte[] successorHash,
+                           BooleanSupplier authentic) {
+
+    static Presented of(UUID sessionId, long generation, String token, String successor, BooleanSupplier authentic) {
+      return new Presented(sessionId, generation, RefreshTokens.hash(token), successor, RefreshTokens.hash(successor), authentic);
+    }
+  }
+
+  private Presented presented(RefreshTokens.Parsed token) {
+    return Presented.of(token.sessionId(), token.generation(), token.token(), refreshTokens.successorOf(token),
+      () -> refreshTokens.authentic(token));
+  }
+
+  /**
+   * A legacy token (issued before V14) by its hash: the one its session held at V14 is generation
+   * 0 and rotates into a token of the current format; one rotated before V14 is older than that,
+   * and its successor was a legacy token (a retry inside the grace across the upgrade gets it).
+   */
+  private Future<Optional<Presented>> resolveLegacy(String token) {
+    return repository.findLegacy(RefreshTokens.hash(token)).map(found -> found.map(legacy -> legacy.retiredBeforeV14()
+      ? Presented.of(legacy.sessionId(), -1, token, refreshTokens.legacySuccessorOf(token), () -> true)
+      : Presented.of(legacy.sessionId(), 0, token, refreshTokens.successorOfLegacy(legacy.sessionId(), token), () -> true)));
+  }
+
   /** POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes). */
   public Future<TokenPair> refresh(String presented, AuditContext by) {
-    if (!RefreshTokens.wellFormed(presented)) {
+    Optional<RefreshTokens.Parsed> parsed = RefreshTokens.parse(presented);
+    if (parsed.isEmpty() && !RefreshTokens.legacyShape(presented)) {
       invalid.increment();
       return Future.failedFuture(invalidRefreshToken());
     }
+    Future<Optional<Presented>> resolved = parsed.isPresent()
+      ? Future.succeededFuture(Optional.of(presented(parsed.get()))) : resolveLegacy(presented);
     // rotated and retry are counted where they are decided; the refusals here, by their code
-    return refresh(presented, by, 0).onFailure(this::countRefusal);
+    return resolved
+      .compose(token -> token.isEmpty() ? Future.<TokenPair>failedFuture(invalidRefreshToken()) : refresh(token.get(), by, 0))
+      .onFailure(this::countRefusal);
   }
 
   private void countRefusal(Throwable err) {
@@ -178,46 +214,60 @@ public final class SessionService implements Sessions {
       .increment();
   }
 
-  private Future<TokenPair> refresh(String presented, AuditContext by, int attempt) {
-    String requestId = by.requestId();
-    byte[] presentedHash = RefreshTokens.hash(presented);
-    String successor = refreshTokens.successorOf(presented);
-    byte[] successorHash = RefreshTokens.hash(successor);
-    return repository.rotate(presentedHash, successorHash, settings.refreshTokenTtl().toSeconds())
-      .compose(rotated -> {
-        if (rotated.isPresent()) {
-          this.rotated.increment();
-          return Future.succeededFuture(pair(rotated.get(), successor));
-        }
-        return repository.lookup(presentedHash, settings.refreshGrace().toSeconds())
-          .compose(found -> notRotated(found, presented, successorHash, successor, by, attempt));
-      });
+  /**
+   * One statement rotates the current token (by session id, generation and hash); when it does
+   * not, one read of the session by id decides: a retry inside the grace, reuse, or invalid.
+   */
+  private Future<TokenPair> refresh(Presented presented, AuditContext by, int attempt) {
+    Future<Optional<SessionRepository.LiveSession>> rotation = presented.generation() < 0
+      ? Future.succeededFuture(Optional.empty())
+      : repository.rotate(presented.sessionId(), presented.generation(), presented.hash(), presented.successorHash(),
+        settings.refreshTokenTtl().toSeconds());
+    return rotation.compose(rotated -> {
+      if (rotated.isPresent()) {
+        this.rotated.increment();
+        return Future.succeededFuture(pair(rotated.get(), presented.successor()));
+      }
+      return repository.lookup(presented.sessionId(), settings.refreshGrace().toSeconds())
+        .compose(found -> notRotated(found, presented, by, attempt));
+    });
   }
 
-  private Future<TokenPair> notRotated(Optional<SessionRepository.PresentedToken> found, String presented,
-                                       byte[] successorHash, String successor, AuditContext by, int attempt) {
+  /**
+   * The token did not rotate. The session's current token (same generation and hash) did not
+   * because the roles are stale or a concurrent change won: once more. The token just rotated away
+   * from, inside the grace (the session's current hash is its successor's): the same successor.
+   * An authentic older token: reuse, the session is revoked. Anything else (a forged tag, a
+   * generation above the current one, the current generation with another hash, an unknown
+   * session) is invalid and revokes nothing: knowing a session id (every access token carries it)
+   * must not be enough to end the session.
+   */
+  private Future<TokenPair> notRotated(Optional<SessionRepository.RefreshState> found, Presented presented, AuditContext by,
+                                       int attempt) {
     String requestId = by.requestId();
     if (found.isEmpty()) {
       return Future.failedFuture(invalidRefreshToken());
     }
-    SessionRepository.PresentedToken token = found.get();
-    if (token.revoked() || !token.live()) {
+    SessionRepository.RefreshState state = found.get();
+    if (state.revoked() || !state.live()) {
       return Future.failedFuture(invalidRefreshToken());
     }
-    boolean retryOfJustRotated = !token.current() && token.withinGrace() && !settings.refreshGrace().isZero()
-      && MessageDigest.isEqual(token.sessionCurrentHash(), successorHash);
-    if (!token.current() && !retryOfJustRotated) {
-      return revokeForReuse(token, by);
+    boolean current = state.generation() == presented.generation() && MessageDigest.isEqual(state.currentHash(), presented.hash());
+    boolean retryOfJustRotated = !current && !settings.refreshGrace().isZero() && state.rotatedWithinGrace()
+      && state.generation() == presented.generation() + 1 && MessageDigest.isEqual(state.currentHash(), presented.successorHash());
+    if (!current && !retryOfJustRotated) {
+      return presented.generation() < state.generation() && presented.authentic().getAsBoolean()
+        ? revokeForReuse(state, by) : Future.failedFuture(invalidRefreshToken());
     }
-    if (token.rolesStale() && attempt == 0) {
+    if (state.rolesStale() && attempt == 0) {
       // a roles change could not store the new roles: fetch them now, then rotate again
-      return refreshRoles(UUID.fromString(token.userId()), token.userGeneration(), requestId)
+      return refreshRoles(UUID.fromString(state.userId()), state.userGeneration(), requestId)
         .compose(v -> refresh(presented, by, attempt + 1));
     }
     if (retryOfJustRotated) {
-      LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, token.sessionId());
+      LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, state.sessionId());
       retried.increment();
-      return Future.succeededFuture(pair(token.session(), successor));
+      return Future.succeededFuture(pair(state.session(), presented.successor()));
     }
     if (attempt == 0) {
       return refresh(presented, by, attempt + 1);
@@ -225,7 +275,7 @@ public final class SessionService implements Sessions {
     return Future.failedFuture(invalidRefreshToken());
   }
 
-  private Future<TokenPair> revokeForReuse(SessionRepository.PresentedToken token, AuditContext by) {
+  private Future<TokenPair> revokeForReuse(SessionRepository.RefreshState token, AuditContext by) {
     String requestId = by.requestId();
     // no actor: whoever presented the old token is not known to be the user
     AuditEvent reuse = new AuditContext(null, null, by.ip(), by.userAgent(), requestId)
@@ -242,36 +292,46 @@ public final class SessionService implements Sessions {
       });
   }
 
-  /** POST /auth/logout with a refresh token instead of a bearer token. */
+  /**
+   * POST /auth/logout with a refresh token instead of a bearer token: ends the session of its
+   * current token, of the token it just rotated away from, or of an older authentic one (as
+   * presenting an older token to refresh would, as reuse). A forged tag ends nothing.
+   */
   public Future<Void> logoutByRefreshToken(String presented, AuditContext by) {
     String requestId = by.requestId();
-    if (!RefreshTokens.wellFormed(presented)) {
+    Optional<RefreshTokens.Parsed> parsed = RefreshTokens.parse(presented);
+    if (parsed.isEmpty() && !RefreshTokens.legacyShape(presented)) {
       return Future.failedFuture(invalidRefreshToken());
     }
     AuditEvent logout = by.event(AuditType.LOGOUT, null, null, null);
-    return repository.revokeByRefreshToken(RefreshTokens.hash(presented), "logout", logout)
-      .compose(revoked -> {
-        if (revoked.isEmpty()) {
-          return Future.failedFuture(invalidRefreshToken());
-        }
-        revoked.forEach(r -> audit.published(logout.about(r.userId(), r.id()).by(r.userId())));
-        List<String> ids = revoked.stream().map(SessionRepository.RevokedSession::id).toList();
-        revocations.revokeSessions(ids, requestId);
-        LOG.info("[{}] session {} logged out by refresh token", requestId, ids.get(0));
-        return Future.succeededFuture();
-      });
+    Future<List<SessionRepository.RevokedSession>> revoking = parsed.map(token -> {
+      Presented p = presented(token);
+      return repository.revokeByRefreshToken(p.sessionId(), p.generation(), p.hash(), p.successorHash(),
+        p.authentic().getAsBoolean(), "logout", logout);
+    }).orElseGet(() -> repository.revokeByLegacyRefreshToken(RefreshTokens.hash(presented), "logout", logout));
+    return revoking.compose(revoked -> {
+      if (revoked.isEmpty()) {
+        return Future.failedFuture(invalidRefreshToken());
+      }
+      revoked.forEach(r -> audit.published(logout.about(r.userId(), r.id()).by(r.userId())));
+      List<String> ids = revoked.stream().map(SessionRepository.RevokedSession::id).toList();
+      revocations.revokeSessions(ids, requestId);
+      LOG.info("[{}] session {} logged out by refresh token", requestId, ids.get(0));
+      return Future.succeededFuture();
+    });
   }
 
   /**
    * POST /auth/revoke (RFC 7009): ends the session of the token presented, as a logout does (on
-   * every node): a refresh token's by its hash (current or retired, {@link #logoutByRefreshToken}),
-   * an access token's only when its signature, issuer, audience and expiry check out (a forged or
-   * expired token ends nothing; one already refused as revoked ends its session again, harmlessly).
-   * The two kinds cannot be mistaken for each other (a refresh token has no dots), so no hint is
-   * needed. True when a session was ended; an unknown, malformed or dead token is false, never a failure.
+   * every node): a refresh token's as {@link #logoutByRefreshToken} does (current, just rotated or
+   * older), an access token's only when its signature, issuer, audience and expiry check out (a
+   * forged or expired token ends nothing; one already refused as revoked ends its session again,
+   * harmlessly). The two kinds cannot be mistaken for each other (a refresh token has no dots), so
+   * no hint is needed. True when a session was ended; an unknown, malformed or dead token is
+   * false, never a failure.
    */
   public Future<Boolean> revokeByToken(String presented, AuditContext by) {
-    if (RefreshTokens.wellFormed(presented)) {
+    if (RefreshTokens.refreshTokenShape(presented)) {
       return logoutByRefreshToken(presented, by).map(true).recover(err ->
         err instanceof ApiException api && ErrorCodes.INVALID_REFRESH_TOKEN.equals(api.code())
           ? Future.succeededFuture(false) : Future.failedFuture(err));

@@ -75,7 +75,13 @@ public final class AuthExtension implements BeforeAllCallback, AfterAllCallback,
       }
       perNode.put(node.node(), overrides(node.value()));
     }
-    return AuthFixture.start(settings.nodes(), overrides(settings.settings()), perNode);
+    DatabaseSetup before;
+    try {
+      before = settings.before().getConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("@AuthTest before: " + settings.before().getName() + " needs a public no-argument constructor", e);
+    }
+    return AuthFixture.start(settings.nodes(), overrides(settings.settings()), perNode, before);
   }
 
   private static Map<String, String> overrides(String[] settings) {

@@ -105,11 +105,14 @@ public final class AuthFixture implements AutoCloseable {
   /**
    * {@code nodeCount} cluster nodes (started one after another), the fake user service on node 0,
    * the module on each; {@code overrides} go to every node, {@code perNode} to one node each (over
-   * {@code overrides}). On a failure, what had started is closed again.
+   * {@code overrides}); {@code before} runs on the fresh database first. On a failure, what had
+   * started is closed again.
    */
-  public static AuthFixture start(int nodeCount, Map<String, String> overrides, Map<Integer, Map<String, String>> perNode) {
+  public static AuthFixture start(int nodeCount, Map<String, String> overrides, Map<Integer, Map<String, String>> perNode,
+                                  DatabaseSetup before) {
     AuthFixture fixture = new AuthFixture(overrides, perNode);
     try {
+      prepare(before, fixture.database);
       for (int i = 0; i < nodeCount; i++) {
         fixture.nodes.add(await(fixture.cluster.start(), 60));
       }
@@ -126,6 +129,18 @@ public final class AuthFixture implements AutoCloseable {
         e.addSuppressed(cleanup);
       }
       throw e;
+    }
+  }
+
+  public static AuthFixture start(int nodeCount, Map<String, String> overrides, Map<Integer, Map<String, String>> perNode) {
+    return start(nodeCount, overrides, perNode, new DatabaseSetup.None());
+  }
+
+  private static void prepare(DatabaseSetup before, DbConfig database) {
+    try {
+      before.prepare(database);
+    } catch (Exception e) {
+      throw new IllegalStateException("preparing the test database (" + before.getClass().getSimpleName() + ") failed: " + e, e);
     }
   }
 
@@ -237,6 +252,16 @@ public final class AuthFixture implements AutoCloseable {
   /** POST /auth/refresh. */
   public HttpResponse<Buffer> refresh(int node, String refreshToken) {
     return postJson(node, "/auth/refresh", new JsonObject().put("refreshToken", refreshToken));
+  }
+
+  /** {@code count} POST /auth/refresh with the same token sent at once to node {@code node}: every answer, once all came. */
+  public List<HttpResponse<Buffer>> refreshAtOnce(int node, String refreshToken, int count) {
+    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      inFlight.add(request(node, HttpMethod.POST, "/auth/refresh").sendJsonObject(new JsonObject().put("refreshToken", refreshToken)));
+    }
+    await(Future.join(inFlight));
+    return inFlight.stream().map(Future::result).toList();
   }
 
   /** The body of POST /auth/validate-token (full key) on node {@code node}. */

@@ -44,6 +44,9 @@ public @interface AuthTest {
   /** Settings of single nodes, over {@link #settings()}. */
   NodeSettings[] perNode() default {};
 
+  /** Run on the fresh database before the first node starts (an upgrade test's older schema and rows). */
+  Class<? extends DatabaseSetup> before() default DatabaseSetup.None.class;
+
   /** The settings of one node (counted from 0 in start order), environment style. */
   @Target({})
   @Retention(RetentionPolicy.RUNTIME)
