@@ -79,7 +79,8 @@ public final class SessionRepository {
 
   // One conditional statement by primary key: of N concurrent refreshes with one token exactly one
   // matches (the others wait for its row lock, then no longer match generation and hash). It adds
-  // no row and changes no indexed column, so PostgreSQL can make it a HOT update.
+  // no row and changes no indexed column (lapse_hour, V16, at most once an hour), so PostgreSQL
+  // can make it a HOT update.
   private static final String ROTATE = """
     UPDATE auth.sessions s
        SET current_hash = $4, refresh_generation = s.refresh_generation + 1, rotated_at = now(), last_used_at = now(),
@@ -351,10 +352,12 @@ public final class SessionRepository {
    * lifetime) or were revoked longer than {@code keep} ago. {@code keep} is the access-token
    * lifetime plus a margin: no access token of the session can then be alive, so no revocation
    * needs its row. Each of the three times has its index; a row due by two is deleted once.
-   * The session's retired refresh-token hashes go with it (ON DELETE CASCADE).
+   * The refresh window is read as {@code lapse_hour} (V16: its end rounded up to the hour), whose
+   * index a rotation rarely changes, so that a rotation stays a HOT update. The session's retired
+   * and legacy refresh-token hashes go with it (ON DELETE CASCADE).
    */
   public static RetentionRule retention(Duration keep) {
-    return RetentionRule.olderThan("auth.sessions", keep, "refresh_expires_at", "expires_at", "revoked_at");
+    return RetentionRule.olderThan("auth.sessions", keep, "lapse_hour", "expires_at", "revoked_at");
   }
 
   /**
