@@ -4,6 +4,7 @@ import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
@@ -11,6 +12,7 @@ import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.common.retention.RetentionSettings;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +50,15 @@ import java.util.List;
  *   <li>verifiedTokenMemorySize / VERIFIED_TOKEN_MEMORY_SIZE (100000): verified tokens remembered until exp</li>
  *   <li>revocationReconcileMs / REVOCATION_RECONCILE_MS (1000): how often each node re-reads new revocations from PostgreSQL</li>
  *   <li>userServiceTimeoutMs / USER_SERVICE_TIMEOUT_MS (1500): event-bus timeout towards the user service</li>
- *   <li>sessionCleanupIntervalSeconds / SESSION_CLEANUP_INTERVAL_SECONDS (300; 0 = off),
- *       sessionCleanupBatchSize / SESSION_CLEANUP_BATCH_SIZE (1000)</li>
+ *   <li>the retention: RETENTION_INTERVAL_SECONDS, RETENTION_BATCH_SIZE, AUDIT_RETENTION_DAYS ({@link RetentionSettings});
+ *       appliedNoticesRetentionDays / APPLIED_NOTICES_RETENTION_DAYS (30): applied user notices are remembered this long
+ *       (sessions and retired refresh tokens go after the token lifetimes, see docs/OPERATING.md "Table sizes")</li>
  *   <li>trustedProxies / TRUSTED_PROXIES (none): comma-separated IPs / CIDRs whose X-Forwarded-For gives the
  *       client IP ({@link TrustedProxies})</li>
  *   <li>emailVerificationRequired / EMAIL_VERIFICATION_REQUIRED (false): a login with the right password
  *       for an unverified address answers 403 email_not_verified</li>
- *   <li>auditRetentionDays / AUDIT_RETENTION_DAYS (90): audit events are deleted this many days after their time</li>
+ *   <li>adminQueryTimeoutMs / ADMIN_QUERY_TIMEOUT_MS (2000): PostgreSQL cancels the audit listing when it runs
+ *       longer, answered 503 query_timeout ({@link AdminQueries})</li>
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
@@ -67,10 +71,10 @@ import java.util.List;
 public record AuthConfig(String httpHost, int httpPort, DbConfig database, TokenSettings tokens, JwtKeys jwtKeys,
                          byte[] refreshTokenSecret, int verifiedTokenMemorySize, Duration revocationReconcileInterval,
                          long userServiceTimeoutMs,
-                         Duration sessionCleanupInterval, int sessionCleanupBatchSize, Profile profile,
+                         RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
-                         boolean emailVerificationRequired, String publicUrl, int auditRetentionDays,
-                         ManagementSettings management) {
+                         boolean emailVerificationRequired, String publicUrl, ManagementSettings management,
+                         long adminQueryTimeoutMs) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -80,6 +84,9 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
 
   public static AuthConfig from(Settings s, Profile profile) {
     boolean production = profile.production();
+    // the session cleanup became the service's retention, of every table (docs/OPERATING.md, "Table sizes")
+    s.refuseReplaced("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", "RETENTION_INTERVAL_SECONDS");
+    s.refuseReplaced("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", "RETENTION_BATCH_SIZE");
     String publicUrl = publicUrl(s, production);
     // the issuer is the public URL unless set: a stock client configured with the issuer URL alone finds the keys
     String issuer = s.string("jwtIssuer", "JWT_ISSUER", null);
@@ -100,8 +107,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       s.integer("verifiedTokenMemorySize", "VERIFIED_TOKEN_MEMORY_SIZE", 100_000, 0, 10_000_000),
       Duration.ofMillis(s.longValue("revocationReconcileMs", "REVOCATION_RECONCILE_MS", 1000, 100, 60_000)),
       s.longValue("userServiceTimeoutMs", "USER_SERVICE_TIMEOUT_MS", 1500, 50, 60_000),
-      Duration.ofSeconds(s.longValue("sessionCleanupIntervalSeconds", "SESSION_CLEANUP_INTERVAL_SECONDS", 300, 0, 86_400)),
-      s.integer("sessionCleanupBatchSize", "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
+      RetentionSettings.from(s),
+      Duration.ofDays(s.integer("appliedNoticesRetentionDays", "APPLIED_NOTICES_RETENTION_DAYS", 30, 1, 3650)),
       profile,
       BcryptSettings.from(s),
       ThrottleSettings.from(s),
@@ -109,8 +116,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       trustedProxies(s),
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
-      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
-      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT));
+      ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
+      AdminQueries.timeoutSetting(s));
   }
 
   /**
@@ -217,15 +224,15 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   /** A copy with other token settings (tests shorten lifetimes or the grace). */
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
-      revocationReconcileInterval, userServiceTimeoutMs, sessionCleanupInterval, sessionCleanupBatchSize, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, auditRetentionDays, management);
+      revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
   }
 
   @Override
@@ -234,6 +241,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
-      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port() + "]";
+      + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + "]";
   }
 }

@@ -20,7 +20,6 @@ import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
 import io.latchkey.auth.session.RefreshTokens;
-import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.SessionRepository;
 import io.latchkey.auth.session.SessionService;
 import io.latchkey.auth.session.Sessions;
@@ -31,15 +30,17 @@ import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenValidator;
 import io.latchkey.auth.token.VerifiedTokenMemory;
 import io.latchkey.auth.users.UserDirectory;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.Database;
 import io.latchkey.common.Deployments;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionJob;
+import io.latchkey.common.retention.RetentionRule;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,6 +54,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -71,11 +73,13 @@ public final class AuthModule {
   public static final String SCHEMA = "auth";
   /** The {@code service} label of the series both services have (bcrypt, database pool). */
   public static final String SERVICE = "auth";
+  /** How long after a session ended, beyond the access-token lifetime, its row stays. */
+  static final Duration SESSION_KEEP_MARGIN = Duration.ofMinutes(5);
 
   /** The process-wide objects that are started and stopped, besides the verticles. */
-  private record Parts(Pool pool, BcryptPool bcrypt, Revocations revocations, SessionService sessions, SessionCleanup cleanup,
+  private record Parts(Pool pool, AdminQueries admin, BcryptPool bcrypt, Revocations revocations, SessionService sessions,
                        PasswordCache cache, LoginThrottle throttle, SyncService sync, SyncConsumer syncConsumer,
-                       PasswordCheckConsumer passwordChecks, AuditRetention auditRetention) {
+                       PasswordCheckConsumer passwordChecks) {
   }
 
   /**
@@ -135,10 +139,10 @@ public final class AuthModule {
     BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost(), metrics,
       SERVICE);
     Database.poolMetrics(pool, config.database(), SERVICE, metrics);
+    AdminQueries admin = AdminQueries.open(vertx, config.database(), config.adminQueryTimeoutMs(), SERVICE);
     UserDirectory users = new UserDirectory(vertx.eventBus(), keys, config.userServiceTimeoutMs());
     VersionFloors floors = new VersionFloors(pool);
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
-    AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
 
     // tokens and sessions
     AccessTokens accessTokens = new AccessTokens(config.jwtKeys(), config.tokens(), clock);
@@ -148,8 +152,6 @@ public final class AuthModule {
       revocations, clock, metrics);
     SessionService sessions = new SessionService(new SessionRepository(pool), new RefreshTokens(config.refreshTokenSecret()),
       accessTokens, revocations, users, floors, audit, metrics);
-    SessionCleanup cleanup = new SessionCleanup(vertx, pool, config.tokens().accessTokenTtl(), config.tokens().refreshTokenTtl(),
-      config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
 
     // logins: the cluster-wide password cache, throttling, and the user service's sync notices
     CacheCipher cipher = new CacheCipher(config.cache().key());
@@ -171,12 +173,13 @@ public final class AuthModule {
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
       new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
-      new AuditRoutes(audit, guard::requireAdmin),
+      new AuditRoutes(audit, admin, guard::requireAdmin),
       prepared.openApi());
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);
-    Parts parts = new Parts(pool, bcrypt, revocations, sessions, cleanup, cache, throttle, sync, syncConsumer, passwordChecks, auditRetention);
+    Parts parts = new Parts(pool, admin, bcrypt, revocations, sessions, cache, throttle, sync, syncConsumer, passwordChecks);
+    RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
 
     if (!config.tokens().issuer().equals(config.publicUrl())) {
       LOG.warn("JWT_ISSUER ({}) differs from PUBLIC_URL ({}): a client that discovers the keys from the issuer URL will not find them",
@@ -195,10 +198,8 @@ public final class AuthModule {
       .compose(v -> vertx.deployVerticle(() -> new AuthVerticle(api, validateConsumer, config.httpHost(), port),
         new DeploymentOptions().setInstances(instances)))
       .onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(retention)).onSuccess(deployed::add)
       .map(deploymentId -> {
-        cleanup.start();
-        auditRetention.start();
-        sync.startPruning(vertx);
         LOG.info("auth service listening on {}:{} (public URL {}, {} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
           config.httpHost(), port, config.publicUrl(), instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
           bcrypt.threads(), ApiKeys.fingerprint(keys.outgoing()));
@@ -206,6 +207,21 @@ public final class AuthModule {
       });
     return started.recover(err -> new AuthModule(vertx, parts, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /**
+   * Every auth table that grows with the traffic, and when its rows go (docs/OPERATING.md, "Table
+   * sizes"). A session goes once no access token of it can be alive: the access-token lifetime and
+   * a margin after it ended or was revoked. Retired refresh-token hashes go first: those of a
+   * session that lapsed after its refresh window are all past theirs by then, so deleting the
+   * session cascades to none of them (a batch of sessions stays a batch of rows).
+   */
+  static List<RetentionRule> retentionRules(AuthConfig config, AuditTrail audit) {
+    return List.of(
+      SessionRepository.retiredTokensRetention(config.tokens().refreshTokenTtl()),
+      SessionRepository.retention(config.tokens().accessTokenTtl().plus(SESSION_KEEP_MARGIN)),
+      AppliedNotices.retention(config.appliedNoticesRetention()),
+      audit.retention(config.retention().audit()));
   }
 
   /**
@@ -229,14 +245,12 @@ public final class AuthModule {
   /** Stops the HTTP verticles, the background work and the bus consumers, then closes the pools. */
   public Future<Void> undeploy() {
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
-    parts.cleanup().stop();
-    parts.auditRetention().stop();
-    parts.sync().stopPruning(vertx);
     return chain
       .transform(v -> parts.syncConsumer().stop())
       .transform(v -> parts.passwordChecks().stop())
       .transform(v -> parts.cache().stop())
       .transform(v -> parts.revocations().stop())
+      .transform(v -> parts.admin().close())
       .transform(v -> parts.pool().close())
       .eventually(() -> {
         parts.bcrypt().close();

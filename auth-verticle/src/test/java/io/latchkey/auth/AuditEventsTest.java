@@ -7,9 +7,10 @@ import ch.qos.logback.core.read.ListAppender;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.testing.FakeUserService;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.retention.RetentionJob;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -304,8 +306,9 @@ class AuditEventsTest {
       INSERT INTO auth.audit_events (id, time, type, user_id, outcome)
       SELECT gen_random_uuid(), now() - (CASE WHEN g <= 3 THEN 91 ELSE 89 END) * interval '1 day', 'logout', '%s'::uuid, 'success'
         FROM generate_series(1, 5) g""".formatted(user), rows -> null);
-    int deleted = await(new AuditRetention(auth.nodes.get(0), new AuditTrail(auth.sql(), "auth"), 90, 1).runOnce());
-    assertThat(deleted).isEqualTo(3);
+    List<RetentionJob.RuleRun> runs = await(new RetentionJob(auth.sql(),
+      List.of(new AuditTrail(auth.sql(), "auth").retention(Duration.ofDays(90))), Duration.ZERO, 1, 20, new SimpleMeterRegistry()).runOnce());
+    assertThat(runs).singleElement().satisfies(run -> assertThat(run.deleted()).isEqualTo(3));
     long kept = auth.query("SELECT count(*) AS n FROM auth.audit_events WHERE user_id = $1::uuid",
       rows -> rows.iterator().next().getLong("n"), UUID.fromString(user));
     assertThat(kept).isEqualTo(2L);

@@ -3,9 +3,12 @@ package io.latchkey.auth;
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
 import io.latchkey.auth.testing.Problems;
-import io.latchkey.auth.session.SessionCleanup;
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.retention.RetentionJob;
+import io.latchkey.common.retention.RetentionRule;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +16,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -138,15 +142,17 @@ class SessionsSeamTest {
     await(auth.module(0).sessions().revokeAllOfUser(UUID.randomUUID().toString(), "nobody", "noop"));
     assertThat(auth.bearer(0, io.vertx.core.http.HttpMethod.POST, "/auth/logout", revokedJustNow.accessToken()).statusCode()).isEqualTo(204);
 
-    AuthConfig config = auth.config();
-    SessionCleanup cleanup = new SessionCleanup(auth.nodes.get(0), auth.sql(), config.tokens().accessTokenTtl(),
-      config.tokens().refreshTokenTtl(), config.sessionCleanupBatchSize(), config.sessionCleanupInterval());
+    List<RetentionRule> rules = AuthModule.retentionRules(auth.config(), new AuditTrail(auth.sql(), AuthModule.SCHEMA));
+    RetentionRule sessions = rules.stream().filter(rule -> rule.table().equals("auth.sessions")).findFirst().orElseThrow();
+    RetentionJob cleanup = new RetentionJob(auth.sql(), List.of(sessions), Duration.ZERO, 1000, 20, new SimpleMeterRegistry());
     // another node holding the lock: this one skips
-    int whileLocked = await(auth.sql().withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
-      .execute(Tuple.of(0x6c6b2d73657373L)).compose(v -> cleanup.runOnce())));
-    assertThat(whileLocked).isEqualTo(-1);
+    RetentionJob.RuleRun whileLocked = await(auth.sql().withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+      .execute(Tuple.of(sessions.lockKey())).compose(v -> cleanup.runOnce()))).get(0);
+    assertThat(whileLocked.result()).isEqualTo(RetentionJob.Result.SKIPPED);
+    assertThat(whileLocked.deleted()).isZero();
+    assertThat(auth.sessionIds(ned.userId())).hasSize(4);
 
-    int deleted = await(cleanup.runOnce());
+    int deleted = await(cleanup.runOnce()).get(0).deleted();
 
     assertThat(deleted).isGreaterThanOrEqualTo(2);
     List<String> left = auth.sessionIds(ned.userId());

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.flywaydb.core.Flyway;
@@ -22,17 +23,23 @@ public final class Database {
   }
 
   public static Pool pool(Vertx vertx, DbConfig config) {
-    PoolOptions poolOptions = new PoolOptions()
-      .setMaxSize(config.poolSize())
-      .setMaxWaitQueueSize(1024)
+    return pool(vertx, config, new PoolOptions().setMaxSize(config.poolSize())
+      .setName("latchkey-" + config.database() + "-" + config.host() + "-" + config.port()), config.connectOptions());
+  }
+
+  /**
+   * A pool on {@code config}'s database with {@code options}' size, name and idle timeout, and the
+   * settings every pool of ours has: a bounded wait for a connection, the connect timeout.
+   */
+  static Pool pool(Vertx vertx, DbConfig config, PoolOptions options, PgConnectOptions connect) {
+    options.setMaxWaitQueueSize(1024)
       // a request waiting for a connection gives up instead of hanging while PostgreSQL is down
       .setConnectionTimeout(config.connectTimeoutMs())
       .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-      .setShared(true)
-      .setName("latchkey-" + config.database() + "-" + config.host() + "-" + config.port());
+      .setShared(true);
     // in Vert.x 5 the connect timeout sits on the transport options, not on PgConnectOptions
     NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.connectTimeoutMs());
-    return PgBuilder.pool().with(poolOptions).with(transport).connectingTo(config.connectOptions()).using(vertx).build();
+    return PgBuilder.pool().with(options).with(transport).connectingTo(connect).using(vertx).build();
   }
 
   /**

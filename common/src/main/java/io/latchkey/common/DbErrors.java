@@ -8,6 +8,12 @@ import java.util.Optional;
 public final class DbErrors {
 
   public static final String UNIQUE_VIOLATION = "23505";
+  /**
+   * query_canceled: the server cancelled the statement, because it ran past
+   * {@code statement_timeout} (or someone called {@code pg_cancel_backend} on it). The connection
+   * stays usable.
+   */
+  public static final String QUERY_CANCELED = "57014";
 
   /**
    * True when the failure means the database could not be reached or the connection broke,
@@ -29,6 +35,16 @@ public final class DbErrors {
       if (t instanceof io.vertx.core.VertxException && t.getMessage() != null
         && (t.getMessage().contains("Connection") || t.getMessage().contains("connection") || t.getMessage().contains("Timeout"))) {
         return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when PostgreSQL cancelled the statement (SQLSTATE {@value #QUERY_CANCELED}), and only then. */
+  public static boolean isQueryCanceled(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg) {
+        return QUERY_CANCELED.equals(pg.getSqlState());
       }
     }
     return false;

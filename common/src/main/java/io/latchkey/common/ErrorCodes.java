@@ -11,6 +11,8 @@ public final class ErrorCodes {
   public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
   public static final String DATABASE_UNAVAILABLE = "database_unavailable";
   public static final String OVERLOADED = "overloaded";
+  /** An admin query (user search, audit listing) ran past ADMIN_QUERY_TIMEOUT_MS and was cancelled: 503 with Retry-After. */
+  public static final String QUERY_TIMEOUT = "query_timeout";
   public static final String INVALID_TOKEN = "invalid_token";
   public static final String FORBIDDEN = "forbidden";
   public static final String INVALID_API_KEY = "invalid_api_key";

@@ -123,6 +123,17 @@ public final class Settings {
     };
   }
 
+  /**
+   * Stops the start when a setting that was replaced is still given, in the environment or the
+   * conf file, instead of ignoring it silently: the message names what replaced it.
+   */
+  public void refuseReplaced(String key, String envName, String replacement) {
+    String fromEnv = env.get(envName);
+    if ((fromEnv != null && !fromEnv.isBlank()) || json.containsKey(key)) {
+      throw new IllegalArgumentException("setting " + envName + " (" + key + ") was replaced: use " + replacement);
+    }
+  }
+
   private static String name(String key, String envName) {
     return envName != null ? envName : key;
   }

@@ -105,7 +105,8 @@ final class BothServices implements AutoCloseable {
     env.put("JWT_KEYS_DIR", keysDir.toString());
     env.put("REFRESH_TOKEN_SECRET", "an-e2e-refresh-secret-of-at-least-32-bytes");
     env.put("USER_SERVICE_TIMEOUT_MS", "700");
-    env.put("SESSION_CLEANUP_INTERVAL_SECONDS", "0");
+    // the tests run the retention themselves when they test it
+    env.put("RETENTION_INTERVAL_SECONDS", "0");
     // throttling is not under test here, and every login of this class comes from 127.0.0.1
     env.put("LOGIN_IP_MAX_FAILURES", "100000");
     env.put("LOGIN_ACCOUNT_MAX_FAILURES", "1000");

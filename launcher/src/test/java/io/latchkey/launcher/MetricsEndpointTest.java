@@ -136,6 +136,11 @@ class MetricsEndpointTest {
     assertThat(metrics).contains("latchkey_revocations_applied_total{source=\"local\"}", "latchkey_password_cache_size",
       "latchkey_outbox_backlog{outbox=\"notices\"}", "latchkey_outbox_oldest_age_seconds{outbox=\"mail\"}",
       "latchkey_db_pool_connections{service=\"auth\"}", "jvm_memory_used_bytes");
+    // the retention's counter, one series per table of both services (label: the table's name)
+    for (String table : List.of("users.outbox", "users.mail_outbox", "users.mail_tokens", "users.audit_events", "auth.sessions",
+      "auth.retired_refresh_tokens", "auth.applied_user_notices", "auth.audit_events")) {
+      assertThat(value(metrics, "latchkey_retention_deleted_total", "table=\"" + table + "\"")).as(table).isGreaterThanOrEqualTo(0);
+    }
     // Vert.x's HTTP server histogram by route template
     assertThat(metrics).containsPattern("vertx_http_server_response_time_seconds_bucket\\{[^}]*route=\"/auth/login\"");
   }

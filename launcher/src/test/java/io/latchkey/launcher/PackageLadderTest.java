@@ -46,6 +46,7 @@ class PackageLadderTest {
   private static final Map<String, List<List<String>>> LADDERS = Map.of(
     "common", List.of(
       List.of("io.latchkey.common.audit"),
+      List.of("io.latchkey.common.retention"),
       List.of("io.latchkey.common"),
       List.of("io.latchkey.common.bus")),
     "user-verticle", List.of(

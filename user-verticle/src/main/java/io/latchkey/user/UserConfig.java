@@ -1,12 +1,15 @@
 package io.latchkey.user;
 
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.ManagementSettings;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
+import io.latchkey.common.retention.RetentionSettings;
 import io.latchkey.user.mail.MailSettings;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -27,20 +30,28 @@ import java.util.List;
  * @param registrationIpWindowSeconds REGISTRATION_IP_WINDOW_SECONDS / registrationIpWindowSeconds: that window
  * @param trustedProxies    TRUSTED_PROXIES / trustedProxies: comma-separated IPs / CIDRs whose X-Forwarded-For gives the client IP
  * @param mail              SMTP_*, MAIL_* and the lifecycle's token lifetimes and limits: see {@link MailSettings}
- * @param auditRetentionDays AUDIT_RETENTION_DAYS / auditRetentionDays: audit events are deleted this many days after their time
+ * @param retention         RETENTION_INTERVAL_SECONDS, RETENTION_BATCH_SIZE, AUDIT_RETENTION_DAYS: see {@link RetentionSettings}
+ * @param outboxRetention   OUTBOX_RETENTION_DAYS / outboxRetentionDays (7): delivered notices and sent mails are deleted this long after
+ * @param mailTokenRetention MAIL_TOKEN_RETENTION_DAYS / mailTokenRetentionDays (1): mailed tokens are deleted this long after they expired
  * @param management        MANAGEMENT_HOST, MANAGEMENT_PORT (9181): where GET /metrics is served, see {@link ManagementSettings}
  * @param outboxMetricsMs   OUTBOX_METRICS_MS / outboxMetricsMs: how often the outboxes' backlog and oldest age are measured for /metrics
+ * @param adminQueryTimeoutMs ADMIN_QUERY_TIMEOUT_MS / adminQueryTimeoutMs: PostgreSQL cancels an admin query (search, audit listing)
+ *                          running longer, answered 503 query_timeout ({@link AdminQueries})
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
                          int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
-                         int auditRetentionDays, ManagementSettings management, long outboxMetricsMs) {
+                         RetentionSettings retention, Duration outboxRetention, Duration mailTokenRetention,
+                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
   }
 
   public static UserConfig from(Settings s) {
+    // one retention for both outboxes now (docs/OPERATING.md, "Table sizes")
+    s.refuseReplaced("mailRetentionDays", "MAIL_RETENTION_DAYS", "OUTBOX_RETENTION_DAYS (sent mails and delivered notices) and"
+      + " MAIL_TOKEN_RETENTION_DAYS (mailed tokens, after their expiry)");
     UserConfig config = new UserConfig(
       s.string("httpHost", "USER_HTTP_HOST", "0.0.0.0"),
       s.integer("httpPort", "USER_HTTP_PORT", 8081, 0, 65535),
@@ -56,9 +67,12 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.integer("registrationIpWindowSeconds", "REGISTRATION_IP_WINDOW_SECONDS", 3600, 1, 86_400),
       trustedProxies(s),
       MailSettings.from(s),
-      s.integer("auditRetentionDays", "AUDIT_RETENTION_DAYS", 90, 1, 36_500),
+      RetentionSettings.from(s),
+      Duration.ofDays(s.integer("outboxRetentionDays", "OUTBOX_RETENTION_DAYS", 7, 1, 3650)),
+      Duration.ofDays(s.integer("mailTokenRetentionDays", "MAIL_TOKEN_RETENTION_DAYS", 1, 1, 3650)),
       ManagementSettings.from(s, ManagementSettings.USER_DEFAULT_PORT),
-      s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000));
+      s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000),
+      AdminQueries.timeoutSetting(s));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -74,13 +88,15 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
   public UserConfig with(DbConfig otherDatabase, int otherPort) {
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, mail, auditRetentionDays, management, outboxMetricsMs);
+      registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs,
+      adminQueryTimeoutMs);
   }
 
   /** The same configuration sending mail through another server (tests). */
   public UserConfig withMail(MailSettings otherMail) {
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
-      registrationIpWindowSeconds, trustedProxies, otherMail, auditRetentionDays, management, outboxMetricsMs);
+      registrationIpWindowSeconds, trustedProxies, otherMail, retention, outboxRetention, mailTokenRetention, management,
+      outboxMetricsMs, adminQueryTimeoutMs);
   }
 }

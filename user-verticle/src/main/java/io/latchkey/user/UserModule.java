@@ -1,6 +1,7 @@
 package io.latchkey.user;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.BusClient;
@@ -11,9 +12,10 @@ import io.latchkey.common.HealthRoutes;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
 import io.latchkey.common.TrustedProxies;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionJob;
+import io.latchkey.common.retention.RetentionRule;
 import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.BusTokenVerifier;
 import io.latchkey.user.bus.UserBusVerticle;
@@ -77,15 +79,15 @@ public final class UserModule {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final AdminQueries admin;
   private final BcryptPool bcrypt;
   private final List<String> deployments;
   private final int httpPort;
-  private final AuditRetention auditRetention;
 
-  private UserModule(Vertx vertx, Pool pool, BcryptPool bcrypt, List<String> deployments, int httpPort, AuditRetention auditRetention) {
-    this.auditRetention = auditRetention;
+  private UserModule(Vertx vertx, Pool pool, AdminQueries admin, BcryptPool bcrypt, List<String> deployments, int httpPort) {
     this.vertx = vertx;
     this.pool = pool;
+    this.admin = admin;
     this.bcrypt = bcrypt;
     this.deployments = deployments;
     this.httpPort = httpPort;
@@ -135,6 +137,7 @@ public final class UserModule {
       SERVICE);
     Pool pool = Database.pool(vertx, config.database());
     Database.poolMetrics(pool, config.database(), SERVICE, metrics);
+    AdminQueries admin = AdminQueries.open(vertx, config.database(), config.adminQueryTimeoutMs(), SERVICE);
     BusClient authBus = new BusClient(vertx.eventBus(), keys, config.busTimeoutMs(), ErrorCodes.AUTH_SERVICE_UNAVAILABLE,
       "auth service");
     OutboxRepository outbox = new OutboxRepository();
@@ -147,13 +150,13 @@ public final class UserModule {
     TokenSeal seal = new TokenSeal(keys.derivedSecrets("mail outbox token"));
     MailQueue mailQueue = new MailQueue(mailTokens, mailOutbox, seal, mail);
     Mailer mailer = Mailer.create(vertx, mail);
-    MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, mailTokens, userRepository, mailQueue, seal,
+    MailRelay mailRelay = new MailRelay(vertx, pool, mailOutbox, userRepository, mailQueue, seal,
       prepared.mailTemplates(), mailer, mail);
     PasswordPolicy policy = new PasswordPolicy(prepared.common());
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
-    AuditRetention auditRetention = new AuditRetention(vertx, audit, config.auditRetentionDays());
+    RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
     UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
-      mailQueue, mailRelay, audit);
+      mailQueue, mailRelay, audit, admin);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
@@ -167,7 +170,7 @@ public final class UserModule {
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, authorizer::requireAdmin)).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)
@@ -180,6 +183,7 @@ public final class UserModule {
       .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxBacklogVerticle(pool, outbox, mailOutbox, config.outboxMetricsMs(), metrics)))
       .onSuccess(deployed::add)
+      .compose(id -> vertx.deployVerticle(retention)).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(() -> new UserHttpVerticle(routers, config.httpHost(), listenPort, actualPort::set),
         new DeploymentOptions().setInstances(instances))).onSuccess(deployed::add)
       .map(id -> actualPort.get())
@@ -187,11 +191,19 @@ public final class UserModule {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
-        auditRetention.start();
-        return new UserModule(vertx, pool, bcrypt, deployed, port, auditRetention);
+        return new UserModule(vertx, pool, admin, bcrypt, deployed, port);
       });
-    return started.recover(err -> new UserModule(vertx, pool, bcrypt, deployed, -1, auditRetention).undeploy()
+    return started.recover(err -> new UserModule(vertx, pool, admin, bcrypt, deployed, -1).undeploy()
       .transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /** Every user table that grows with the traffic, and when its rows go (docs/OPERATING.md, "Table sizes"). */
+  static List<RetentionRule> retentionRules(UserConfig config, AuditTrail audit) {
+    return List.of(
+      new OutboxRepository().retention(config.outboxRetention()),
+      new MailOutboxRepository().retention(config.outboxRetention()),
+      new MailTokenRepository().retention(config.mailTokenRetention()),
+      audit.retention(config.retention().audit()));
   }
 
   /**
@@ -208,11 +220,10 @@ public final class UserModule {
     }
   }
 
-  /** Stops the HTTP verticles, the relay and the bus endpoints, then closes the pools. */
+  /** Stops the HTTP verticles, the relays, the retention and the bus endpoints, then closes the pools. */
   public Future<Void> undeploy() {
-    auditRetention.stop();
     Future<Void> chain = Deployments.undeployInReverse(vertx, deployments);
-    return chain.compose(v -> pool.close()).eventually(() -> {
+    return chain.compose(v -> admin.close().eventually(pool::close)).eventually(() -> {
       bcrypt.close();
       return Future.succeededFuture();
     });

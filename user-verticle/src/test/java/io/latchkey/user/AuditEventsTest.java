@@ -6,11 +6,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.Database;
-import io.latchkey.common.audit.AuditRetention;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionJob;
 import io.latchkey.user.testing.TestMailServer.Mail;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,10 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -136,16 +134,6 @@ class AuditEventsTest {
     assertThat(Instant.parse(event.getString("time"))).isBetween(Instant.now().minus(5, ChronoUnit.MINUTES), Instant.now().plusSeconds(5));
   }
 
-  private void execute(String sql) {
-    String url = "jdbc:postgresql://" + f.database.host() + ":" + f.database.port() + "/" + f.database.database();
-    try (Connection c = DriverManager.getConnection(url, f.database.user(), f.database.password());
-         Statement st = c.createStatement()) {
-      st.execute(sql);
-    } catch (SQLException e) {
-      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
-    }
-  }
-
   private List<String> loggedLines() {
     return auditLines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
@@ -249,7 +237,7 @@ class AuditEventsTest {
     JsonObject bo = f.register("audit_bo", "audit.bo@example.com", "audit bo long passphrase");
     String id = bo.getString("id");
     // the change's notice fails after its audit insert: the transaction rolls back with it
-    execute("""
+    f.execute("""
       CREATE OR REPLACE FUNCTION users.audit_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.user_id = '%s'::uuid THEN RAISE EXCEPTION 'refused by AuditEventsTest'; END IF;
@@ -263,7 +251,7 @@ class AuditEventsTest {
       assertThat(refused.statusCode()).isGreaterThanOrEqualTo(500);
       assertThat(call(HttpMethod.POST, "/users/" + id + "/disable", null, key(), "rid-rollback").statusCode()).isGreaterThanOrEqualTo(500);
     } finally {
-      execute("DROP TRIGGER audit_test_refuse ON users.outbox; DROP FUNCTION users.audit_test_refuse();");
+      f.execute("DROP TRIGGER audit_test_refuse ON users.outbox; DROP FUNCTION users.audit_test_refuse();");
     }
     assertThat(f.userRow(id).get("disabled")).isEqualTo(false);
     assertThat(f.rows("SELECT * FROM users.audit_events WHERE user_id = ?::uuid", id)).isEmpty();
@@ -281,7 +269,7 @@ class AuditEventsTest {
   void theListFiltersByUserTypeAndTime() {
     String user = UUID.randomUUID().toString();
     String other = UUID.randomUUID().toString();
-    execute("""
+    f.execute("""
       INSERT INTO users.audit_events (id, time, type, user_id, outcome)
       SELECT gen_random_uuid(), timestamptz '2026-01-01T00:00:00Z' + g * interval '1 hour',
              CASE WHEN g %% 2 = 0 THEN 'user.disabled' ELSE 'user.enabled' END, '%s'::uuid, 'success'
@@ -314,7 +302,7 @@ class AuditEventsTest {
   void theCursorPagesWithoutRepeatsOrGapsWhileEventsAreBeingInserted() throws Exception {
     String user = UUID.randomUUID().toString();
     // 120 events over the last two hours, 20 of them sharing one instant (the id breaks the tie)
-    execute("""
+    f.execute("""
       INSERT INTO users.audit_events (id, time, type, user_id, outcome)
       SELECT gen_random_uuid(), date_trunc('second', now()) - (CASE WHEN g <= 20 THEN 3600 ELSE g * 60 END) * interval '1 second',
              'user.enabled', '%s'::uuid, 'success'
@@ -329,7 +317,7 @@ class AuditEventsTest {
     AtomicInteger inserted = new AtomicInteger();
     Thread writer = new Thread(() -> {
       while (paging.get()) {
-        execute("""
+        f.execute("""
           INSERT INTO users.audit_events (id, time, type, user_id, outcome)
           VALUES (gen_random_uuid(), now() - random() * interval '2 hours', 'user.disabled', '%s'::uuid, 'success')""".formatted(user));
         inserted.incrementAndGet();
@@ -396,7 +384,7 @@ class AuditEventsTest {
   @Test
   void retentionDeletesOnlyWhatIsDueInBatchesAlsoFromTwoNodesAtOnce() {
     String user = UUID.randomUUID().toString();
-    execute("""
+    f.execute("""
       INSERT INTO users.audit_events (id, time, type, user_id, outcome)
       SELECT gen_random_uuid(), now() - interval '91 days' - g * interval '1 minute', 'user.enabled', '%1$s'::uuid, 'success'
         FROM generate_series(1, 9) g;
@@ -411,16 +399,16 @@ class AuditEventsTest {
       // any other test's that is older than 90 days)
       long due = (Long) f.rows("SELECT count(*) AS n FROM users.audit_events WHERE time < now() - interval '90 days'").get(0).get("n");
       assertThat(due).isGreaterThanOrEqualTo(9);
-      Future<Integer> first = new AuditRetention(vertx, new AuditTrail(one, "users"), 90, 2).runOnce();
-      Future<Integer> second = new AuditRetention(vertx, new AuditTrail(two, "users"), 90, 2).runOnce();
+      Future<Integer> first = retention(one, 90, 2).runOnce().map(AuditEventsTest::deleted);
+      Future<Integer> second = retention(two, 90, 2).runOnce().map(AuditEventsTest::deleted);
       await(Future.all(first, second));
       assertThat((long) first.result() + second.result()).isEqualTo(due);
       assertThat(f.rows("SELECT type FROM users.audit_events WHERE user_id = ?::uuid", user))
         .hasSize(4).allSatisfy(row -> assertThat(row.get("type")).isEqualTo("user.disabled"));
       // nothing due: nothing deleted
-      assertThat(await(new AuditRetention(vertx, new AuditTrail(one, "users"), 90).runOnce())).isZero();
+      assertThat(deleted(await(retention(one, 90, 1000).runOnce()))).isZero();
       // a shorter retention lets the others go
-      assertThat(await(new AuditRetention(vertx, new AuditTrail(one, "users"), 88).runOnce())).isGreaterThanOrEqualTo(4);
+      assertThat(deleted(await(retention(one, 88, 1000).runOnce()))).isGreaterThanOrEqualTo(4);
       assertThat(f.rows("SELECT type FROM users.audit_events WHERE user_id = ?::uuid", user)).isEmpty();
     } finally {
       await(one.close());
@@ -428,12 +416,22 @@ class AuditEventsTest {
     }
   }
 
+  /** The audit trail's retention rule alone, run on demand: batches of {@code batch}, at most 20 a run. */
+  private static RetentionJob retention(Pool pool, int days, int batch) {
+    return new RetentionJob(pool, List.of(new AuditTrail(pool, "users").retention(Duration.ofDays(days))), Duration.ZERO, batch, 20,
+      new SimpleMeterRegistry());
+  }
+
+  private static int deleted(List<RetentionJob.RuleRun> runs) {
+    return runs.stream().mapToInt(RetentionJob.RuleRun::deleted).sum();
+  }
+
   @Test
   void aStoredRowIsListedFieldForFieldToTheMicrosecond() {
     String user = UUID.randomUUID().toString();
     String session = UUID.randomUUID().toString();
     String eventId = UUID.randomUUID().toString();
-    execute("""
+    f.execute("""
       INSERT INTO users.audit_events (id, time, type, user_id, session_id, actor, ip, user_agent, request_id, outcome, reason)
       VALUES ('%s', timestamptz '2026-02-03T04:05:06.123456Z', 'roles.changed', '%s', '%s', 'key:0c9463c8', '10.0.0.9',
               'agent', 'rid-x', 'success', 'user')""".formatted(eventId, user, session));

@@ -36,8 +36,8 @@ class ModuleLifecycleTest {
     UserModule module = await(UserModule.deploy(vertx, null, UserServiceFixture.config(db, Map.of()), UserServiceFixture.KEYS,
       new NodeState("lifecycle"), 3), 60);
     assertThat(module.httpPort()).isPositive();
-    // bus endpoints, notice relay, mail relay, the outboxes' backlog measurement, the HTTP verticle (3 instances)
-    assertThat(vertx.deploymentIDs()).hasSize(before + 5);
+    // bus endpoints, notice relay, mail relay, the outboxes' backlog measurement, the retention, the HTTP verticle (3 instances)
+    assertThat(vertx.deploymentIDs()).hasSize(before + 6);
     WebClient client = WebClient.create(vertx);
     for (int i = 0; i < 6; i++) {
       assertThat(await(client.get(module.httpPort(), "127.0.0.1", "/health/live").send()).statusCode()).isEqualTo(200);

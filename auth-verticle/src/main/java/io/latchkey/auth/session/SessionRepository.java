@@ -2,15 +2,16 @@ package io.latchkey.auth.session;
 
 import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +103,7 @@ public final class SessionRepository {
     """.formatted(GENERATION_OF.formatted("s.user_id"));
 
   // a legacy token is the one a session held at V14 (current or rotated since), or one rotated
-  // before V14 (its retired row, until the cleanup deletes it)
+  // before V14 (its retired row, until the retention deletes it)
   private static final String LEGACY_SESSIONS = """
     SELECT session_id AS id, false AS retired FROM auth.legacy_refresh_tokens WHERE hash = $%1$d
     UNION ALL
@@ -346,32 +347,23 @@ public final class SessionRepository {
   }
 
   /**
-   * Deletes one batch of sessions that can neither be refreshed nor have a live access token
-   * (ended or revoked more than {@code keepSeconds} ago), and hashes of tokens retired before V14
-   * older than the refresh lifetime (no rows are added there any more), if this connection holds the cleanup advisory lock. -1 when another
-   * node holds it.
+   * The retention of sessions: those that ended (their refresh window or their absolute
+   * lifetime) or were revoked longer than {@code keep} ago. {@code keep} is the access-token
+   * lifetime plus a margin: no access token of the session can then be alive, so no revocation
+   * needs its row. Each of the three times has its index; a row due by two is deleted once.
+   * The session's retired and legacy refresh-token hashes go with it (ON DELETE CASCADE).
    */
-  public static Future<Integer> deleteExpiredBatch(SqlConnection conn, long lockKey, long keepSeconds, long refreshTtlSeconds,
-                                                   int batchSize) {
-    return conn.preparedQuery("SELECT pg_try_advisory_xact_lock($1) AS locked").execute(Tuple.of(lockKey))
-      .compose(rows -> {
-        if (!rows.iterator().next().getBoolean("locked")) {
-          return Future.succeededFuture(-1);
-        }
-        return conn.preparedQuery("""
-            DELETE FROM auth.sessions WHERE id IN (
-              SELECT id FROM auth.sessions
-               WHERE least(refresh_expires_at, expires_at) < now() - $1::bigint * interval '1 second'
-                  OR revoked_at < now() - $1::bigint * interval '1 second'
-               LIMIT $2)""")
-          .execute(Tuple.of(keepSeconds, batchSize))
-          .compose(deleted -> conn.preparedQuery("""
-              DELETE FROM auth.retired_refresh_tokens WHERE hash IN (
-                SELECT hash FROM auth.retired_refresh_tokens
-                 WHERE retired_at < now() - $1::bigint * interval '1 second' LIMIT $2)""")
-            .execute(Tuple.of(refreshTtlSeconds, batchSize))
-            .map(retired -> deleted.rowCount() + retired.rowCount()));
-      });
+  public static RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan("auth.sessions", keep, "refresh_expires_at", "expires_at", "revoked_at");
+  }
+
+  /**
+   * The retention of retired refresh-token hashes: those retired longer than the refresh-token
+   * lifetime ago (older tokens would be refused as expired anyway), on
+   * {@code retired_refresh_tokens_retired_at} (V15).
+   */
+  public static RetentionRule retiredTokensRetention(Duration refreshTokenTtl) {
+    return RetentionRule.olderThan("auth.retired_refresh_tokens", refreshTokenTtl, "retired_at");
   }
 
   /** {@code args} followed by the audit draft's values (see {@link AuditTrail#insertSelect}). */

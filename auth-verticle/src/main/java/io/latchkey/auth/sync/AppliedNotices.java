@@ -1,9 +1,11 @@
 package io.latchkey.auth.sync;
 
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -37,11 +39,14 @@ public final class AppliedNotices {
       .mapEmpty();
   }
 
-  /** Deletes up to {@code batch} applied-notice rows older than {@code retentionDays}; returns how many. */
-  public Future<Integer> pruneOlderThan(int retentionDays, int batch) {
-    return pool.preparedQuery("DELETE FROM auth.applied_user_notices WHERE event_id IN ("
-        + "SELECT event_id FROM auth.applied_user_notices WHERE applied_at < now() - make_interval(days => $1) LIMIT $2)")
-      .execute(Tuple.of(retentionDays, batch))
-      .map(rows -> rows.rowCount());
+  /**
+   * The retention of the log: notices applied longer than {@code keep} ago, on
+   * {@code applied_user_notices_applied_at}. A duplicate comes from the user service's relay
+   * retrying a notice whose acknowledgement it did not get, within seconds to minutes (an outage
+   * of every user node at most); one that comes after its row is gone is applied again, which
+   * every step of {@link SyncService} survives (floors only rise, revocations repeat).
+   */
+  public static RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan("auth.applied_user_notices", keep, "applied_at");
   }
 }

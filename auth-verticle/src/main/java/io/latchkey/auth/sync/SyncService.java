@@ -9,7 +9,6 @@ import io.latchkey.auth.session.Sessions;
 import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,18 +26,12 @@ public final class SyncService {
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
 
-  /** Applied-notice ids are kept this long for deduplication (the user service retries for far less). */
-  private static final int NOTICE_RETENTION_DAYS = 30;
-  private static final long PRUNE_INTERVAL_MS = 6 * 3600 * 1000L;
-  private static final int PRUNE_BATCH = 10_000;
-
   private final VersionFloors floors;
   private final AppliedNotices applied;
   private final PasswordCache cache;
   private final UserDirectory users;
   private final Sessions sessions;
   private final AccountLockouts lockouts;
-  private long pruneTimer = -1;
 
   public SyncService(VersionFloors floors, AppliedNotices applied, PasswordCache cache, UserDirectory users, Sessions sessions,
                      AccountLockouts lockouts) {
@@ -48,23 +41,6 @@ public final class SyncService {
     this.users = users;
     this.sessions = sessions;
     this.lockouts = lockouts;
-  }
-
-  /** Prunes the applied-notice log periodically (a minute after start, then every six hours). */
-  public void startPruning(Vertx vertx) {
-    pruneTimer = vertx.setPeriodic(60_000, PRUNE_INTERVAL_MS, id -> applied.pruneOlderThan(NOTICE_RETENTION_DAYS, PRUNE_BATCH)
-      .onSuccess(n -> {
-        if (n > 0) {
-          LOG.info("pruned {} applied user notice(s) older than {} days", n, NOTICE_RETENTION_DAYS);
-        }
-      })
-      .onFailure(e -> LOG.warn("pruning applied user notices failed: {}", e.toString())));
-  }
-
-  public void stopPruning(Vertx vertx) {
-    if (pruneTimer >= 0) {
-      vertx.cancelTimer(pruneTimer);
-    }
   }
 
   public Future<Void> apply(SyncCommand command, String requestId) {

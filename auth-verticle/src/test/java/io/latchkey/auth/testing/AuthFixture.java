@@ -96,7 +96,8 @@ public final class AuthFixture implements AutoCloseable {
     env.put("BCRYPT_COST", "4");
     env.put("BCRYPT_THREADS", "2");
     env.put("USER_SERVICE_TIMEOUT_MS", "700");
-    env.put("SESSION_CLEANUP_INTERVAL_SECONDS", "0");
+    // the tests run the retention themselves when they test it
+    env.put("RETENTION_INTERVAL_SECONDS", "0");
     env.put("REFRESH_TOKEN_SECRET", "a-test-refresh-secret-of-at-least-32-bytes");
     env.putAll(overrides);
   }

@@ -152,7 +152,7 @@ public final class UserApi {
       int limit = limit(query(ctx, "limit"));
       String cursor = query(ctx, "cursor");
       SearchCursor after = cursor == null || cursor.isEmpty() ? null : SearchCursor.decode(cursor);
-      return users.search(text, limit, after).map(page -> {
+      return users.search(text, limit, after, RequestIds.of(ctx)).map(page -> {
         JsonArray items = new JsonArray();
         page.items().forEach(u -> items.add(u.toPublicJson()));
         return Replies.json(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor()));

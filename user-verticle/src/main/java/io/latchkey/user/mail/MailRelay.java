@@ -5,7 +5,6 @@ import io.latchkey.user.model.User;
 import io.latchkey.user.repo.MailOutboxRepository.Kind;
 import io.latchkey.user.repo.MailOutboxRepository.PendingMail;
 import io.latchkey.user.repo.MailOutboxRepository;
-import io.latchkey.user.repo.MailTokenRepository;
 import io.latchkey.user.repo.UserRepository;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,8 +13,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,12 +41,10 @@ public final class MailRelay {
 
   private static final Logger LOG = LoggerFactory.getLogger(MailRelay.class);
   private static final int BATCH = 10;
-  private static final int CLEANUP_BATCH = 5000;
 
   private final Vertx vertx;
   private final Pool pool;
   private final MailOutboxRepository mails;
-  private final MailTokenRepository tokens;
   private final UserRepository users;
   private final MailQueue queue;
   private final TokenSeal seal;
@@ -63,12 +58,11 @@ public final class MailRelay {
   private boolean again;
   private Future<Void> current = Future.succeededFuture();
 
-  public MailRelay(Vertx vertx, Pool pool, MailOutboxRepository mails, MailTokenRepository tokens, UserRepository users,
+  public MailRelay(Vertx vertx, Pool pool, MailOutboxRepository mails, UserRepository users,
                    MailQueue queue, TokenSeal seal, MailTemplates templates, Mailer mailer, MailSettings settings) {
     this.vertx = vertx;
     this.pool = pool;
     this.mails = mails;
-    this.tokens = tokens;
     this.users = users;
     this.queue = queue;
     this.seal = seal;
@@ -211,13 +205,6 @@ public final class MailRelay {
     values.put("link", link);
     values.put("validFor", validFor);
     return templates.render(mail.kind(), values);
-  }
-
-  /** Deletes sent mails and expired tokens older than the retention, in batches; the number of rows deleted. */
-  public Future<Integer> cleanup() {
-    Instant before = Instant.now().minus(Duration.ofDays(settings.retentionDays()));
-    return mails.deleteDone(pool, before, CLEANUP_BATCH)
-      .compose(m -> tokens.deleteExpired(pool, before, CLEANUP_BATCH).map(t -> m + t));
   }
 
   long backoff(int attemptsSoFar) {

@@ -26,12 +26,11 @@ import java.util.Locale;
  * @param verifySendMax       EMAIL_VERIFY_SEND_MAX: verification mails one user may ask for per hour
  * @param resetAddressMax     PASSWORD_RESET_ADDRESS_MAX: reset requests per address per hour
  * @param resetIpMax          PASSWORD_RESET_IP_MAX: reset requests per client IP (IPv6: /64) per hour
- * @param retentionDays       MAIL_RETENTION_DAYS: how long sent mails and expired tokens are kept
  */
 public record MailSettings(String smtpHost, int smtpPort, String smtpUsername, String smtpPassword, String startTls,
                            String from, String verifyUrl, String resetUrl, String templatesDir, long verifyTtlSeconds,
                            long resetTtlSeconds, long sweepMs, long backoffMinMs, long backoffMaxMs, long sendTimeoutMs,
-                           int verifySendMax, int resetAddressMax, int resetIpMax, int retentionDays) {
+                           int verifySendMax, int resetAddressMax, int resetIpMax) {
 
   /** The window of the three request limits. */
   public static final int LIMIT_WINDOW_SECONDS = 3600;
@@ -56,8 +55,7 @@ public record MailSettings(String smtpHost, int smtpPort, String smtpUsername, S
       s.longValue("mailSendTimeoutMs", "MAIL_SEND_TIMEOUT_MS", 30_000, 1000, 600_000),
       s.integer("emailVerifySendMax", "EMAIL_VERIFY_SEND_MAX", 3, 1, 1000),
       s.integer("passwordResetAddressMax", "PASSWORD_RESET_ADDRESS_MAX", 3, 1, 1000),
-      s.integer("passwordResetIpMax", "PASSWORD_RESET_IP_MAX", 30, 1, 1_000_000),
-      s.integer("mailRetentionDays", "MAIL_RETENTION_DAYS", 7, 1, 3650));
+      s.integer("passwordResetIpMax", "PASSWORD_RESET_IP_MAX", 30, 1, 1_000_000));
     if (!settings.startTls.equals("required") && !settings.startTls.equals("optional") && !settings.startTls.equals("off")) {
       throw new IllegalArgumentException("invalid setting SMTP_STARTTLS=" + settings.startTls + " (required, optional or off)");
     }
@@ -78,7 +76,7 @@ public record MailSettings(String smtpHost, int smtpPort, String smtpUsername, S
   public MailSettings withServer(String host, int port) {
     return new MailSettings(host, port, smtpUsername, smtpPassword, startTls, from, verifyUrl, resetUrl, templatesDir,
       verifyTtlSeconds, resetTtlSeconds, sweepMs, backoffMinMs, backoffMaxMs, sendTimeoutMs, verifySendMax, resetAddressMax,
-      resetIpMax, retentionDays);
+      resetIpMax);
   }
 
   @Override

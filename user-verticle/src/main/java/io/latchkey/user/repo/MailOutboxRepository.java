@@ -1,5 +1,6 @@
 package io.latchkey.user.repo;
 
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
@@ -7,9 +8,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -125,12 +125,12 @@ public final class MailOutboxRepository {
       .mapEmpty();
   }
 
-  /** Deletes up to {@code batch} mails done before {@code before}; the number deleted. */
-  public Future<Integer> deleteDone(SqlClient client, Instant before, int batch) {
-    return client.preparedQuery("DELETE FROM users.mail_outbox WHERE id IN "
-        + "(SELECT id FROM users.mail_outbox WHERE done_at < $1 LIMIT $2)")
-      .execute(Tuple.of(OffsetDateTime.ofInstant(before, ZoneOffset.UTC), batch))
-      .map(rows -> rows.rowCount());
+  /**
+   * The retention of sent mails and closed reset requests: rows done longer than {@code keep}
+   * ago, on the partial index {@code mail_outbox_done}. A mail still waiting is never due.
+   */
+  public RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan("users.mail_outbox", keep, "done_at");
   }
 
   private static List<PendingMail> all(RowSet<Row> rows) {

@@ -1,14 +1,13 @@
 package io.latchkey.user.repo;
 
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -75,11 +74,12 @@ public final class MailTokenRepository {
       .mapEmpty();
   }
 
-  /** Deletes up to {@code batch} tokens that expired before {@code before}; the number deleted. */
-  public Future<Integer> deleteExpired(SqlClient client, Instant before, int batch) {
-    return client.preparedQuery("DELETE FROM users.mail_tokens WHERE token_hash IN "
-        + "(SELECT token_hash FROM users.mail_tokens WHERE expires_at < $1 LIMIT $2)")
-      .execute(Tuple.of(OffsetDateTime.ofInstant(before, ZoneOffset.UTC), batch))
-      .map(rows -> rows.rowCount());
+  /**
+   * The retention of mailed tokens: rows whose token expired longer than {@code keep} ago, on
+   * {@code mail_tokens_expires}. Until then a used, retired or expired token is answered from its
+   * row (and shows when it was used); afterwards its absence gives the same answer, invalid.
+   */
+  public RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan("users.mail_tokens", keep, "expires_at");
   }
 }

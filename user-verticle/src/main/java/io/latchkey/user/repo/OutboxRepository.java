@@ -1,11 +1,13 @@
 package io.latchkey.user.repo;
 
 import io.latchkey.common.bus.UserNotice;
+import io.latchkey.common.retention.RetentionRule;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,17 +45,6 @@ public final class OutboxRepository {
         + "VALUES ($1, $2, $3, $4, $5) RETURNING id")
       .execute(Tuple.of(userId, type.wire(), passwordVersion, keepSessionId, requestId))
       .map(rows -> rows.iterator().next().getLong("id"));
-  }
-
-  /**
-   * The session a password change kept alive: the {@code keep_session_id} of the newest
-   * password-changed notice for this password version (null when there is none).
-   */
-  public Future<String> keptSession(SqlClient client, UUID userId, long passwordVersion) {
-    return client.preparedQuery("SELECT keep_session_id FROM users.outbox WHERE user_id = $1 AND type = 'password_changed'"
-        + " AND password_version = $2 ORDER BY id DESC LIMIT 1")
-      .execute(Tuple.of(userId, passwordVersion))
-      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("keep_session_id"));
   }
 
   /** Users with a notice due for delivery (their oldest undelivered one is not backing off). */
@@ -113,6 +104,16 @@ public final class OutboxRepository {
         var it = rows.iterator();
         return it.hasNext() && Boolean.TRUE.equals(it.next().getBoolean("delivered"));
       });
+  }
+
+  /**
+   * The retention of delivered notices: rows acknowledged longer than {@code keep} ago, on the
+   * partial index {@code outbox_delivered}. An undelivered notice is never due, however old: it
+   * is retried until the auth service acknowledges it. Nothing reads a delivered row again (the
+   * session a password change kept is on the user's row, V8).
+   */
+  public RetentionRule retention(Duration keep) {
+    return RetentionRule.olderThan("users.outbox", keep, "delivered_at");
   }
 
   private static PendingNotice toPending(Row row) {

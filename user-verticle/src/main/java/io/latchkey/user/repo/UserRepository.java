@@ -95,12 +95,27 @@ public final class UserRepository {
       .map(rows -> toUser(rows.iterator().next()));
   }
 
-  /** Stores a new hash; the password version grows by one. */
-  public Future<User> updatePassword(SqlClient client, UUID id, String passwordHash) {
+  /**
+   * Stores a new hash; the password version grows by one. {@code keptSessionId}: the session the
+   * change keeps alive (the caller's own), null when it keeps none; the password-changed notice
+   * carries it, and so does the same notice sent again ({@link #keptSession}).
+   */
+  public Future<User> updatePassword(SqlClient client, UUID id, String passwordHash, String keptSessionId) {
     return client.preparedQuery("UPDATE users.users SET password_hash = $2, password_version = password_version + 1, "
-        + "password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-      .execute(Tuple.of(id, passwordHash))
+        + "password_kept_session = $3, password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, passwordHash, keptSessionId))
       .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  /**
+   * The session the change to the user's current password version kept alive (null: none). It
+   * lives on the user's row, not in the notice that announced it, so that sending the notice
+   * again works however long ago the first one was delivered and deleted.
+   */
+  public Future<String> keptSession(SqlClient client, UUID id) {
+    return client.preparedQuery("SELECT password_kept_session FROM users.users WHERE id = $1")
+      .execute(Tuple.of(id))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("password_kept_session"));
   }
 
   public Future<User> updateRoles(SqlClient client, UUID id, List<String> roles) {
@@ -115,17 +130,29 @@ public final class UserRepository {
   }
 
   /**
-   * One page of users matching {@code likePattern} (already escaped, with '\' as escape
-   * character; null = everyone) in (created_at, id) order, after the given position.
+   * The searchable text of a user, exactly the expression of the trigram index {@code users_search_trgm}
+   * (V7; the planner uses the index only for this very expression): username, email and display
+   * name joined by U+0001. A search term never contains that control character (the edge refuses
+   * it, {@link io.latchkey.common.TextRules}), so a term matches the joined text exactly when it
+   * matches one of the three fields, never across two.
+   */
+  public static final char SEARCH_SEPARATOR = '\u0001';
+  public static final String SEARCH_TEXT = "(username || E'\\x01' || email || E'\\x01' || coalesce(display_name, ''))";
+
+  /**
+   * One page of users whose searchable text matches {@code likePattern} (already escaped, with
+   * '\' as escape character; null = everyone) without regard to case, in (created_at, id) order,
+   * after the given position. Which way PostgreSQL finds them is its planner's choice, made per
+   * execution on the admin pool's custom plans: the trigram index and a sort for a term that
+   * few users match, a walk of the (created_at, id) index that stops after {@code limit} matches
+   * for a common one (docs/ARCHITECTURE.md, "Search").
    */
   public Future<List<User>> search(SqlClient client, String likePattern, Instant afterCreatedAt, UUID afterId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM users.users WHERE TRUE");
     Tuple params = Tuple.tuple();
     if (likePattern != null) {
       params.addString(likePattern);
-      int p = params.size();
-      sql.append(" AND (username ILIKE $").append(p).append(" ESCAPE '\\' OR email ILIKE $").append(p)
-        .append(" ESCAPE '\\' OR display_name ILIKE $").append(p).append(" ESCAPE '\\')");
+      sql.append(" AND ").append(SEARCH_TEXT).append(" ILIKE $").append(params.size()).append(" ESCAPE '\\'");
     }
     if (afterCreatedAt != null) {
       params.addOffsetDateTime(OffsetDateTime.ofInstant(afterCreatedAt, ZoneOffset.UTC)).addUUID(afterId);

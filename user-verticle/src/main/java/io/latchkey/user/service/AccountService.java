@@ -196,7 +196,8 @@ public final class AccountService {
           AuditEvent event = by.event(AuditType.PASSWORD_RESET, u.id().toString());
           return tokens.markUsed(conn, hash)
             .compose(v -> tokens.retireOpen(conn, u.id(), Purpose.PASSWORD_RESET))
-            .compose(n -> users.updatePassword(conn, u.id(), passwordHash))
+            // a reset keeps no session
+            .compose(n -> users.updatePassword(conn, u.id(), passwordHash, null))
             // the reset link reached this address: it is the user's
             .compose(updated -> updated.emailVerified() ? Future.succeededFuture(updated) : users.markEmailVerified(conn, u.id()))
             .compose(updated -> audit.insert(conn, event)

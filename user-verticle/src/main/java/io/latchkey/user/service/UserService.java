@@ -1,6 +1,7 @@
 package io.latchkey.user.service;
 
 import io.latchkey.common.ApiException.FieldError;
+import io.latchkey.common.AdminQueries;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.DbErrors;
@@ -71,10 +72,13 @@ public final class UserService {
   private final MailQueue mail;
   private final MailRelay mailRelay;
   private final AuditTrail audit;
+  private final AdminQueries admin;
 
   public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
-                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay, AuditTrail audit) {
+                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay, AuditTrail audit,
+                     AdminQueries admin) {
     this.audit = audit;
+    this.admin = admin;
     this.pool = pool;
     this.users = users;
     this.outbox = outbox;
@@ -158,10 +162,18 @@ public final class UserService {
     return users.findByLogin(pool, login.trim()).compose(UserService::orNotFound);
   }
 
-  /** Plain-text search on username, email and display name, without regard to case. */
-  public Future<Page> search(String text, int limit, SearchCursor after) {
+  /**
+   * Plain-text search on username, email and display name, without regard to case; an admin
+   * query (its own pool, ADMIN_QUERY_TIMEOUT_MS: past it, 503 query_timeout).
+   */
+  public Future<Page> search(String text, int limit, SearchCursor after, String requestId) {
+    if (text != null && text.indexOf(UserRepository.SEARCH_SEPARATOR) >= 0) {
+      // TextRules refuses control characters at the edge; the separator of the searched fields must never be searched for
+      return Future.failedFuture(ApiException.validation("search", TextRules.BROKEN_TEXT));
+    }
     String pattern = text == null || text.isEmpty() ? null : "%" + escapeLike(text) + "%";
-    return users.search(pool, pattern, after == null ? null : after.createdAt(), after == null ? null : after.id(), limit + 1)
+    return admin.run("user search", requestId,
+        client -> users.search(client, pattern, after == null ? null : after.createdAt(), after == null ? null : after.id(), limit + 1))
       .map(found -> {
         if (found.size() <= limit) {
           return new Page(found, null);
@@ -293,7 +305,7 @@ public final class UserService {
       .compose(hash -> pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         // a reset link sent before this change must not undo it
         .compose(locked -> mail.retire(conn, locked, Purpose.PASSWORD_RESET))
-        .compose(retired -> users.updatePassword(conn, id, hash))
+        .compose(retired -> users.updatePassword(conn, id, hash, keepSessionId))
         .compose(updated -> {
           AuditEvent event = by.event(AuditType.PASSWORD_CHANGED, id.toString());
           return audit.insert(conn, event)
@@ -334,7 +346,7 @@ public final class UserService {
     }
     return pool.<Long>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         // the same notice again: it keeps the session the change itself kept, not a fresh "revoke all"
-        .compose(user -> outbox.keptSession(conn, id, user.passwordVersion())
+        .compose(user -> users.keptSession(conn, id)
           .compose(kept -> outbox.insert(conn, UserNotice.Type.PASSWORD_CHANGED, id, user.passwordVersion(), kept, requestId))))
       .onSuccess(eventId -> {
         LOG.info("[{}] password-changed notice {} for user {} queued again", requestId, eventId, id);

@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -77,6 +78,8 @@ public final class UserServiceFixture {
     env.put("MAIL_BACKOFF_MIN_MS", "50");
     env.put("MAIL_BACKOFF_MAX_MS", "400");
     env.put("MAIL_SEND_TIMEOUT_MS", "5000");
+    // the tests run the retention themselves when they test it
+    env.put("RETENTION_INTERVAL_SECONDS", "0");
     env.putAll(overrides);
     return UserConfig.from(new Settings(null, env)).with(database, 0);
   }
@@ -154,10 +157,26 @@ public final class UserServiceFixture {
 
   // ---- SQL for assertions (JDBC from the test thread)
 
-  public List<Map<String, Object>> rows(String sql, Object... params) {
+  /** A JDBC connection of the test's own to the service's database (close it). */
+  public Connection connect() throws SQLException {
     String url = "jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database();
-    try (Connection c = DriverManager.getConnection(url, database.user(), database.password());
-         PreparedStatement st = c.prepareStatement(sql)) {
+    return DriverManager.getConnection(url, database.user(), database.password());
+  }
+
+  /** Runs a statement that returns no rows (seeding, ANALYZE); its update count. */
+  public int execute(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        st.setObject(i + 1, params[i]);
+      }
+      return st.executeUpdate();
+    } catch (SQLException e) {
+      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  public List<Map<String, Object>> rows(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         st.setObject(i + 1, params[i]);
       }
@@ -172,6 +191,17 @@ public final class UserServiceFixture {
         }
       }
       return rows;
+    } catch (SQLException e) {
+      throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs statements that return nothing (setting up rows a test needs), one or several separated by semicolons. */
+  public void execute(String sql) {
+    String url = "jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database();
+    try (Connection c = DriverManager.getConnection(url, database.user(), database.password());
+         Statement st = c.createStatement()) {
+      st.execute(sql);
     } catch (SQLException e) {
       throw new AssertionError("SQL failed: " + sql + ": " + e.getMessage(), e);
     }
