@@ -33,9 +33,9 @@ CREATE INDEX legacy_refresh_tokens_session_idx ON legacy_refresh_tokens (session
 -- column, so PostgreSQL can keep the new row version on the same page without touching any index.
 ALTER TABLE sessions DROP CONSTRAINT sessions_current_hash_key;
 
--- Kept only for tokens rotated before this migration: no rows are added any more, the session
--- cleanup deletes the rows older than the refresh-token lifetime, and a later release drops it
--- with legacy_refresh_tokens (docs/OPERATING.md, "Refresh tokens").
+-- Kept only for tokens rotated before this migration: no rows are added any more, the retention
+-- deletes the rows older than the refresh-token lifetime, and a later release drops it with
+-- legacy_refresh_tokens (docs/OPERATING.md, "Refresh tokens").
 COMMENT ON TABLE retired_refresh_tokens IS
   'Hashes of refresh tokens rotated before V14: read only, emptied by the retention, dropped by a later release';
 COMMENT ON TABLE legacy_refresh_tokens IS

@@ -122,14 +122,14 @@ class LegacyRefreshTokensTest {
     assertThat(untouched.getLong("refresh_generation")).isZero();
     assertThat(untouched.getLong("rotated_ago_s")).as("rotated_at").isNull();
     assertThat(row(REVOKED.id()).getString("legacy_hash")).as("a revoked session needs none").isNull();
-    List<String> indexes = auth.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'auth' AND tablename = 'sessions'",
+    List<String> indexes = auth.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'auth' AND tablename = 'sessions'",
       rows -> {
-        List<String> names = new ArrayList<>();
-        rows.forEach(r -> names.add(r.getString("indexname")));
-        return names;
+        List<String> definitions = new ArrayList<>();
+        rows.forEach(r -> definitions.add(r.getString("indexdef")));
+        return definitions;
       });
-    assertThat(indexes).as("no index covers current_hash or refresh_expires_at: a rotation can be a HOT update").containsOnly(
-      "sessions_pkey", "sessions_user_id_idx", "sessions_revoked_at_idx", "sessions_expires_at_idx", "sessions_lapse_hour_idx");
+    assertThat(indexes).as("no index covers current_hash or refresh_expires_at, so a rotation can be a HOT update").isNotEmpty()
+      .noneMatch(definition -> definition.contains("current_hash") || definition.contains("(refresh_expires_at)"));
   }
 
   @Test

@@ -104,7 +104,7 @@ public final class SessionRepository {
     """.formatted(GENERATION_OF.formatted("s.user_id"));
 
   // a legacy token is the one a session held at V14 (current or rotated since), or one rotated
-  // before V14 (its retired row, until the cleanup deletes it)
+  // before V14 (its retired row, until the retention deletes it)
   private static final String LEGACY_SESSIONS = """
     SELECT session_id AS id, false AS retired FROM auth.legacy_refresh_tokens WHERE hash = $%1$d
     UNION ALL
