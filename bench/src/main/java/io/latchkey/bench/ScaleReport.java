@@ -1,0 +1,247 @@
+package io.latchkey.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The "scale" table of a scripts/bench.sh run with {@code --scale} or {@code --seed-users /
+ * --seed-sessions} (docs/BENCHMARKS.md, "At scale"): per level of seeded users and sessions, the
+ * seeding time, the start times, searches and by-email lookups one at a time, the login, refresh,
+ * validate-token and baseline rates, and the bytes each refresh added to auth.sessions and
+ * auth.retired_refresh_tokens. Its input is every raw record that carries a level
+ * ({@code scaleUsers}, {@code scaleSessions}); BenchReport leaves those out of the main table.
+ *
+ * <p>As in the main table every figure is checked: a measurement with a non-2xx, an unexpected
+ * body, a failed request or a timeout shows its errors instead of a figure.
+ */
+final class ScaleReport {
+
+  /** The scale measures in the order of the table, with their row titles. */
+  private static final Map<String, String> SEQUENTIAL = new LinkedHashMap<>();
+  private static final Map<String, String> RATES = new LinkedHashMap<>();
+
+  static {
+    SEQUENTIAL.put("search-rare", "search, a rare term");
+    SEQUENTIAL.put("search-common", "search, a common term");
+    SEQUENTIAL.put("search-none", "search, a term that matches nothing");
+    SEQUENTIAL.put("by-email", "GET /users/by-email/{email}");
+    RATES.put("login", "login");
+    RATES.put("refresh", "refresh");
+    RATES.put("validate-token", "validate-token");
+    RATES.put("baseline", "baseline (this machine's HTTP ceiling at the time)");
+  }
+
+  private ScaleReport() {
+  }
+
+  /** Whether a raw record belongs to a level of the scale table. */
+  static boolean isScale(JsonObject record) {
+    return record.containsKey("scaleUsers");
+  }
+
+  /** A level: the numbers of users and sessions seeded. */
+  record Level(long users, long sessions) {
+    static Level of(JsonObject r) {
+      return new Level(r.getLong("scaleUsers"), r.getLong("scaleSessions"));
+    }
+
+    JsonObject tag(JsonObject row) {
+      return new JsonObject().put("table", "scale").put("scaleUsers", users).put("scaleSessions", sessions).mergeIn(row);
+    }
+  }
+
+  /** The scale rows for results.json (each with {@code table: "scale"}, its level and {@code measure}), levels in run order. */
+  static JsonArray rows(List<JsonObject> raw) {
+    List<Level> levels = new ArrayList<>();
+    for (JsonObject r : raw) {
+      if (isScale(r) && !levels.contains(Level.of(r))) {
+        levels.add(Level.of(r));
+      }
+    }
+    JsonArray rows = new JsonArray();
+    for (Level level : levels) {
+      List<JsonObject> mine = raw.stream().filter(r -> isScale(r) && Level.of(r).equals(level)).toList();
+      for (JsonObject r : mine) {
+        switch (r.getString("kind", "")) {
+          case "seed" -> rows.add(level.tag(new JsonObject().put("measure", "tables")
+            .put("usersRows", r.getLong("usersRows")).put("sessionsRows", r.getLong("sessionsRows"))
+            .put("addedUsers", r.getLong("addedUsers")).put("addedSessions", r.getLong("addedSessions"))
+            .put("seedUsersSeconds", r.getDouble("usersSeconds")).put("seedSessionsSeconds", r.getDouble("sessionsSeconds"))
+            .put("vacuumAnalyzeSeconds", r.getDouble("vacuumAnalyzeSeconds"))));
+          case "scale-ready" -> rows.add(level.tag(new JsonObject().put("measure", "ready")
+            .put("userReadyMs", r.getLong("userReadyMs")).put("authReadyMs", r.getLong("authReadyMs"))
+            .put("loadBefore", r.getString("loadBefore"))));
+          case "sequential" -> rows.add(level.tag(sequential(r)));
+          case "wrk" -> rows.add(level.tag(rate(r)));
+          case "refresh-storage" -> rows.add(level.tag(storage(r, mine)));
+          default -> {
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static JsonObject sequential(JsonObject r) {
+    String errors = sequentialErrors(r);
+    return new JsonObject().put("measure", r.getString("scenario")).put("term", r.getString("term"))
+      .put("matches", r.getLong("matches")).put("n", r.getInteger("n")).put("count", r.getInteger("count"))
+      .put("p50Ms", errors == null ? ms(r.getLong("p50Us")) : null)
+      .put("p99Ms", errors == null ? ms(r.getLong("p99Us")) : null)
+      .put("maxMs", errors == null ? ms(r.getLong("maxUs")) : null)
+      .put("errors", errors).put("loadBefore", r.getString("loadBefore"));
+  }
+
+  /** Why a sequential record's figures cannot be trusted, or null when every answer was the expected one. */
+  static String sequentialErrors(JsonObject r) {
+    List<String> problems = new ArrayList<>();
+    long non2xx = r.getLong("non2xx", 0L);
+    long badBody = r.getLong("badBody", 0L);
+    long failed = r.getLong("failed", 0L);
+    if (non2xx > 0) {
+      problems.add(non2xx + " non-2xx");
+    }
+    if (badBody > 0) {
+      problems.add(badBody + " unexpected bodies");
+    }
+    if (failed > 0) {
+      problems.add(failed + " failed requests");
+    }
+    if (r.getInteger("n", 0) == 0) {
+      problems.add("no answer measured");
+    }
+    if (!problems.isEmpty() && r.containsKey("firstProblem")) {
+      problems.add("first: " + r.getString("firstProblem"));
+    }
+    return problems.isEmpty() ? null : String.join(", ", problems);
+  }
+
+  private static JsonObject rate(JsonObject r) {
+    String errors = BenchReport.errors(r);
+    return new JsonObject().put("measure", r.getString("scenario")).put("connections", r.getInteger("connections"))
+      .put("requestsPerSecond", errors == null ? BenchReport.round(BenchReport.rate(r), 1) : null)
+      .put("p50Ms", ms(r.getLong("p50Us"))).put("p99Ms", ms(r.getLong("p99Us")))
+      .put("requests", r.getLong("requests")).put("errors", errors).put("loadBefore", r.getString("loadBefore"));
+  }
+
+  /**
+   * Bytes per refresh: the growth of auth.sessions and auth.retired_refresh_tokens (tables,
+   * indexes and TOAST) over the measured refresh run, divided by the refreshes that run answered
+   * 200 (the level's wrk record of scenario refresh).
+   */
+  private static JsonObject storage(JsonObject r, List<JsonObject> level) {
+    long refreshes = level.stream()
+      .filter(w -> "wrk".equals(w.getString("kind")) && "refresh".equals(w.getString("scenario")))
+      .mapToLong(w -> w.getJsonObject("statuses", new JsonObject()).getLong("200", 0L)).sum();
+    long sessionsBytes = r.getLong("sessionsBytesAfter") - r.getLong("sessionsBytesBefore");
+    long retiredBytes = r.getLong("retiredBytesAfter") - r.getLong("retiredBytesBefore");
+    long retiredRows = r.getLong("retiredRowsAfter") - r.getLong("retiredRowsBefore");
+    JsonObject out = new JsonObject().put("measure", "refresh-storage").put("refreshes", refreshes)
+      .put("sessionsBytes", sessionsBytes).put("retiredBytes", retiredBytes).put("retiredRows", retiredRows)
+      .put("vacuumsDuring", r.getLong("vacuumsAfter") - r.getLong("vacuumsBefore"))
+      .put("sessionsBytesBefore", r.getLong("sessionsBytesBefore")).put("sessionsBytesAfter", r.getLong("sessionsBytesAfter"))
+      .put("retiredBytesBefore", r.getLong("retiredBytesBefore")).put("retiredBytesAfter", r.getLong("retiredBytesAfter"));
+    if (refreshes > 0) {
+      out.put("bytesPerRefresh", BenchReport.round((sessionsBytes + retiredBytes) / (double) refreshes, 1))
+        .put("sessionsBytesPerRefresh", BenchReport.round(sessionsBytes / (double) refreshes, 1))
+        .put("retiredBytesPerRefresh", BenchReport.round(retiredBytes / (double) refreshes, 1))
+        .put("retiredRowsPerRefresh", BenchReport.round(retiredRows / (double) refreshes, 3));
+    }
+    return out;
+  }
+
+  /** The table, one column per level, one row per measure; empty without scale rows. */
+  static String markdown(JsonArray rows) {
+    List<Level> levels = new ArrayList<>();
+    for (Object o : rows) {
+      Level level = Level.of((JsonObject) o);
+      if (!levels.contains(level)) {
+        levels.add(level);
+      }
+    }
+    if (levels.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("Scale: per level of seeded users / sessions (docs/BENCHMARKS.md, \"At scale\")\n\n| |");
+    levels.forEach(l -> md.append(' ').append(count(l.users())).append(" users / ").append(count(l.sessions())).append(" sessions |"));
+    md.append("\n|---|").append("---:|".repeat(levels.size())).append('\n');
+
+    line(md, "rows in users.users / auth.sessions", levels, rows, "tables",
+      r -> count(r.getLong("usersRows")) + " / " + count(r.getLong("sessionsRows")));
+    line(md, "seeding this level: users + sessions + VACUUM ANALYZE, s", levels, rows, "tables",
+      r -> r.getLong("addedUsers", 0L) + r.getLong("addedSessions", 0L) == 0 ? "none"
+        : fixed(r.getDouble("seedUsersSeconds"), 1) + " + " + fixed(r.getDouble("seedSessionsSeconds"), 1) + " + "
+          + fixed(r.getDouble("vacuumAnalyzeSeconds"), 1));
+    line(md, "ready after the start: user / auth, ms", levels, rows, "ready",
+      r -> r.getLong("userReadyMs") + " / " + r.getLong("authReadyMs"));
+    for (Map.Entry<String, String> measure : SEQUENTIAL.entrySet()) {
+      String title = measure.getValue() + firstTerm(rows, measure.getKey()) + ": p50 / p99 ms (n"
+        + (measure.getKey().startsWith("search") ? ", matching users" : "") + ")";
+      line(md, title, levels, rows, measure.getKey(), r -> r.getString("errors") != null ? "ERRORS: " + r.getString("errors")
+        : fixed(r.getDouble("p50Ms"), 1) + " / " + fixed(r.getDouble("p99Ms"), 1) + " (" + r.getInteger("n")
+          + (r.getLong("matches") == null ? "" : ", " + count(r.getLong("matches"))) + ")");
+    }
+    for (Map.Entry<String, String> measure : RATES.entrySet()) {
+      String title = measure.getValue() + firstConnections(rows, measure.getKey()) + ": requests/s (p99 ms)";
+      line(md, title, levels, rows, measure.getKey(), r -> r.getString("errors") != null ? "ERRORS: " + r.getString("errors")
+        : fixed(r.getDouble("requestsPerSecond"), 1) + " (" + fixed(r.getDouble("p99Ms"), 1) + ")");
+    }
+    line(md, "bytes added per refresh: sessions + retired tokens (retired rows per refresh)", levels, rows, "refresh-storage",
+      r -> r.getValue("bytesPerRefresh") == null ? "no refresh measured"
+        : fixed(r.getDouble("sessionsBytesPerRefresh"), 0) + " + " + fixed(r.getDouble("retiredBytesPerRefresh"), 0)
+          + " = " + fixed(r.getDouble("bytesPerRefresh"), 0) + " (" + fixed(r.getDouble("retiredRowsPerRefresh"), 2) + ")"
+          + (r.getLong("vacuumsDuring", 0L) > 0 ? ", autovacuum ran" : ""));
+    line(md, "load average before the level (1 / 5 / 15 min)", levels, rows, "ready", r -> r.getString("loadBefore", ""));
+    return md.toString();
+  }
+
+  private static void line(StringBuilder md, String title, List<Level> levels, JsonArray rows, String measure,
+                           Function<JsonObject, String> cell) {
+    md.append("| ").append(title).append(" |");
+    for (Level level : levels) {
+      JsonObject row = find(rows, level, measure);
+      md.append(' ').append(row == null ? "" : cell.apply(row)).append(" |");
+    }
+    md.append('\n');
+  }
+
+  private static JsonObject find(JsonArray rows, Level level, String measure) {
+    for (Object o : rows) {
+      JsonObject r = (JsonObject) o;
+      if (Level.of(r).equals(level) && measure.equals(r.getString("measure"))) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static String firstTerm(JsonArray rows, String measure) {
+    return rows.stream().map(JsonObject.class::cast).filter(r -> measure.equals(r.getString("measure")))
+      .map(r -> r.getString("term")).filter(Objects::nonNull).findFirst().map(t -> " \"" + t + "\"").orElse("");
+  }
+
+  private static String firstConnections(JsonArray rows, String measure) {
+    return rows.stream().map(JsonObject.class::cast).filter(r -> measure.equals(r.getString("measure")))
+      .map(r -> r.getInteger("connections")).filter(Objects::nonNull).findFirst().map(c -> ", " + c + " connections").orElse("");
+  }
+
+  private static String count(Long value) {
+    return value == null ? "?" : String.format(Locale.ROOT, "%,d", value);
+  }
+
+  private static String fixed(Double value, int decimals) {
+    return value == null ? "?" : BenchReport.format(value, decimals);
+  }
+
+  private static Double ms(Long micros) {
+    return micros == null ? null : BenchReport.round(micros / 1000.0, 2);
+  }
+}
