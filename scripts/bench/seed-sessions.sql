@@ -16,6 +16,11 @@
 -- the session ids are random UUIDs, as the service makes them. roles, the password version and the
 -- roles generation are the user's. Columns not named here keep their defaults, so columns a later
 -- migration adds need nothing here.
+
+-- draw(d, k): the k-th of eight independent 16-bit draws (0..65535) in d, the 16 bytes of an MD5
+CREATE FUNCTION pg_temp.draw(d bytea, k int) RETURNS int LANGUAGE sql IMMUTABLE
+  AS $$ SELECT get_byte(d, 2 * k) * 256 + get_byte(d, 2 * k + 1) $$;
+
 INSERT INTO auth.sessions (id, user_id, username, roles, roles_generation, password_version, current_hash,
                            created_at, last_used_at, refresh_expires_at, expires_at, user_agent, ip,
                            revoked_at, revoked_reason)
@@ -29,41 +34,35 @@ SELECT gen_random_uuid(), u.id, u.username, u.roles, coalesce(g.generation, 0), 
               'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
               'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
               'Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36',
-              'okhttp/4.12.0', 'curl/8.5.0', NULL])[1 + d.r5 % 8],
-       (ARRAY['198.51.100.', '203.0.113.', '192.0.2.', '10.20.0.'])[1 + d.r6 % 4] || (d.r6 % 250 + 1),
+              'okhttp/4.12.0', 'curl/8.5.0', NULL])[1 + pg_temp.draw(d.d, 6) % 8],
+       (ARRAY['198.51.100.', '203.0.113.', '192.0.2.', '10.20.0.'])[1 + pg_temp.draw(d.d, 7) % 4] || (pg_temp.draw(d.d, 7) % 250 + 1),
        t.revoked_at,
        CASE WHEN t.revoked_at IS NULL THEN NULL
-            ELSE (ARRAY['logout', 'logout', 'logout', 'logout_all', 'session_deleted', 'password_changed'])[1 + d.r6 % 6] END
+            ELSE (ARRAY['logout', 'logout', 'logout', 'logout_all', 'session_deleted', 'password_changed'])[1 + pg_temp.draw(d.d, 7) % 6] END
   FROM (
-    SELECT s,
-           ('x' || substr(h, 1, 8))::bit(32)::bigint AS pick,
-           ('x' || substr(h, 9, 4))::bit(16)::int AS r1,
-           ('x' || substr(h, 13, 4))::bit(16)::int AS r2,
-           ('x' || substr(h, 17, 4))::bit(16)::int AS r3,
-           ('x' || substr(h, 21, 4))::bit(16)::int AS r4,
-           ('x' || substr(h, 25, 4))::bit(16)::int AS r5,
-           ('x' || substr(h, 29, 4))::bit(16)::int AS r6
+    -- d computed once per session in FROM (as an expression it would be computed at every draw)
+    SELECT s, d
       FROM generate_series(:first::bigint, :last::bigint) AS s,
-           LATERAL md5('latchkey-seed-session-' || s) AS h
+           LATERAL decode(md5('latchkey-seed-session-' || s), 'hex') AS d
   ) d
-  JOIN users.users u ON u.id = md5('latchkey-seed-user-' || (1 + d.pick % :users))::uuid
+  JOIN users.users u ON u.id = md5('latchkey-seed-user-' || (1 + (pg_temp.draw(d.d, 0) * 65536::bigint + pg_temp.draw(d.d, 1)) % :users))::uuid
   LEFT JOIN auth.user_token_state g ON g.user_id = u.id
   CROSS JOIN LATERAL (
-    SELECT CASE WHEN d.r4 % 200 = 0 THEN
+    SELECT CASE WHEN pg_temp.draw(d.d, 5) % 200 = 0 THEN
              -- ended: the refresh expiry passed within the cleanup's window
-             now() - (d.r1 / 65536.0) * :keep * interval '1 second' - :refresh_ttl * interval '1 second'
-                   - (d.r2 / 65536.0) * interval '30 days'
-           ELSE now() - (d.r1 / 65536.0) * interval '30 days' END AS created_at,
-           d.r4 % 200 = 1 AS revoked
+             now() - (pg_temp.draw(d.d, 2) / 65536.0) * :keep * interval '1 second' - :refresh_ttl * interval '1 second'
+                   - (pg_temp.draw(d.d, 3) / 65536.0) * interval '30 days'
+           ELSE now() - (pg_temp.draw(d.d, 2) / 65536.0) * interval '30 days' END AS created_at,
+           pg_temp.draw(d.d, 5) % 200 = 1 AS revoked
   ) c
   CROSS JOIN LATERAL (
-    SELECT CASE WHEN c.revoked THEN greatest(c.created_at, now() - (d.r2 / 65536.0) * :keep * interval '1 second') END
+    SELECT CASE WHEN c.revoked THEN greatest(c.created_at, now() - (pg_temp.draw(d.d, 3) / 65536.0) * :keep * interval '1 second') END
              AS revoked_at
   ) r
   CROSS JOIN LATERAL (
     SELECT c.created_at, r.revoked_at,
-           CASE WHEN d.r4 % 200 = 0 THEN
-             now() - (d.r1 / 65536.0) * :keep * interval '1 second' - :refresh_ttl * interval '1 second'
+           CASE WHEN pg_temp.draw(d.d, 5) % 200 = 0 THEN
+             now() - (pg_temp.draw(d.d, 2) / 65536.0) * :keep * interval '1 second' - :refresh_ttl * interval '1 second'
            -- a revoked session was last used before its revocation
-           ELSE least(c.created_at + (now() - c.created_at) * (d.r3 / 65536.0), r.revoked_at) END AS last_used_at
+           ELSE least(c.created_at + (now() - c.created_at) * (pg_temp.draw(d.d, 4) / 65536.0), r.revoked_at) END AS last_used_at
   ) t;

@@ -21,26 +21,15 @@
 -- and roles change each of those users' notices left in user_sync_state and user_token_state, and
 -- 1 user in 500 deleted (their sync state and raised token generation stay; their sessions went).
 -- Columns not named here keep their defaults (so a later migration's new columns need nothing here).
+-- draw(d, k): the k-th of sixteen independent 16-bit draws (0..65535) in d, 32 bytes of MD5s
+CREATE FUNCTION pg_temp.draw(d bytea, k int) RETURNS int LANGUAGE sql IMMUTABLE
+  AS $$ SELECT get_byte(d, 2 * k) * 256 + get_byte(d, 2 * k + 1) $$;
+
 WITH seeded AS (
-  -- thirteen independent draws of 16 bits (0..65535) per user, from two MD5s of its number
-  SELECT i,
-         md5('latchkey-seed-user-' || i)::uuid AS id,
-         ('x' || substr(h, 1, 4))::bit(16)::int AS r1,
-         ('x' || substr(h, 5, 4))::bit(16)::int AS r2,
-         ('x' || substr(h, 9, 4))::bit(16)::int AS r3,
-         ('x' || substr(h, 13, 4))::bit(16)::int AS r4,
-         ('x' || substr(h, 17, 4))::bit(16)::int AS r5,
-         ('x' || substr(h, 21, 4))::bit(16)::int AS r6,
-         ('x' || substr(h, 25, 4))::bit(16)::int AS r7,
-         ('x' || substr(h, 29, 4))::bit(16)::int AS r8,
-         ('x' || substr(g, 1, 4))::bit(16)::int AS r9,
-         ('x' || substr(g, 5, 4))::bit(16)::int AS r10,
-         ('x' || substr(g, 9, 4))::bit(16)::int AS r11,
-         ('x' || substr(g, 13, 4))::bit(16)::int AS r12,
-         ('x' || substr(g, 17, 4))::bit(16)::int AS r13
+  -- d computed once per user in FROM (as an expression it would be computed at every draw)
+  SELECT i, md5('latchkey-seed-user-' || i)::uuid AS id, d
     FROM generate_series(:first::bigint, :last::bigint) AS i,
-         LATERAL md5('latchkey-seed-user-' || i || '-a') AS h,
-         LATERAL md5('latchkey-seed-user-' || i || '-b') AS g
+         LATERAL decode(md5('latchkey-seed-user-' || i || '-a') || md5('latchkey-seed-user-' || i || '-b'), 'hex') AS d
 ), named AS (
   SELECT s.*,
          (ARRAY['Anna', 'Ben', 'Carla', 'David', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kofi',
@@ -48,7 +37,7 @@ WITH seeded AS (
                 'Wei', 'Ximena', 'Yusuf', 'Zoe', 'Aiko', 'Bruno', 'Chen', 'Dana', 'Emil', 'Fatima', 'Goran',
                 'Hana', 'Ivan', 'Julia', 'Karim', 'Lucia', 'Marta', 'Nils', 'Olga', 'Pavel', 'Rahul', 'Sara',
                 'Tomas', 'Ula', 'Viktor', 'Wanda', 'Yara', 'Zain', 'Alice', 'Bernd', 'Clara', 'Diego', 'Eva',
-                'Felix', 'Gina', 'Hugo', 'Irene', 'Jamal', 'Kira', 'Leo', 'Mia', 'Noah'])[1 + r1 % 64] AS first,
+                'Felix', 'Gina', 'Hugo', 'Irene', 'Jamal', 'Kira', 'Leo', 'Mia', 'Noah'])[1 + pg_temp.draw(d, 0) % 64] AS first,
          CASE WHEN i % 1000 = 7 THEN
            -- the rare surnames: 10 x 10 x 3 syllables, each used by 1 in 300,000 users
            (ARRAY['Qu', 'Zy', 'Xa', 'Vex', 'Jhu', 'Pyr', 'Wy', 'Kro', 'Ul', 'Yth'])[1 + (i / 1000) % 10]
@@ -61,54 +50,48 @@ WITH seeded AS (
                   'Walker', 'Young', 'King', 'Wright', 'Hill', 'Green', 'Adams', 'Baker', 'Nelson', 'Carter',
                   'Mitchell', 'Roberts', 'Turner', 'Phillips', 'Campbell', 'Parker', 'Evans', 'Edwards', 'Collins',
                   'Stewart', 'Morris', 'Murphy', 'Cook', 'Rogers', 'Morgan', 'Cooper', 'Peterson', 'Reed', 'Bailey',
-                  'Bell', 'Gomez', 'Kelly', 'Howard', 'Ward', 'Cox'])[1 + r2 % 64]
+                  'Bell', 'Gomez', 'Kelly', 'Howard', 'Ward', 'Cox'])[1 + pg_temp.draw(d, 1) % 64]
          END AS last,
          (ARRAY['amber', 'brisk', 'calm', 'dusty', 'eager', 'fuzzy', 'gentle', 'happy', 'icy', 'jolly', 'keen',
                 'lucky', 'mellow', 'noble', 'odd', 'proud', 'quiet', 'rapid', 'silent', 'tidy', 'urban', 'vivid',
-                'witty', 'young', 'zesty', 'bold', 'clever', 'daring', 'early', 'fancy', 'golden', 'humble'])[1 + r3 % 32] AS adjective,
+                'witty', 'young', 'zesty', 'bold', 'clever', 'daring', 'early', 'fancy', 'golden', 'humble'])[1 + pg_temp.draw(d, 2) % 32] AS adjective,
          (ARRAY['falcon', 'otter', 'badger', 'heron', 'lynx', 'marten', 'panda', 'raven', 'salmon', 'tiger',
                 'walrus', 'yak', 'zebra', 'beaver', 'cobra', 'dingo', 'eagle', 'ferret', 'gecko', 'hyena', 'ibis',
-                'jackal', 'koala', 'lemur', 'moose', 'newt', 'ocelot', 'puffin', 'quail', 'robin', 'stork', 'toad'])[1 + r4 % 32] AS animal,
-         CASE WHEN r5 % 100 < 85 THEN
-           (ARRAY['example.com', 'mail.example.org', 'example.net', 'post.example.com', 'inbox.example.net'])[1 + r6 % 5]
+                'jackal', 'koala', 'lemur', 'moose', 'newt', 'ocelot', 'puffin', 'quail', 'robin', 'stork', 'toad'])[1 + pg_temp.draw(d, 3) % 32] AS animal,
+         CASE WHEN pg_temp.draw(d, 4) % 100 < 85 THEN
+           (ARRAY['example.com', 'mail.example.org', 'example.net', 'post.example.com', 'inbox.example.net'])[1 + pg_temp.draw(d, 5) % 5]
          ELSE
-           (ARRAY['latch.test', 'corp.test', 'uni.test'])[1 + r6 % 3]
+           (ARRAY['latch.test', 'corp.test', 'uni.test'])[1 + pg_temp.draw(d, 5) % 3]
          END AS domain
     FROM seeded s
 )
 INSERT INTO users.users (id, username, email, email_key, display_name, roles, password_hash, password_version,
                          password_changed_at, created_at, updated_at, email_verified)
 SELECT n.id,
-       CASE n.r7 % 10
-         WHEN 0 THEN lower(n.first) || n.i
-         WHEN 1 THEN lower(n.first) || n.i
-         WHEN 2 THEN lower(n.first) || n.i
-         WHEN 3 THEN n.adjective || '_' || n.animal || n.i
-         WHEN 4 THEN n.adjective || '_' || n.animal || n.i
-         WHEN 5 THEN n.adjective || '_' || n.animal || n.i
-         ELSE lower(n.first) || '.' || lower(n.last) || n.i
-       END,
+       CASE WHEN pg_temp.draw(n.d, 6) % 10 < 3 THEN lower(n.first) || n.i
+            WHEN pg_temp.draw(n.d, 6) % 10 < 6 THEN n.adjective || '_' || n.animal || n.i
+            ELSE lower(n.first) || '.' || lower(n.last) || n.i END,
        lower(n.first) || '.' || lower(n.last) || n.i || '@' || n.domain,
        lower(n.first) || '.' || lower(n.last) || n.i || '@' || n.domain,
-       CASE WHEN n.r8 % 20 < 2 THEN NULL
-            WHEN n.r8 % 20 < 5 THEN initcap(n.adjective) || ' ' || initcap(n.animal)
+       CASE WHEN pg_temp.draw(n.d, 7) % 20 < 2 THEN NULL
+            WHEN pg_temp.draw(n.d, 7) % 20 < 5 THEN initcap(n.adjective) || ' ' || initcap(n.animal)
             ELSE n.first || ' ' || n.last END,
-       CASE WHEN n.r12 % 1000 = 999 THEN ARRAY['user', 'admin'] ELSE ARRAY['user'] END,
+       CASE WHEN pg_temp.draw(n.d, 11) % 1000 = 999 THEN ARRAY['user', 'admin'] ELSE ARRAY['user'] END,
        -- NULL (the insert fails on the NOT NULL column) when the template user does not exist
        (SELECT password_hash FROM users.users WHERE username = :'template'),
        CASE WHEN c.password_changed THEN 2 ELSE 1 END,
        c.password_changed_at,
        c.created_at,
        greatest(c.password_changed_at, c.roles_changed_at),
-       n.r9 % 10 < 7
+       pg_temp.draw(n.d, 8) % 10 < 7
   FROM named n
   CROSS JOIN LATERAL (SELECT now() - interval '30 days' - (10000000 - n.i) * interval '10 seconds' AS created_at) t
   CROSS JOIN LATERAL (
     SELECT t.created_at,
-           n.r10 % 20 = 0 AS password_changed,
-           CASE WHEN n.r10 % 20 = 0 THEN t.created_at + (now() - t.created_at) * (n.r11 / 65536.0) ELSE t.created_at END
+           pg_temp.draw(n.d, 9) % 20 = 0 AS password_changed,
+           CASE WHEN pg_temp.draw(n.d, 9) % 20 = 0 THEN t.created_at + (now() - t.created_at) * (pg_temp.draw(n.d, 10) / 65536.0) ELSE t.created_at END
              AS password_changed_at,
-           CASE WHEN n.r12 % 1000 = 999 THEN t.created_at + (now() - t.created_at) * (n.r13 / 65536.0) ELSE t.created_at END
+           CASE WHEN pg_temp.draw(n.d, 11) % 1000 = 999 THEN t.created_at + (now() - t.created_at) * (pg_temp.draw(n.d, 12) / 65536.0) ELSE t.created_at END
              AS roles_changed_at
   ) c;
 
