@@ -177,7 +177,10 @@ public final class BenchReport {
     return rows;
   }
 
-  /** Why a wrk record's rate cannot be trusted, or null when every answer was the expected one. */
+  /**
+   * Why a wrk record's rate (or a {@link SequentialLatency} record's latencies) cannot be trusted,
+   * or null when every answer was the expected one.
+   */
   static String errors(JsonObject r) {
     List<String> problems = new ArrayList<>();
     long non2xx = r.getLong("non2xx", 0L);
@@ -196,8 +199,15 @@ public final class BenchReport {
     if (timeouts > 0) {
       problems.add(timeouts + " timeouts");
     }
+    long failed = r.getLong("failed", 0L);
+    if (failed > 0) {
+      problems.add(failed + " failed requests");
+    }
     if (r.getLong("requests", 0L) == 0) {
       problems.add("no request completed");
+    }
+    if (!problems.isEmpty() && r.containsKey("firstProblem")) {
+      problems.add("first: " + r.getString("firstProblem"));
     }
     return problems.isEmpty() ? null : String.join(", ", problems);
   }

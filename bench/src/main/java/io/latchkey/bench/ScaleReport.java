@@ -91,37 +91,13 @@ final class ScaleReport {
   }
 
   private static JsonObject sequential(JsonObject r) {
-    String errors = sequentialErrors(r);
+    String errors = BenchReport.errors(r);
     return new JsonObject().put("measure", r.getString("scenario")).put("term", r.getString("term"))
       .put("matches", r.getLong("matches")).put("n", r.getInteger("n")).put("count", r.getInteger("count"))
       .put("p50Ms", errors == null ? ms(r.getLong("p50Us")) : null)
       .put("p99Ms", errors == null ? ms(r.getLong("p99Us")) : null)
       .put("maxMs", errors == null ? ms(r.getLong("maxUs")) : null)
       .put("errors", errors).put("loadBefore", r.getString("loadBefore"));
-  }
-
-  /** Why a sequential record's figures cannot be trusted, or null when every answer was the expected one. */
-  static String sequentialErrors(JsonObject r) {
-    List<String> problems = new ArrayList<>();
-    long non2xx = r.getLong("non2xx", 0L);
-    long badBody = r.getLong("badBody", 0L);
-    long failed = r.getLong("failed", 0L);
-    if (non2xx > 0) {
-      problems.add(non2xx + " non-2xx");
-    }
-    if (badBody > 0) {
-      problems.add(badBody + " unexpected bodies");
-    }
-    if (failed > 0) {
-      problems.add(failed + " failed requests");
-    }
-    if (r.getInteger("n", 0) == 0) {
-      problems.add("no answer measured");
-    }
-    if (!problems.isEmpty() && r.containsKey("firstProblem")) {
-      problems.add("first: " + r.getString("firstProblem"));
-    }
-    return problems.isEmpty() ? null : String.join(", ", problems);
   }
 
   private static JsonObject rate(JsonObject r) {

@@ -40,8 +40,8 @@ public final class SequentialLatency {
   private SequentialLatency() {
   }
 
-  /** One answer: its time, and whether it was the expected one ({@code problem} null) or what was wrong. */
-  record Answer(long micros, String problem) {
+  /** One answer: its time, its status (0: the request failed), and whether it was the expected one ({@code problem} null) or what was wrong. */
+  record Answer(long micros, int status, String problem) {
   }
 
   public static void main(String[] args) throws IOException, InterruptedException {
@@ -85,9 +85,9 @@ public final class SequentialLatency {
     try {
       HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       long micros = (System.nanoTime() - sent) / 1000;
-      return new Answer(micros, problem(response.statusCode(), response.body(), expectedItems));
+      return new Answer(micros, response.statusCode(), problem(response.statusCode(), response.body(), expectedItems));
     } catch (IOException e) {
-      return new Answer((System.nanoTime() - sent) / 1000, "failed: " + e.getClass().getSimpleName());
+      return new Answer((System.nanoTime() - sent) / 1000, 0, "failed: " + e.getClass().getSimpleName());
     }
   }
 
@@ -110,17 +110,23 @@ public final class SequentialLatency {
     }
   }
 
-  /** The record of a measurement: nearest-rank percentiles of the answers' times, and counts of what went wrong. */
+  /**
+   * The record of a measurement: nearest-rank percentiles of the answers' times, and counts of what
+   * went wrong in the fields of a wrk record (so that {@link BenchReport#errors} judges both alike).
+   */
   static JsonObject record(String scenario, int count, List<Answer> answers, long durationUs) {
     long[] sorted = answers.stream().mapToLong(Answer::micros).sorted().toArray();
-    long non2xx = answers.stream().filter(a -> a.problem() != null && a.problem().startsWith("status ")).count();
-    long failed = answers.stream().filter(a -> a.problem() != null && a.problem().startsWith("failed")).count();
+    long failed = answers.stream().filter(a -> a.status() == 0).count();
+    long non2xx = answers.stream().filter(a -> a.status() != 0 && (a.status() < 200 || a.status() > 299)).count();
     long badBody = answers.stream().filter(a -> a.problem() != null).count() - non2xx - failed;
+    JsonObject statuses = new JsonObject();
+    answers.stream().filter(a -> a.status() != 0)
+      .forEach(a -> statuses.put(String.valueOf(a.status()), statuses.getLong(String.valueOf(a.status()), 0L) + 1));
     JsonObject out = new JsonObject().put("kind", "sequential").put("scenario", scenario)
-      .put("count", count).put("n", answers.size()).put("durationUs", durationUs)
+      .put("count", count).put("n", answers.size()).put("requests", answers.size()).put("durationUs", durationUs)
       .put("p50Us", percentile(sorted, 50)).put("p99Us", percentile(sorted, 99))
       .put("maxUs", sorted.length == 0 ? null : sorted[sorted.length - 1])
-      .put("non2xx", non2xx).put("badBody", badBody).put("failed", failed);
+      .put("non2xx", non2xx).put("badBody", badBody).put("failed", failed).put("statuses", statuses);
     answers.stream().map(Answer::problem).filter(p -> p != null).findFirst().ifPresent(p -> out.put("firstProblem", p));
     return out;
   }

@@ -24,8 +24,9 @@ class ScaleReportTest {
 
   private static JsonObject search(String scenario, String term, long matches, long p50Us, long p99Us, long non2xx) {
     return new JsonObject().put("kind", "sequential").put("scenario", scenario).put("term", term).put("matches", matches)
-      .put("count", 100).put("n", 100).put("p50Us", p50Us).put("p99Us", p99Us).put("maxUs", p99Us + 1)
-      .put("non2xx", non2xx).put("badBody", 0L).put("failed", 0L);
+      .put("count", 100).put("n", 100).put("requests", 100).put("p50Us", p50Us).put("p99Us", p99Us).put("maxUs", p99Us + 1)
+      .put("non2xx", non2xx).put("badBody", 0L).put("failed", 0L)
+      .put("statuses", new JsonObject().put("200", 100 - non2xx).put("503", non2xx));
   }
 
   private static JsonObject storage(long sessionsBefore, long sessionsAfter, long retiredBefore, long retiredAfter, long rowsAfter) {

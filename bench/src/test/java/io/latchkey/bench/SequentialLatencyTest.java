@@ -39,11 +39,11 @@ class SequentialLatencyTest {
   void theRecordCountsWhatWentWrongAndTakesPercentilesOfEveryAnswer() {
     List<Answer> answers = new ArrayList<>();
     for (int i = 1; i <= 97; i++) {
-      answers.add(new Answer(i * 100L, null));
+      answers.add(new Answer(i * 100L, 200, null));
     }
-    answers.add(new Answer(50_000L, "status 503"));
-    answers.add(new Answer(60_000L, "1 items, 2 expected"));
-    answers.add(new Answer(70_000L, "failed: HttpTimeoutException"));
+    answers.add(new Answer(50_000L, 503, "status 503"));
+    answers.add(new Answer(60_000L, 200, "1 items, 2 expected"));
+    answers.add(new Answer(70_000L, 0, "failed: HttpTimeoutException"));
 
     JsonObject record = SequentialLatency.record("search-none", 100, answers, 1_000_000L);
 
@@ -56,5 +56,8 @@ class SequentialLatencyTest {
     assertThat(record.getLong("badBody")).isEqualTo(1L);
     assertThat(record.getLong("failed")).isEqualTo(1L);
     assertThat(record.getString("firstProblem")).isEqualTo("status 503");
+    assertThat(record.getJsonObject("statuses")).isEqualTo(new JsonObject().put("200", 98L).put("503", 1L));
+    assertThat(BenchReport.errors(record)).isEqualTo("1 non-2xx {\"200\":98,\"503\":1}, 1 2xx with an unexpected body, "
+      + "1 failed requests, first: status 503");
   }
 }
