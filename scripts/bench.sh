@@ -15,9 +15,10 @@
 #                       instead of the scenarios, the scale table: for each level L (ascending),
 #                       users and sessions seeded up to L (cumulative), the services restarted, then
 #                       100 searches one at a time with a rare, a common and a no-match term and 100
-#                       GET /users/by-email (p50 / p99), the baseline, validate-token, login and
-#                       refresh rates (64 / 64 / 16 / 64 connections), and the bytes each refresh
-#                       added to auth.sessions + auth.retired_refresh_tokens (no VACUUM in between)
+#                       GET /users/by-email (p50 / p99), the bcrypt and signing bounds, the baseline,
+#                       validate-token, login and refresh rates (64 / 64 / 16 / 64 connections), and
+#                       the bytes each refresh added to auth.sessions + auth.retired_refresh_tokens
+#                       (no VACUUM in between); about 35 minutes for 0,100000,1000000
 #   ./scripts/bench.sh --help     this text
 #
 # Environment (all optional):
@@ -513,16 +514,20 @@ settle_sessions() {
   done
 }
 
-# measure_level: the scale measures at the current level (set_level): its own token pools, then
-# the rates (baseline, validate-token, login, refresh with the storage around it), then the
-# searches and by-email lookups one at a time
+# measure_level: the scale measures at the current level (set_level): its own token pools, the
+# bounds, then the rates (baseline, validate-token, login, refresh with the storage around it),
+# then the searches and by-email lookups one at a time
 measure_level() {
-  local pools="$DATA/scale$LEVEL_TAG" before after term kind matches
+  local pools="$DATA/scale$LEVEL_TAG" before after term kind matches line
   lk_log "scale measures at ${LEVEL_TAG#-}"
   login_many 200 "$pools-tokens"
   login_many 96 "$pools-chains-warmup"
   login_many 96 "$pools-chains-64"
 
+  # the bounds again, at this level: the machine's share of bcrypt and signing at this moment
+  line="$(java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}")" \
+    || lk_die "measuring the bounds at ${LEVEL_TAG#-} failed"
+  echo "${line/\{/\{$LEVEL_JSON}" >>"$RAW"
   warm_up baseline.lua "$BASE" "" 64
   run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
   warm_up validate.lua "$AUTH" "$pools-tokens.access" 64

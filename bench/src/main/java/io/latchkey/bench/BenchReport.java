@@ -83,7 +83,8 @@ public final class BenchReport {
    * records of a scale level ({@link ScaleReport}) are not among them.
    */
   static JsonArray rows(List<JsonObject> raw) {
-    JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind"))).findFirst().orElse(new JsonObject());
+    JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind")) && !ScaleReport.isScale(r))
+      .findFirst().orElse(new JsonObject());
     Map<Integer, Double> baseline = new LinkedHashMap<>();
     for (JsonObject r : raw) {
       if ("wrk".equals(r.getString("kind")) && "baseline".equals(r.getString("scenario")) && !ScaleReport.isScale(r)

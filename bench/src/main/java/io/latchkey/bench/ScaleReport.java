@@ -14,8 +14,9 @@ import java.util.function.Function;
 /**
  * The "scale" table of a scripts/bench.sh run with {@code --scale} or {@code --seed-users /
  * --seed-sessions} (docs/BENCHMARKS.md, "At scale"): per level of seeded users and sessions, the
- * seeding time, the start times, searches and by-email lookups one at a time, the login, refresh,
- * validate-token and baseline rates, and the bytes each refresh added to auth.sessions and
+ * seeding time, the start times, searches and by-email lookups one at a time, the bounds measured
+ * alone, the login, refresh, validate-token and baseline rates (each with its ratio to the level's
+ * bound or baseline), and the bytes each refresh added to auth.sessions and
  * auth.retired_refresh_tokens. Its input is every raw record that carries a level
  * ({@code scaleUsers}, {@code scaleSessions}); BenchReport leaves those out of the main table.
  *
@@ -79,8 +80,11 @@ final class ScaleReport {
           case "scale-ready" -> rows.add(level.tag(new JsonObject().put("measure", "ready")
             .put("userReadyMs", r.getLong("userReadyMs")).put("authReadyMs", r.getLong("authReadyMs"))
             .put("loadBefore", r.getString("loadBefore"))));
+          case "bounds" -> rows.add(level.tag(new JsonObject().put("measure", "bounds")
+            .put("bcryptBoundPerSecond", r.getDouble("bcryptBoundPerSecond"))
+            .put("rs256SignBoundPerSecond", r.getDouble("rs256SignBoundPerSecond"))));
           case "sequential" -> rows.add(level.tag(sequential(r)));
-          case "wrk" -> rows.add(level.tag(rate(r)));
+          case "wrk" -> rows.add(level.tag(rate(r, mine)));
           case "refresh-storage" -> rows.add(level.tag(storage(r, mine)));
           default -> {
           }
@@ -100,10 +104,35 @@ final class ScaleReport {
       .put("errors", errors).put("loadBefore", r.getString("loadBefore"));
   }
 
-  private static JsonObject rate(JsonObject r) {
+  /**
+   * A rate, with its ratio to what bounds it measured at the same level (the machine's share of
+   * it at that moment): login to the bcrypt bound, refresh to the RS256 signing bound,
+   * validate-token to the baseline. Rates of two levels compare through these ratios when the
+   * machine's load moved between them.
+   */
+  private static JsonObject rate(JsonObject r, List<JsonObject> level) {
     String errors = BenchReport.errors(r);
-    return new JsonObject().put("measure", r.getString("scenario")).put("connections", r.getInteger("connections"))
-      .put("requestsPerSecond", errors == null ? BenchReport.round(BenchReport.rate(r), 1) : null)
+    String scenario = r.getString("scenario");
+    Double rps = errors == null ? BenchReport.round(BenchReport.rate(r), 1) : null;
+    JsonObject bounds = level.stream().filter(b -> "bounds".equals(b.getString("kind"))).findFirst().orElse(new JsonObject());
+    String ratioTo = switch (scenario) {
+      case "login" -> "bcrypt-bound";
+      case "refresh" -> "rs256-sign-bound";
+      case "validate-token" -> "baseline";
+      default -> null;
+    };
+    Double reference = switch (scenario) {
+      case "login" -> bounds.getDouble("bcryptBoundPerSecond");
+      case "refresh" -> bounds.getDouble("rs256SignBoundPerSecond");
+      case "validate-token" -> level.stream()
+        .filter(b -> "wrk".equals(b.getString("kind")) && "baseline".equals(b.getString("scenario")) && BenchReport.errors(b) == null)
+        .map(BenchReport::rate).findFirst().orElse(null);
+      default -> null;
+    };
+    return new JsonObject().put("measure", scenario).put("connections", r.getInteger("connections"))
+      .put("requestsPerSecond", rps)
+      .put("ratio", rps == null || reference == null || reference == 0 ? null : BenchReport.round(rps / reference, 3))
+      .put("ratioTo", ratioTo)
       .put("p50Ms", ms(r.getLong("p50Us"))).put("p99Ms", ms(r.getLong("p99Us")))
       .put("requests", r.getLong("requests")).put("errors", errors).put("loadBefore", r.getString("loadBefore"));
   }
@@ -165,10 +194,14 @@ final class ScaleReport {
         : fixed(r.getDouble("p50Ms"), 1) + " / " + fixed(r.getDouble("p99Ms"), 1) + " (" + r.getInteger("n")
           + (r.getLong("matches") == null ? "" : ", " + count(r.getLong("matches"))) + ")");
     }
+    line(md, "bounds measured alone at this level: bcrypt / RS256 signing, per s", levels, rows, "bounds",
+      r -> fixed(r.getDouble("bcryptBoundPerSecond"), 1) + " / " + fixed(r.getDouble("rs256SignBoundPerSecond"), 1));
     for (Map.Entry<String, String> measure : RATES.entrySet()) {
-      String title = measure.getValue() + firstConnections(rows, measure.getKey()) + ": requests/s (p99 ms)";
+      String title = measure.getValue() + firstConnections(rows, measure.getKey()) + ": requests/s (p99 ms)"
+        + firstRatioTo(rows, measure.getKey());
       line(md, title, levels, rows, measure.getKey(), r -> r.getString("errors") != null ? "ERRORS: " + r.getString("errors")
-        : fixed(r.getDouble("requestsPerSecond"), 1) + " (" + fixed(r.getDouble("p99Ms"), 1) + ")");
+        : fixed(r.getDouble("requestsPerSecond"), 1) + " (" + fixed(r.getDouble("p99Ms"), 1) + ")"
+          + (r.getValue("ratio") == null ? "" : ", " + fixed(r.getDouble("ratio"), 3)));
     }
     line(md, "bytes added per refresh: sessions + retired tokens (retired rows per refresh)", levels, rows, "refresh-storage",
       r -> r.getValue("bytesPerRefresh") == null ? "no refresh measured"
@@ -207,6 +240,11 @@ final class ScaleReport {
   private static String firstConnections(JsonArray rows, String measure) {
     return rows.stream().map(JsonObject.class::cast).filter(r -> measure.equals(r.getString("measure")))
       .map(r -> r.getInteger("connections")).filter(Objects::nonNull).findFirst().map(c -> ", " + c + " connections").orElse("");
+  }
+
+  private static String firstRatioTo(JsonArray rows, String measure) {
+    return rows.stream().map(JsonObject.class::cast).filter(r -> measure.equals(r.getString("measure")))
+      .map(r -> r.getString("ratioTo")).filter(Objects::nonNull).findFirst().map(to -> ", ratio to the level's " + to).orElse("");
   }
 
   private static String count(Long value) {

@@ -50,6 +50,10 @@ class ScaleReportTest {
         .put("vacuumAnalyzeSeconds", 4.0), lvl));
       raw.add(level(new JsonObject().put("kind", "scale-ready").put("userReadyMs", 2100L).put("authReadyMs", 3300L)
         .put("loadBefore", "1.00 2.00 3.00"), lvl));
+      raw.add(level(new JsonObject().put("kind", "bounds").put("bcryptBoundPerSecond", 25.0)
+        .put("rs256SignBoundPerSecond", lvl == 0 ? 2000.0 : 1600.0), lvl));
+      raw.add(level(wrk("baseline", 64, 400_000, 0), lvl));
+      raw.add(level(wrk("validate-token", 64, 200_000, 0), lvl));
       raw.add(level(wrk("refresh", 64, 8_000, 0), lvl));
       raw.add(level(storage(1_000_000, 3_000_000, 0, 1_600_000, 8_000), lvl));
       raw.add(level(wrk("login", 16, 250, lvl == 0 ? 0 : 2), lvl));
@@ -69,9 +73,30 @@ class ScaleReportTest {
     assertThat(find(scale, 0, "search-none").getDouble("p50Ms")).isEqualTo(0.5);
     assertThat(find(scale, 0, "refresh").getDouble("requestsPerSecond")).isEqualTo(800.0);
 
-    JsonArray main = BenchReport.rows(raw);
-    assertThat(main).hasSize(1);
-    assertThat(main.getJsonObject(0).getString("scenario")).isEqualTo("baseline");
+    List<JsonObject> withMainBounds = new ArrayList<>(raw);
+    withMainBounds.add(0, new JsonObject().put("kind", "bounds").put("bcryptBoundPerSecond", 28.0).put("bcryptVerifyMedianMs", 70.0)
+      .put("bcryptThreads", 2).put("bcryptCost", 10).put("rs256SignBoundPerSecond", 4000.0).put("rs256SignMedianMs", 0.5)
+      .put("signingThreads", 2));
+    JsonArray main = BenchReport.rows(withMainBounds);
+    assertThat(main.stream().map(JsonObject.class::cast).map(r -> r.getString("scenario")))
+      .containsExactly("baseline", "bcrypt-bound", "rs256-sign-bound");
+    // the main table's bounds are the run's own, not a level's
+    assertThat(main.getJsonObject(2).getDouble("requestsPerSecond")).isEqualTo(4000.0);
+  }
+
+  @Test
+  void ratesAreComparedWithTheBoundsAndBaselineOfTheirOwnLevel() {
+    JsonArray scale = ScaleReport.rows(twoLevels());
+
+    assertThat(find(scale, 0, "refresh").getDouble("ratio")).isEqualTo(0.4);
+    assertThat(find(scale, 1_000_000, "refresh").getDouble("ratio")).isEqualTo(0.5);
+    assertThat(find(scale, 0, "refresh").getString("ratioTo")).isEqualTo("rs256-sign-bound");
+    assertThat(find(scale, 0, "login").getDouble("ratio")).isEqualTo(1.0);
+    assertThat(find(scale, 0, "validate-token").getDouble("ratio")).isEqualTo(0.5);
+    assertThat(find(scale, 0, "baseline").getValue("ratio")).isNull();
+    assertThat(ScaleReport.markdown(scale))
+      .contains("| refresh, 64 connections: requests/s (p99 ms), ratio to the level's rs256-sign-bound | 800.0 (9.0), 0.400 | 800.0 (9.0), 0.500 |")
+      .contains("| bounds measured alone at this level: bcrypt / RS256 signing, per s | 25.0 / 2000.0 | 25.0 / 1600.0 |");
   }
 
   @Test
@@ -100,7 +125,7 @@ class ScaleReportTest {
     String md = ScaleReport.markdown(scale);
     assertThat(md).contains("| | 0 users / 0 sessions | 1,000,000 users / 1,000,000 sessions |");
     assertThat(md).contains("| search, a term that matches nothing \"zebulon\": p50 / p99 ms (n, matching users) | 0.5 / 0.9 (100, 0) | 4000.0 / 4800.0 (100, 0) |");
-    assertThat(md).contains("| login, 16 connections: requests/s (p99 ms) | 25.0 (9.0) | ERRORS: 2 non-2xx");
+    assertThat(md).contains("| login, 16 connections: requests/s (p99 ms), ratio to the level's bcrypt-bound | 25.0 (9.0), 1.000 | ERRORS: 2 non-2xx");
     assertThat(md).contains("| seeding this level: users + sessions + VACUUM ANALYZE, s | none | 120.5 + 150.3 + 4.0 |");
     assertThat(md).contains("250 + 200 = 450 (1.00)");
   }
