@@ -17,8 +17,8 @@
 #                       100 searches one at a time with a rare, a common and a no-match term and 100
 #                       GET /users/by-email (p50 / p99), the bcrypt and signing bounds, the baseline,
 #                       validate-token, login and refresh rates (64 / 64 / 16 / 64 connections), and
-#                       the bytes each refresh added to auth.sessions + auth.retired_refresh_tokens
-#                       (no VACUUM in between); about 35 minutes for 0,100000,1000000
+#                       the bytes each refresh added to auth.sessions and the tables of refresh-token
+#                       hashes (no VACUUM in between); about 35 minutes for 0,100000,1000000
 #   ./scripts/bench.sh --help     this text
 #
 # Environment (all optional):
@@ -485,17 +485,22 @@ SELECT count(*) FROM users.users
 SQL
 }
 
-# refresh_storage: bytes of auth.sessions and auth.retired_refresh_tokens (tables, indexes, TOAST),
-# the retired rows, and the (auto)vacuums of both so far, space-separated; a table that does not
-# exist (a later schema) counts 0
+# refresh_storage: bytes of auth.sessions and of the tables of refresh-token hashes (tables,
+# indexes, TOAST), the rows of the latter, and the (auto)vacuums of them all so far, space-separated.
+# The hash tables are auth.retired_refresh_tokens (a row per rotation before auth V14) and
+# auth.legacy_refresh_tokens (V14: the hashes sessions held at the upgrade), each counted when it exists.
 refresh_storage() {
   psql_db -F' ' <<'SQL'
+WITH hash_tables AS (
+  SELECT t FROM unnest(ARRAY[to_regclass('auth.retired_refresh_tokens'), to_regclass('auth.legacy_refresh_tokens')]) AS t
+   WHERE t IS NOT NULL
+)
 SELECT pg_total_relation_size('auth.sessions'),
-       coalesce(pg_total_relation_size(to_regclass('auth.retired_refresh_tokens')), 0),
-       CASE WHEN to_regclass('auth.retired_refresh_tokens') IS NULL THEN 0
-            ELSE (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM auth.retired_refresh_tokens', false, true, '')))[1]::text::bigint END,
+       (SELECT coalesce(sum(pg_total_relation_size(t)), 0) FROM hash_tables),
+       (SELECT coalesce(sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', t), false, true, '')))[1]::text::bigint), 0)
+          FROM hash_tables),
        (SELECT coalesce(sum(vacuum_count + autovacuum_count), 0) FROM pg_stat_user_tables
-         WHERE schemaname = 'auth' AND relname IN ('sessions', 'retired_refresh_tokens'))
+         WHERE schemaname = 'auth' AND relname IN ('sessions', 'retired_refresh_tokens', 'legacy_refresh_tokens'))
 SQL
 }
 
@@ -543,9 +548,9 @@ measure_level() {
   after="$(refresh_storage)"
   read -r -a before <<<"$before"
   read -r -a after <<<"$after"
-  printf '{"kind":"refresh-storage",%s"sessionsBytesBefore":%s,"retiredBytesBefore":%s,"retiredRowsBefore":%s,"vacuumsBefore":%s,"sessionsBytesAfter":%s,"retiredBytesAfter":%s,"retiredRowsAfter":%s,"vacuumsAfter":%s}\n' \
+  printf '{"kind":"refresh-storage",%s"sessionsBytesBefore":%s,"tokenHashBytesBefore":%s,"tokenHashRowsBefore":%s,"vacuumsBefore":%s,"sessionsBytesAfter":%s,"tokenHashBytesAfter":%s,"tokenHashRowsAfter":%s,"vacuumsAfter":%s}\n' \
     "$LEVEL_JSON" "${before[@]}" "${after[@]}" >>"$RAW"
-  lk_log "refresh storage before: ${before[*]}, after: ${after[*]} (sessions bytes, retired bytes, retired rows, vacuums)"
+  lk_log "refresh storage before: ${before[*]}, after: ${after[*]} (sessions bytes, token-hash tables' bytes and rows, vacuums)"
 
   for kind in rare common none; do
     case "$kind" in rare) term="$SEARCH_RARE" ;; common) term="$SEARCH_COMMON" ;; none) term="$SEARCH_NONE" ;; esac

@@ -16,8 +16,8 @@ import java.util.function.Function;
  * --seed-sessions} (docs/BENCHMARKS.md, "At scale"): per level of seeded users and sessions, the
  * seeding time, the start times, searches and by-email lookups one at a time, the bounds measured
  * alone, the login, refresh, validate-token and baseline rates (each with its ratio to the level's
- * bound or baseline), and the bytes each refresh added to auth.sessions and
- * auth.retired_refresh_tokens. Its input is every raw record that carries a level
+ * bound or baseline), and the bytes each refresh added to auth.sessions and the tables of
+ * refresh-token hashes. Its input is every raw record that carries a level
  * ({@code scaleUsers}, {@code scaleSessions}); BenchReport leaves those out of the main table.
  *
  * <p>As in the main table every figure is checked: a measurement with a non-2xx, an unexpected
@@ -138,27 +138,28 @@ final class ScaleReport {
   }
 
   /**
-   * Bytes per refresh: the growth of auth.sessions and auth.retired_refresh_tokens (tables,
-   * indexes and TOAST) over the measured refresh run, divided by the refreshes that run answered
-   * 200 (the level's wrk record of scenario refresh).
+   * Bytes per refresh: the growth of auth.sessions and of the tables of refresh-token hashes
+   * (auth.retired_refresh_tokens, and auth.legacy_refresh_tokens from auth V14 on; tables, indexes
+   * and TOAST) over the measured refresh run, divided by the refreshes that run answered 200 (the
+   * level's wrk record of scenario refresh).
    */
   private static JsonObject storage(JsonObject r, List<JsonObject> level) {
     long refreshes = level.stream()
       .filter(w -> "wrk".equals(w.getString("kind")) && "refresh".equals(w.getString("scenario")))
       .mapToLong(w -> w.getJsonObject("statuses", new JsonObject()).getLong("200", 0L)).sum();
     long sessionsBytes = r.getLong("sessionsBytesAfter") - r.getLong("sessionsBytesBefore");
-    long retiredBytes = r.getLong("retiredBytesAfter") - r.getLong("retiredBytesBefore");
-    long retiredRows = r.getLong("retiredRowsAfter") - r.getLong("retiredRowsBefore");
+    long hashBytes = r.getLong("tokenHashBytesAfter") - r.getLong("tokenHashBytesBefore");
+    long hashRows = r.getLong("tokenHashRowsAfter") - r.getLong("tokenHashRowsBefore");
     JsonObject out = new JsonObject().put("measure", "refresh-storage").put("refreshes", refreshes)
-      .put("sessionsBytes", sessionsBytes).put("retiredBytes", retiredBytes).put("retiredRows", retiredRows)
+      .put("sessionsBytes", sessionsBytes).put("tokenHashBytes", hashBytes).put("tokenHashRows", hashRows)
       .put("vacuumsDuring", r.getLong("vacuumsAfter") - r.getLong("vacuumsBefore"))
       .put("sessionsBytesBefore", r.getLong("sessionsBytesBefore")).put("sessionsBytesAfter", r.getLong("sessionsBytesAfter"))
-      .put("retiredBytesBefore", r.getLong("retiredBytesBefore")).put("retiredBytesAfter", r.getLong("retiredBytesAfter"));
+      .put("tokenHashBytesBefore", r.getLong("tokenHashBytesBefore")).put("tokenHashBytesAfter", r.getLong("tokenHashBytesAfter"));
     if (refreshes > 0) {
-      out.put("bytesPerRefresh", BenchReport.round((sessionsBytes + retiredBytes) / (double) refreshes, 1))
+      out.put("bytesPerRefresh", BenchReport.round((sessionsBytes + hashBytes) / (double) refreshes, 1))
         .put("sessionsBytesPerRefresh", BenchReport.round(sessionsBytes / (double) refreshes, 1))
-        .put("retiredBytesPerRefresh", BenchReport.round(retiredBytes / (double) refreshes, 1))
-        .put("retiredRowsPerRefresh", BenchReport.round(retiredRows / (double) refreshes, 3));
+        .put("tokenHashBytesPerRefresh", BenchReport.round(hashBytes / (double) refreshes, 1))
+        .put("tokenHashRowsPerRefresh", BenchReport.round(hashRows / (double) refreshes, 3));
     }
     return out;
   }
@@ -203,10 +204,10 @@ final class ScaleReport {
         : fixed(r.getDouble("requestsPerSecond"), 1) + " (" + fixed(r.getDouble("p99Ms"), 1) + ")"
           + (r.getValue("ratio") == null ? "" : ", " + fixed(r.getDouble("ratio"), 3)));
     }
-    line(md, "bytes added per refresh: sessions + retired tokens (retired rows per refresh)", levels, rows, "refresh-storage",
+    line(md, "bytes added per refresh: sessions + token-hash tables (hash rows per refresh)", levels, rows, "refresh-storage",
       r -> r.getValue("bytesPerRefresh") == null ? "no refresh measured"
-        : fixed(r.getDouble("sessionsBytesPerRefresh"), 0) + " + " + fixed(r.getDouble("retiredBytesPerRefresh"), 0)
-          + " = " + fixed(r.getDouble("bytesPerRefresh"), 0) + " (" + fixed(r.getDouble("retiredRowsPerRefresh"), 2) + ")"
+        : fixed(r.getDouble("sessionsBytesPerRefresh"), 0) + " + " + fixed(r.getDouble("tokenHashBytesPerRefresh"), 0)
+          + " = " + fixed(r.getDouble("bytesPerRefresh"), 0) + " (" + fixed(r.getDouble("tokenHashRowsPerRefresh"), 2) + ")"
           + (r.getLong("vacuumsDuring", 0L) > 0 ? ", autovacuum ran" : ""));
     line(md, "load average before the level (1 / 5 / 15 min)", levels, rows, "ready", r -> r.getString("loadBefore", ""));
     return md.toString();

@@ -29,11 +29,11 @@ class ScaleReportTest {
       .put("statuses", new JsonObject().put("200", 100 - non2xx).put("503", non2xx));
   }
 
-  private static JsonObject storage(long sessionsBefore, long sessionsAfter, long retiredBefore, long retiredAfter, long rowsAfter) {
+  private static JsonObject storage(long sessionsBefore, long sessionsAfter, long hashesBefore, long hashesAfter, long rowsAfter) {
     return new JsonObject().put("kind", "refresh-storage")
       .put("sessionsBytesBefore", sessionsBefore).put("sessionsBytesAfter", sessionsAfter)
-      .put("retiredBytesBefore", retiredBefore).put("retiredBytesAfter", retiredAfter)
-      .put("retiredRowsBefore", 0L).put("retiredRowsAfter", rowsAfter).put("vacuumsBefore", 3L).put("vacuumsAfter", 3L);
+      .put("tokenHashBytesBefore", hashesBefore).put("tokenHashBytesAfter", hashesAfter)
+      .put("tokenHashRowsBefore", 0L).put("tokenHashRowsAfter", rowsAfter).put("vacuumsBefore", 3L).put("vacuumsAfter", 3L);
   }
 
   private static JsonObject find(JsonArray rows, long level, String measure) {
@@ -105,9 +105,9 @@ class ScaleReportTest {
 
     assertThat(storage.getLong("refreshes")).isEqualTo(8_000L);
     assertThat(storage.getDouble("sessionsBytesPerRefresh")).isEqualTo(250.0);
-    assertThat(storage.getDouble("retiredBytesPerRefresh")).isEqualTo(200.0);
+    assertThat(storage.getDouble("tokenHashBytesPerRefresh")).isEqualTo(200.0);
     assertThat(storage.getDouble("bytesPerRefresh")).isEqualTo(450.0);
-    assertThat(storage.getDouble("retiredRowsPerRefresh")).isEqualTo(1.0);
+    assertThat(storage.getDouble("tokenHashRowsPerRefresh")).isEqualTo(1.0);
     assertThat(storage.getLong("vacuumsDuring")).isZero();
   }
 
