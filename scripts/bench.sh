@@ -7,6 +7,19 @@
 #
 #   ./scripts/bench.sh            the HTTP scenarios (about 6 minutes after the build)
 #   ./scripts/bench.sh --jmh [JMH args]   the JMH microbenchmarks instead (bench module)
+#   ./scripts/bench.sh --seed-users N --seed-sessions M
+#                       the same scenarios on a database that also holds N users and M sessions,
+#                       seeded by direct SQL (scripts/bench/seed-users.sql, seed-sessions.sql; the
+#                       services are restarted after it), then the scale measures below at that level
+#   ./scripts/bench.sh --scale 0,100000,1000000
+#                       instead of the scenarios, the scale table: for each level L (ascending),
+#                       users and sessions seeded up to L (cumulative), the services restarted, then
+#                       100 searches one at a time with a rare, a common and a no-match term and 100
+#                       GET /users/by-email (p50 / p99), the bcrypt and signing bounds, the baseline,
+#                       validate-token, login and refresh rates (64 / 64 / 16 / 64 connections), and
+#                       the bytes each refresh added to auth.sessions and the tables of refresh-token
+#                       hashes (no VACUUM in between); about 35 minutes for 0,100000,1000000
+#   ./scripts/bench.sh --help     this text
 #
 # Environment (all optional):
 #   BENCH_DURATION   measured seconds per wrk run, default 15
@@ -24,6 +37,13 @@
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
 #   BENCH_SCENARIOS  only these scenarios, space-separated (baseline validate introspect me refresh
 #                    login under-login); default all. The bounds, memory and start times are always measured
+#   BENCH_SCALE      the levels of --scale (comma-separated), when the flag is not given
+#   BENCH_SEARCH_COUNT        searches (and by-email lookups) measured per term and level, default 100
+#   BENCH_SEARCH_MAX_SECONDS  no new search of a term starts after this many seconds, default 120
+#                             (a bound for slow searches: the table then says how many were measured)
+#   BENCH_SEARCH_RARE / BENCH_SEARCH_COMMON / BENCH_SEARCH_NONE   the search terms, default quzzane
+#                    (1 seeded user at 100,000, 4 at 1,000,000), example (~85 % of the users), zebulon
+#                    (nobody); letters, digits and . @ - only
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +59,8 @@ cd "$here"
 
 lk_require java
 
+usage() { sed -n '2,/^set -euo pipefail/p' "$here/scripts/bench.sh" | sed '$d' | sed -E 's/^# ?//'; }
+
 if [ "${1:-}" = "--jmh" ]; then
   shift
   lk_build_if_needed bench
@@ -48,6 +70,62 @@ if [ "${1:-}" = "--jmh" ]; then
   lk_log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
+
+# ---- the seeding and scale flags
+
+SEED_USERS=0
+SEED_SESSIONS=0
+SCALE="${BENCH_SCALE:-}"
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --seed-users) SEED_USERS="${2:-}"; shift 2 || lk_die "--seed-users needs a number" ;;
+    --seed-users=*) SEED_USERS="${1#*=}"; shift ;;
+    --seed-sessions) SEED_SESSIONS="${2:-}"; shift 2 || lk_die "--seed-sessions needs a number" ;;
+    --seed-sessions=*) SEED_SESSIONS="${1#*=}"; shift ;;
+    --scale) SCALE="${2:-}"; shift 2 || lk_die "--scale needs levels, e.g. --scale 0,100000,1000000" ;;
+    --scale=*) SCALE="${1#*=}"; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; lk_die "unknown argument: $1" ;;
+  esac
+done
+# the seeded users' creation times are 10 s apart, the 10,000,000th 30 days ago (seed-users.sql)
+MAX_SEED_USERS=10000000
+is_count() { [[ "$1" =~ ^[0-9]+$ ]]; }
+is_count "$SEED_USERS" || lk_die "--seed-users must be a number of users (got '$SEED_USERS')"
+is_count "$SEED_SESSIONS" || lk_die "--seed-sessions must be a number of sessions (got '$SEED_SESSIONS')"
+LEVELS=()
+if [ -n "$SCALE" ]; then
+  if [ "$SEED_USERS" != 0 ] || [ "$SEED_SESSIONS" != 0 ]; then
+    lk_die "--scale seeds its own levels: give it without --seed-users / --seed-sessions"
+  fi
+  [ -z "${BENCH_SCENARIOS:-}" ] || lk_die "--scale runs its own measures, not BENCH_SCENARIOS"
+  IFS=, read -r -a LEVELS <<<"$SCALE"
+  previous=-1
+  for level in "${LEVELS[@]}"; do
+    is_count "$level" || lk_die "--scale: '$level' is not a number (levels are comma-separated counts, e.g. 0,100000,1000000)"
+    [ "$level" -gt "$previous" ] || lk_die "--scale: the levels must grow (seeding is cumulative): $SCALE"
+    previous="$level"
+  done
+  [ "$previous" -le "$MAX_SEED_USERS" ] || lk_die "--scale: at most $MAX_SEED_USERS users"
+  MODE=scale
+elif [ "$SEED_USERS" -gt 0 ] || [ "$SEED_SESSIONS" -gt 0 ]; then
+  [ "$SEED_USERS" -le "$MAX_SEED_USERS" ] || lk_die "--seed-users: at most $MAX_SEED_USERS"
+  [ "$SEED_SESSIONS" = 0 ] || [ "$SEED_USERS" -gt 0 ] || lk_die "--seed-sessions needs seeded users to own them (--seed-users)"
+  MODE=seed
+else
+  MODE=plain
+fi
+SEARCH_COUNT="${BENCH_SEARCH_COUNT:-100}"
+SEARCH_MAX_SECONDS="${BENCH_SEARCH_MAX_SECONDS:-120}"
+SEARCH_RARE="${BENCH_SEARCH_RARE:-quzzane}"
+SEARCH_COMMON="${BENCH_SEARCH_COMMON:-example}"
+SEARCH_NONE="${BENCH_SEARCH_NONE:-zebulon}"
+for term in "$SEARCH_RARE" "$SEARCH_COMMON" "$SEARCH_NONE"; do
+  [[ "$term" =~ ^[A-Za-z0-9.@-]+$ ]] || lk_die "search terms are letters, digits and . @ - only (got '$term')"
+done
+is_positive() { is_count "$1" && [ "$1" -gt 0 ]; }
+is_positive "$SEARCH_COUNT" || lk_die "BENCH_SEARCH_COUNT must be a positive number"
+is_positive "$SEARCH_MAX_SECONDS" || lk_die "BENCH_SEARCH_MAX_SECONDS must be a positive number"
 
 DURATION="${BENCH_DURATION:-15}"
 WARMUP="${BENCH_WARMUP:-5}"
@@ -124,8 +202,9 @@ fi
 rm -rf "$here/.pg/bench"
 "$here/scripts/pg.sh" start
 pg_started=1
-export DATABASE_URL="$("$here/scripts/pg.sh" url)"
-PSQL="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql"
+DATABASE_URL="$("$here/scripts/pg.sh" url)"
+export DATABASE_URL
+PSQL="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql"
 # every refresh is a durable commit: the benchmark runs with fsync and synchronous commits on
 DURABILITY="fsync=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW fsync'),synchronous_commit=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW synchronous_commit')"
 [ "$DURABILITY" = "fsync=on,synchronous_commit=on" ] || lk_die "the benchmark PostgreSQL must commit durably ($DURABILITY)"
@@ -156,10 +235,11 @@ lk_ensure_keys "$JWT_KEYS_DIR"
 LK_POLL_S=0.05
 
 # start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
+# (a restart after seeding logs to <role>-<n>.log and profiles to <role>-<n>.jfr: START_TAG)
 start_service() {
-  local role="$1" port="$2" logfile="$LOGS/$1.log" ready_ms extra=()
+  local role="$1" port="$2" logfile="$LOGS/$1${START_TAG:-}.log" ready_ms extra=()
   if [ "${BENCH_JFR:-0}" = 1 ]; then
-    extra+=("-XX:StartFlightRecording=filename=$OUT/$role.jfr,settings=profile,dumponexit=true")
+    extra+=("-XX:StartFlightRecording=filename=$OUT/$role${START_TAG:-}.jfr,settings=profile,dumponexit=true")
   fi
   lk_spawn_node "$role" "$port" "$logfile" "${extra[@]}"
   remember "$LK_NODE_PID" "the $role node on port $port"
@@ -197,9 +277,123 @@ export USER_PORT PASSWORD
 seq 1 "$USERS" | xargs -P 4 -I{} bash -c 'seed_user {}' || lk_die "seeding users failed"
 for i in $(seq 1 "$USERS"); do echo "bench$i $PASSWORD" >>"$DATA/users.txt"; done
 
+# ---- seeding by direct SQL (--seed-users / --seed-sessions / --scale)
+
+# psql_db [psql args...]: psql on the benchmark database, stopping at the first error, quiet, unaligned
+psql_db() { "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -X -q -v ON_ERROR_STOP=1 -tA "$@"; }
+
+forget() {
+  local i keep_pids=() keep_names=()
+  for i in "${!pids[@]}"; do
+    [ "${pids[$i]}" = "$1" ] || { keep_pids+=("${pids[$i]}"); keep_names+=("${names[$i]}"); }
+  done
+  pids=("${keep_pids[@]}")
+  names=("${keep_names[@]}")
+}
+
+# shellcheck disable=SC2154 # user_pid, auth_pid: set by start_service through eval
+stop_services() {
+  lk_stop_processes 30 TERM "the auth node on port $AUTH_PORT" "$auth_pid" "the user node on port $USER_PORT" "$user_pid"
+  forget "$auth_pid"
+  forget "$user_pid"
+}
+
+starts=1
+# restart_services: the services started again (after a seeding: nothing they hold in memory,
+# the password cache, the revocations, the prepared statements' plans, predates it)
+restart_services() {
+  starts=$((starts + 1))
+  START_TAG="-$starts"
+  start_service user "$USER_PORT"
+  start_service auth "$AUTH_PORT"
+}
+
+# set_level <users> <sessions>: the records written from now on belong to this level of the scale table
+set_level() {
+  LEVEL_JSON="\"scaleUsers\":$1,\"scaleSessions\":$2,"
+  LEVEL_TAG="-u$1-s$2"
+}
+clear_level() { LEVEL_JSON=""; LEVEL_TAG=""; }
+clear_level
+
+# the auth service's session lifetimes (the benchmark leaves them at their defaults unless the
+# environment sets them), for realistic session timestamps
+auth_conf() { grep -oE "\"$1\": *[0-9]+" "$here/conf/auth.json" | grep -oE '[0-9]+$'; }
+REFRESH_TTL="${REFRESH_TOKEN_TTL_SECONDS:-$(auth_conf refreshTokenTtlSeconds)}"
+MAX_LIFETIME="${SESSION_MAX_LIFETIME_SECONDS:-$(auth_conf sessionMaxLifetimeSeconds)}"
+# how long the service's cleanup keeps an ended or revoked session (SessionCleanup: access lifetime + 300 s)
+CLEANUP_KEEP=$((ACCESS_TOKEN_TTL_SECONDS + 300))
+SEED_CHUNK=250000
+seeded_users=0
+seeded_sessions=0
+
+# seed_range <sql file> <from> <to> [psql args...]: runs the seeding file over from..to in chunks
+seed_range() {
+  local file="$1" from="$2" to="$3" last
+  shift 3
+  while [ "$from" -le "$to" ]; do
+    last=$((from + SEED_CHUNK - 1 < to ? from + SEED_CHUNK - 1 : to))
+    psql_db -v first="$from" -v last="$last" "$@" -f "$here/scripts/bench/$file" >/dev/null \
+      || lk_die "seeding $from..$last with scripts/bench/$file failed"
+    lk_log "  $file: $last of $to"
+    from=$((last + 1))
+  done
+}
+
+# seed_to <users> <sessions>: seeds users and sessions up to these numbers (cumulative: only what is
+# missing), then VACUUM ANALYZE of the seeded tables: the statistics the planner needs, and the
+# state of tables that have lived (hint bits set, visibility map current), so that neither the first
+# scans nor an autovacuum of the fresh rows run during the measures. Writes a "seed" record with the
+# times and the tables' rows.
+seed_to() {
+  local users="$1" sessions="$2" added_users added_sessions t0 t1 t2 t3 rows
+  added_users=$((users > seeded_users ? users - seeded_users : 0))
+  added_sessions=$((sessions > seeded_sessions ? sessions - seeded_sessions : 0))
+  t0="$(lk_now_ms)"
+  if [ "$users" -gt "$seeded_users" ]; then
+    lk_log "seeding users $((seeded_users + 1)) to $users by SQL (one bcrypt hash at cost $BCRYPT_COST, that of bench1)"
+    seed_range seed-users.sql $((seeded_users + 1)) "$users" -v template=bench1
+    seeded_users="$users"
+  fi
+  t1="$(lk_now_ms)"
+  if [ "$sessions" -gt "$seeded_sessions" ]; then
+    lk_log "seeding sessions $((seeded_sessions + 1)) to $sessions by SQL, over $seeded_users users"
+    seed_range seed-sessions.sql $((seeded_sessions + 1)) "$sessions" -v users="$seeded_users" \
+      -v refresh_ttl="$REFRESH_TTL" -v max_lifetime="$MAX_LIFETIME" -v keep="$CLEANUP_KEEP"
+    seeded_sessions="$sessions"
+  fi
+  t2="$(lk_now_ms)"
+  psql_db -c 'VACUUM (ANALYZE) users.users, auth.sessions, auth.user_sync_state, auth.user_token_state' >/dev/null
+  t3="$(lk_now_ms)"
+  rows="$(psql_db -F, -c 'SELECT (SELECT count(*) FROM users.users), (SELECT count(*) FROM auth.sessions)')"
+  lk_log "seeded: $((t1 - t0)) ms users, $((t2 - t1)) ms sessions, $((t3 - t2)) ms VACUUM ANALYZE; rows in users.users, auth.sessions: $rows"
+  printf '{"kind":"seed",%s"usersRows":%s,"sessionsRows":%s,"addedUsers":%s,"addedSessions":%s,"usersSeconds":%s,"sessionsSeconds":%s,"vacuumAnalyzeSeconds":%s}\n' \
+    "$LEVEL_JSON" "${rows%,*}" "${rows#*,}" "$added_users" "$added_sessions" \
+    "$(ms_to_s $((t1 - t0)))" "$(ms_to_s $((t2 - t1)))" "$(ms_to_s $((t3 - t2)))" >>"$RAW"
+}
+ms_to_s() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+
+# scale_level_start <users> <sessions>: stop the services, seed up to the level, start them again
+# and record their start times
+# shellcheck disable=SC2154 # user_ready_ms, auth_ready_ms: set by start_service through eval
+scale_level_start() {
+  set_level "$1" "$2"
+  stop_services
+  seed_to "$1" "$2"
+  restart_services
+  printf '{"kind":"scale-ready",%s"userReadyMs":%s,"authReadyMs":%s,"loadBefore":"%s"}\n' \
+    "$LEVEL_JSON" "$user_ready_ms" "$auth_ready_ms" "$(load_now)" >>"$RAW"
+}
+
+if [ "$MODE" = seed ]; then
+  scale_level_start "$SEED_USERS" "$SEED_SESSIONS"
+  clear_level
+fi
+
 # login_many <count> <file prefix>: <prefix>.access and <prefix>.refresh, one token a line
 login_many() {
   local count="$1" prefix="$2"
+  # shellcheck disable=SC2016 # the inner script expands AUTH_PORT, USERS and PASSWORD from its environment
   seq 1 "$count" | xargs -P 8 -I{} bash -c \
     'curl -s -X POST "http://127.0.0.1:$AUTH_PORT/auth/login" -H "Content-Type: application/json" \
        -d "{\"login\":\"bench$(( ({} - 1) % USERS + 1 ))\",\"password\":\"$PASSWORD\"}"; echo' >"$prefix.pairs"
@@ -212,11 +406,13 @@ export AUTH_PORT USERS
 
 # refresh chains: one pool per wrk run (a run ends with requests in flight, whose successors are
 # never seen), each of at least 1.5x the run's connections so that no connection waits for a token
-lk_log "seeding sessions (logins at bcrypt cost 10)"
-login_many 200 "$DATA/tokens"             # access tokens of validate / introspect / me
-login_many 96 "$DATA/chains-warmup"
-login_many 32 "$DATA/chains-16"
-login_many 96 "$DATA/chains-64"
+if [ "$MODE" != scale ]; then
+  lk_log "seeding sessions (logins at bcrypt cost 10)"
+  login_many 200 "$DATA/tokens"             # access tokens of validate / introspect / me
+  login_many 96 "$DATA/chains-warmup"
+  login_many 32 "$DATA/chains-16"
+  login_many 96 "$DATA/chains-64"
+fi
 
 # ---- the bounds, measured alone (the services idle)
 
@@ -232,24 +428,153 @@ run_wrk() {
   local scenario="$1" conns="$2" seconds="$3" script="$4" url="$5" data="$6" timeout="${7:-5s}" load line
   load="$(load_now)"
   line="$(wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
-    -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
-  [ -n "$line" ] || lk_die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns.txt)"
-  echo "${line/\{/\{\"loadBefore\":\"$load\",}" >>"$RAW"
+    -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
+  [ -n "$line" ] || lk_die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt)"
+  echo "${line/\{/\{\"loadBefore\":\"$load\",$LEVEL_JSON}" >>"$RAW"
   lk_log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load"
 }
 
 warm_up() {
   local script="$1" url="$2" data="$3" conns="$4" timeout="${5:-5s}"
   wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
-    -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns.txt" 2>&1 || true
+    -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns$LEVEL_TAG.txt" 2>&1 || true
 }
 
 SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh login under-login} "
+[ "$MODE" != scale ] || SCENARIOS=" "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+
+# ---- the scale measures (--seed-users / --seed-sessions / --scale): docs/BENCHMARKS.md, "At scale"
+
+# urlencode <text>: percent-encodes everything but unreserved characters (ASCII text)
+urlencode() {
+  local text="$1" out="" c i
+  for ((i = 0; i < ${#text}; i++)); do
+    c="${text:i:1}"
+    case "$c" in
+      [A-Za-z0-9.~_-]) out+="$c" ;;
+      *) out+="$(printf '%%%02X' "'$c")" ;;
+    esac
+  done
+  echo "$out"
+}
+
+# sequential <scenario> <urls file> [<term> <matching users>]: SEARCH_COUNT GETs one at a time as an
+# admin (io.latchkey.bench.SequentialLatency, 2 unrecorded first), appends its record; with a term,
+# each answer must be a page of min(matching users, 20) items
+sequential() {
+  local scenario="$1" urls="$2" term="${3:-}" matches="${4:-}" load line fields="" expected=()
+  if [ -n "$term" ]; then
+    fields="\"term\":\"$term\",\"matches\":$matches,"
+    expected=($((matches < 20 ? matches : 20)))
+  fi
+  load="$(load_now)"
+  line="$(java -Xmx64m -cp "$BENCH_JAR" io.latchkey.bench.SequentialLatency "$scenario" "$SEARCH_COUNT" 2 "$SEARCH_MAX_SECONDS" \
+    "$urls" "${expected[@]}" 2>"$LOGS/sequential-$scenario$LEVEL_TAG.txt")" \
+    || lk_die "measuring $scenario failed (see $LOGS/sequential-$scenario$LEVEL_TAG.txt)"
+  echo "${line/\{/\{\"loadBefore\":\"$load\",$LEVEL_JSON$fields}" >>"$RAW"
+  lk_log "$scenario${term:+ \"$term\" ($matches matching)}: $(echo "$line" | grep -oE '"(n|p50Us|p99Us|non2xx|badBody|failed)":[0-9]+' | tr '\n' ' ')"
+}
+
+# search_matches <term>: how many users the search matches (the contract's plain-text,
+# case-insensitive match on username, email and display name)
+search_matches() {
+  psql_db -v pattern="%$1%" <<'SQL'
+SELECT count(*) FROM users.users
+ WHERE username ILIKE :'pattern' ESCAPE '\' OR email ILIKE :'pattern' ESCAPE '\' OR display_name ILIKE :'pattern' ESCAPE '\'
+SQL
+}
+
+# refresh_storage: bytes of auth.sessions and of the tables of refresh-token hashes (tables,
+# indexes, TOAST), the rows of the latter, and the (auto)vacuums of them all so far, space-separated.
+# The hash tables are auth.retired_refresh_tokens (a row per rotation before auth V14) and
+# auth.legacy_refresh_tokens (V14: the hashes sessions held at the upgrade), each counted when it exists.
+refresh_storage() {
+  psql_db -F' ' <<'SQL'
+WITH hash_tables AS (
+  SELECT t FROM unnest(ARRAY[to_regclass('auth.retired_refresh_tokens'), to_regclass('auth.legacy_refresh_tokens')]) AS t
+   WHERE t IS NOT NULL
+)
+SELECT pg_total_relation_size('auth.sessions'),
+       (SELECT coalesce(sum(pg_total_relation_size(t)), 0) FROM hash_tables),
+       (SELECT coalesce(sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', t), false, true, '')))[1]::text::bigint), 0)
+          FROM hash_tables),
+       (SELECT coalesce(sum(vacuum_count + autovacuum_count), 0) FROM pg_stat_user_tables
+         WHERE schemaname = 'auth' AND relname IN ('sessions', 'retired_refresh_tokens', 'legacy_refresh_tokens'))
+SQL
+}
+
+# settle_sessions: waits (20 s at most) until no session was used in the last second, i.e. the
+# refreshes a wrk run left in flight when it stopped have committed: the storage readings around
+# the measured run then hold the warm-up's refreshes before and only the run's after
+settle_sessions() {
+  local waited=0
+  until [ "$(psql_db -c "SELECT NOT EXISTS (SELECT 1 FROM auth.sessions WHERE last_used_at > now() - interval '1 second')")" = t ]; do
+    if [ "$waited" -ge 40 ]; then
+      lk_log "sessions were still being used 20 s after the refresh run; reading the storage anyway"
+      return 0
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+# measure_level: the scale measures at the current level (set_level): its own token pools, the
+# bounds, then the rates (baseline, validate-token, login, refresh with the storage around it),
+# then the searches and by-email lookups one at a time
+measure_level() {
+  local pools="$DATA/scale$LEVEL_TAG" before after term kind matches line
+  lk_log "scale measures at ${LEVEL_TAG#-}"
+  login_many 200 "$pools-tokens"
+  login_many 96 "$pools-chains-warmup"
+  login_many 96 "$pools-chains-64"
+
+  # the bounds again, at this level: the machine's share of bcrypt and signing at this moment
+  line="$(java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}")" \
+    || lk_die "measuring the bounds at ${LEVEL_TAG#-} failed"
+  echo "${line/\{/\{$LEVEL_JSON}" >>"$RAW"
+  warm_up baseline.lua "$BASE" "" 64
+  run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
+  warm_up validate.lua "$AUTH" "$pools-tokens.access" 64
+  run_wrk validate-token 64 "$DURATION" validate.lua "$AUTH" "$pools-tokens.access"
+  warm_up login.lua "$AUTH" "$DATA/users.txt" 16 30s
+  run_wrk login 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+  warm_up refresh.lua "$AUTH" "$pools-chains-warmup.refresh" 64
+  # no VACUUM between the two readings (autovacuum may run: the record counts its runs)
+  settle_sessions
+  before="$(refresh_storage)"
+  run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$pools-chains-64.refresh"
+  settle_sessions
+  after="$(refresh_storage)"
+  read -r -a before <<<"$before"
+  read -r -a after <<<"$after"
+  printf '{"kind":"refresh-storage",%s"sessionsBytesBefore":%s,"tokenHashBytesBefore":%s,"tokenHashRowsBefore":%s,"vacuumsBefore":%s,"sessionsBytesAfter":%s,"tokenHashBytesAfter":%s,"tokenHashRowsAfter":%s,"vacuumsAfter":%s}\n' \
+    "$LEVEL_JSON" "${before[@]}" "${after[@]}" >>"$RAW"
+  lk_log "refresh storage before: ${before[*]}, after: ${after[*]} (sessions bytes, token-hash tables' bytes and rows, vacuums)"
+
+  for kind in rare common none; do
+    case "$kind" in rare) term="$SEARCH_RARE" ;; common) term="$SEARCH_COMMON" ;; none) term="$SEARCH_NONE" ;; esac
+    matches="$(search_matches "$term")"
+    echo "http://127.0.0.1:$USER_PORT/users?search=$(urlencode "$term")" >"$pools-search-$kind.urls"
+    sequential "search-$kind" "$pools-search-$kind.urls" "$term" "$matches"
+  done
+  psql_db -c "SELECT email FROM users.users ORDER BY random() LIMIT $SEARCH_COUNT" | while read -r email; do
+    echo "http://127.0.0.1:$USER_PORT/users/by-email/$(urlencode "$email")"
+  done >"$pools-by-email.urls"
+  sequential by-email "$pools-by-email.urls"
+}
 
 LOAD_BEFORE="$(load_now)"
 BASE="http://127.0.0.1:$BASELINE_PORT"
 AUTH="http://127.0.0.1:$AUTH_PORT"
+
+if [ "$MODE" = scale ]; then
+  for level in "${LEVELS[@]}"; do
+    scale_level_start "$level" "$level"
+    measure_level
+  done
+  clear_level
+fi
 
 if wanted baseline; then
   warm_up baseline.lua "$BASE" "" 64
@@ -295,6 +620,12 @@ if wanted under-login; then
   sleep 1
   BENCH_PACE_MS=5 run_wrk validate-paced-under-login 16 $((DURATION - 2 > 1 ? DURATION - 2 : 1)) validate.lua "$AUTH" "$DATA/tokens.access"
   wait "$login_wrk" || lk_die "the login wrk of the paced concurrent scenario failed"
+fi
+
+if [ "$MODE" = seed ]; then
+  set_level "$SEED_USERS" "$SEED_SESSIONS"
+  measure_level
+  clear_level
 fi
 
 # ---- memory after the load, start times

@@ -69,26 +69,32 @@ public final class BenchReport {
     }
     JsonObject run = raw.stream().filter(r -> "run".equals(r.getString("kind"))).reduce(new JsonObject(), JsonObject::mergeIn);
     JsonArray rows = rows(raw);
-    String markdown = markdown(run, rows);
+    JsonArray scale = ScaleReport.rows(raw);
+    String markdown = markdown(run, rows) + (scale.isEmpty() ? "" : "\n" + ScaleReport.markdown(scale));
     Path out = Path.of(args[1]);
     Files.createDirectories(out);
-    Files.writeString(out.resolve("results.json"), rows.encodePrettily() + "\n", StandardCharsets.UTF_8);
+    Files.writeString(out.resolve("results.json"), rows.copy().addAll(scale).encodePrettily() + "\n", StandardCharsets.UTF_8);
     Files.writeString(out.resolve("results.md"), markdown, StandardCharsets.UTF_8);
     System.out.println(markdown);
   }
 
-  /** The result rows: wrk scenarios with their ratios, then the bounds, memory and start times. */
+  /**
+   * The result rows: wrk scenarios with their ratios, then the bounds, memory and start times. The
+   * records of a scale level ({@link ScaleReport}) are not among them.
+   */
   static JsonArray rows(List<JsonObject> raw) {
-    JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind"))).findFirst().orElse(new JsonObject());
+    JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind")) && !ScaleReport.isScale(r))
+      .findFirst().orElse(new JsonObject());
     Map<Integer, Double> baseline = new LinkedHashMap<>();
     for (JsonObject r : raw) {
-      if ("wrk".equals(r.getString("kind")) && "baseline".equals(r.getString("scenario")) && errors(r) == null) {
+      if ("wrk".equals(r.getString("kind")) && "baseline".equals(r.getString("scenario")) && !ScaleReport.isScale(r)
+        && errors(r) == null) {
         baseline.put(r.getInteger("connections"), rate(r));
       }
     }
     JsonArray rows = new JsonArray();
     for (JsonObject r : raw) {
-      if (!"wrk".equals(r.getString("kind"))) {
+      if (!"wrk".equals(r.getString("kind")) || ScaleReport.isScale(r)) {
         continue;
       }
       String scenario = r.getString("scenario");
@@ -151,7 +157,7 @@ public final class BenchReport {
         .put("target", bounds.getInteger("signingThreads") + " signing thread(s) / median RS256 sign"));
     }
     for (JsonObject p : raw) {
-      if (!"process".equals(p.getString("kind"))) {
+      if (!"process".equals(p.getString("kind")) || ScaleReport.isScale(p)) {
         continue;
       }
       String role = p.getString("role");
@@ -172,7 +178,10 @@ public final class BenchReport {
     return rows;
   }
 
-  /** Why a wrk record's rate cannot be trusted, or null when every answer was the expected one. */
+  /**
+   * Why a wrk record's rate (or a {@link SequentialLatency} record's latencies) cannot be trusted,
+   * or null when every answer was the expected one.
+   */
   static String errors(JsonObject r) {
     List<String> problems = new ArrayList<>();
     long non2xx = r.getLong("non2xx", 0L);
@@ -191,8 +200,15 @@ public final class BenchReport {
     if (timeouts > 0) {
       problems.add(timeouts + " timeouts");
     }
+    long failed = r.getLong("failed", 0L);
+    if (failed > 0) {
+      problems.add(failed + " failed requests");
+    }
     if (r.getLong("requests", 0L) == 0) {
       problems.add("no request completed");
+    }
+    if (!problems.isEmpty() && r.containsKey("firstProblem")) {
+      problems.add("first: " + r.getString("firstProblem"));
     }
     return problems.isEmpty() ? null : String.join(", ", problems);
   }
@@ -238,11 +254,11 @@ public final class BenchReport {
     return md.toString();
   }
 
-  private static String format(Double value, int decimals) {
+  static String format(Double value, int decimals) {
     return value == null ? "" : String.format(Locale.ROOT, "%." + decimals + "f", value);
   }
 
-  private static double round(double value, int decimals) {
+  static double round(double value, int decimals) {
     double scale = Math.pow(10, decimals);
     return Math.round(value * scale) / scale;
   }
