@@ -235,11 +235,12 @@ lk_ensure_keys "$JWT_KEYS_DIR"
 LK_POLL_S=0.05
 
 # start_service <role> <port>: returns once /health/ready is 200; records the time from start to ready
-# (a restart after seeding logs to <role>-<n>.log and profiles to <role>-<n>.jfr: START_TAG)
+start_tag=""
+# (a restart after seeding logs to <role>-<n>.log and profiles to <role>-<n>.jfr: start_tag)
 start_service() {
-  local role="$1" port="$2" logfile="$LOGS/$1${START_TAG:-}.log" ready_ms extra=()
+  local role="$1" port="$2" logfile="$LOGS/$1${start_tag}.log" ready_ms extra=()
   if [ "${BENCH_JFR:-0}" = 1 ]; then
-    extra+=("-XX:StartFlightRecording=filename=$OUT/$role${START_TAG:-}.jfr,settings=profile,dumponexit=true")
+    extra+=("-XX:StartFlightRecording=filename=$OUT/$role${start_tag}.jfr,settings=profile,dumponexit=true")
   fi
   lk_spawn_node "$role" "$port" "$logfile" "${extra[@]}"
   remember "$LK_NODE_PID" "the $role node on port $port"
@@ -303,7 +304,7 @@ starts=1
 # the password cache, the revocations, the prepared statements' plans, predates it)
 restart_services() {
   starts=$((starts + 1))
-  START_TAG="-$starts"
+  start_tag="-$starts"
   start_service user "$USER_PORT"
   start_service auth "$AUTH_PORT"
 }
