@@ -182,7 +182,7 @@ final class ScaleReport {
 
     line(md, "rows in users.users / auth.sessions", levels, rows, "tables",
       r -> count(r.getLong("usersRows")) + " / " + count(r.getLong("sessionsRows")));
-    line(md, "seeding this level: users + sessions + VACUUM ANALYZE, s", levels, rows, "tables",
+    line(md, "seeding this level: users + sessions + VACUUM ANALYZE and CHECKPOINT, s", levels, rows, "tables",
       r -> r.getLong("addedUsers", 0L) + r.getLong("addedSessions", 0L) == 0 ? "none"
         : fixed(r.getDouble("seedUsersSeconds"), 1) + " + " + fixed(r.getDouble("seedSessionsSeconds"), 1) + " + "
           + fixed(r.getDouble("vacuumAnalyzeSeconds"), 1));

@@ -126,7 +126,7 @@ class ScaleReportTest {
     assertThat(md).contains("| | 0 users / 0 sessions | 1,000,000 users / 1,000,000 sessions |");
     assertThat(md).contains("| search, a term that matches nothing \"zebulon\": p50 / p99 ms (n, matching users) | 0.5 / 0.9 (100, 0) | 4000.0 / 4800.0 (100, 0) |");
     assertThat(md).contains("| login, 16 connections: requests/s (p99 ms), ratio to the level's bcrypt-bound | 25.0 (9.0), 1.000 | ERRORS: 2 non-2xx");
-    assertThat(md).contains("| seeding this level: users + sessions + VACUUM ANALYZE, s | none | 120.5 + 150.3 + 4.0 |");
+    assertThat(md).contains("| seeding this level: users + sessions + VACUUM ANALYZE and CHECKPOINT, s | none | 120.5 + 150.3 + 4.0 |");
     assertThat(md).contains("250 + 200 = 450 (1.00)");
   }
 
