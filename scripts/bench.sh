@@ -18,7 +18,7 @@
 #                       GET /users/by-email (p50 / p99), the bcrypt and signing bounds, the baseline,
 #                       validate-token, login and refresh rates (64 / 64 / 16 / 64 connections), and
 #                       the bytes each refresh added to auth.sessions and the tables of refresh-token
-#                       hashes (no VACUUM in between); about 35 minutes for 0,100000,1000000
+#                       hashes (no VACUUM in between); 17-37 minutes for 0,100000,1000000 here
 #   ./scripts/bench.sh --help     this text
 #
 # Environment (all optional):
