@@ -12,6 +12,13 @@ public final class BusAddresses {
   /** user service: {@code {"userId"}} to the public user JSON (as GET /users/{id} answers); 404 user_not_found. */
   public static final String USER_GET = "latchkey.user.get";
 
+  /**
+   * user service: a {@link io.latchkey.common.bus.MfaCheck} from the auth service at the second
+   * login step, to its {@link io.latchkey.common.bus.MfaCheck.Answer}. It changes state (a TOTP
+   * step or a recovery code is used up), so a replayed request is refused.
+   */
+  public static final String USER_MFA_CHECK = "latchkey.user.mfa-check";
+
   /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
   public static final String AUTH_SYNC = "latchkey.auth.sync";
 

@@ -38,6 +38,10 @@ public final class ErrorCodes {
   public static final String SESSION_NOT_FOUND = "session_not_found";
   public static final String ACCOUNT_DISABLED = "account_disabled";
   public static final String EMAIL_NOT_VERIFIED = "email_not_verified";
+  public static final String INVALID_MFA_CODE = "invalid_mfa_code";
+  public static final String INVALID_MFA_TOKEN = "invalid_mfa_token";
+  public static final String MFA_ALREADY_ENABLED = "mfa_already_enabled";
+  public static final String MFA_NOT_ENABLED = "mfa_not_enabled";
 
   private ErrorCodes() {
   }

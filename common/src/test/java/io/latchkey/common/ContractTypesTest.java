@@ -1,6 +1,7 @@
 package io.latchkey.common;
 
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.MfaCheck;
 import io.latchkey.common.bus.UserNotice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,33 @@ class ContractTypesTest {
     for (UserNotice.Type type : UserNotice.Type.values()) {
       assertThat(UserNotice.Type.fromWire(type.wire())).isEqualTo(type);
     }
+    // a second factor travels as its name only; an older user service sends none
+    Credentials withTotp = credentials.withMfa(List.of(Credentials.TOTP));
+    assertThat(withTotp.toJson().getJsonArray("mfa")).containsExactly("totp");
+    assertThat(Credentials.fromJson(withTotp.toJson())).isEqualTo(withTotp);
+    assertThat(withTotp.secondFactorRequired()).isTrue();
+    assertThat(Credentials.fromJson(older).mfa()).isEmpty();
+    assertThat(Credentials.fromJson(older).secondFactorRequired()).isFalse();
+  }
+
+  @Test
+  void anMfaCheckRoundTripsAndNeverPrintsItsCode() {
+    MfaCheck check = new MfaCheck("u1", 3, MfaCheck.Method.RECOVERY_CODE, "abcde-fghij");
+    assertThat(MfaCheck.fromJson(new JsonObject(check.toJson().encode()))).isEqualTo(check);
+    assertThat(check.toJson().getString("method")).isEqualTo("recovery_code");
+    assertThat(check.toString()).doesNotContain("abcde");
+    assertThatThrownBy(() -> MfaCheck.fromJson(new JsonObject().put("userId", "u1").put("passwordVersion", 1)
+      .put("method", "sms").put("code", "1"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> MfaCheck.fromJson(new JsonObject().put("userId", "u1").put("method", "totp").put("code", "1")))
+      .isInstanceOf(IllegalArgumentException.class);
+
+    Credentials user = new Credentials("u1", "alice", "alice@example.com", List.of("user"), "$2a$04$x", 3,
+      Instant.parse("2026-11-25T10:15:30Z"), true, false, List.of("totp"));
+    MfaCheck.Answer accepted = MfaCheck.Answer.accepted(user);
+    assertThat(MfaCheck.Answer.fromJson(new JsonObject(accepted.toJson().encode()))).isEqualTo(accepted);
+    assertThat(MfaCheck.Answer.fromJson(MfaCheck.Answer.rejected().toJson()).result()).isEqualTo(MfaCheck.Result.REJECTED);
+    assertThat(MfaCheck.Answer.stale().toJson().encode()).isEqualTo("{\"result\":\"stale\"}");
+    assertThatThrownBy(() -> new MfaCheck.Answer(MfaCheck.Result.ACCEPTED, null)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

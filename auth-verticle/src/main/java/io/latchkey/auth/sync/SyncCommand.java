@@ -24,7 +24,11 @@ public record SyncCommand(Long eventId, Kind kind, String userId, Long passwordV
     USER_DISABLED,
     USER_ENABLED,
     /** The address was verified: the cached entry is re-read (no revocation). */
-    EMAIL_VERIFIED
+    EMAIL_VERIFIED,
+    /** A second factor was enabled: the cached entry is re-read, older entries dropped (no revocation). */
+    MFA_ENABLED,
+    /** The second factor was removed: the cached entry is re-read, every session but {@code keepSessionId} revoked. */
+    MFA_REMOVED
   }
 
   public static SyncCommand from(UserNotice notice) {
@@ -37,6 +41,8 @@ public record SyncCommand(Long eventId, Kind kind, String userId, Long passwordV
       case USER_DISABLED -> Kind.USER_DISABLED;
       case USER_ENABLED -> Kind.USER_ENABLED;
       case EMAIL_VERIFIED -> Kind.EMAIL_VERIFIED;
+      case MFA_ENABLED -> Kind.MFA_ENABLED;
+      case MFA_REMOVED -> Kind.MFA_REMOVED;
     };
     // a reset keeps no session, whatever the notice carries
     String keep = kind == Kind.PASSWORD_RESET ? null : notice.keepSessionId();

@@ -75,6 +75,8 @@ public final class SyncService {
           .onSuccess(n -> LOG.info("[{}] user {} deleted: cache entry evicted, {} session(s) revoked", rid, userId, n)))
         .mapEmpty();
       case USER_UPDATED, EMAIL_CHANGED, ROLES_CHANGED, EMAIL_VERIFIED -> refresh(userId, command.kind(), rid).mapEmpty();
+      // issue 13 (in progress): older entries dropped, revocation of the other sessions on removal
+      case MFA_ENABLED, MFA_REMOVED -> refresh(userId, command.kind(), rid).mapEmpty();
     };
   }
 

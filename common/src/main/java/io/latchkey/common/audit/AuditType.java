@@ -8,9 +8,8 @@ import java.util.stream.Collectors;
 
 /**
  * The audit event types, by their name on the wire. Adding a type is one line here (then the
- * code that writes it); the types the contract announces for later issues are {@code mfa.enabled},
- * {@code mfa.removed}, {@code mfa.failed}, {@code passkey.added}, {@code passkey.removed},
- * {@code passkey.login} and {@code users.imported}.
+ * code that writes it); the types the contract announces for later issues are
+ * {@code passkey.added}, {@code passkey.removed}, {@code passkey.login} and {@code users.imported}.
  *
  * <p>{@code outcome} is what an event of the type records by default: {@code success} for a
  * change that was made, {@code failure} for an attempt that was refused.
@@ -24,6 +23,8 @@ public enum AuditType {
   LOGOUT("logout", Outcome.SUCCESS),
   LOGOUT_ALL("logout_all", Outcome.SUCCESS),
   SESSION_ENDED("session.ended", Outcome.SUCCESS),
+  /** A wrong second-factor code at the second login step (the reason says which kind). */
+  MFA_FAILED("mfa.failed", Outcome.FAILURE),
   // user service
   PASSWORD_CHANGED("password.changed", Outcome.SUCCESS),
   PASSWORD_RESET("password.reset", Outcome.SUCCESS),
@@ -32,7 +33,10 @@ public enum AuditType {
   USER_DISABLED("user.disabled", Outcome.SUCCESS),
   USER_ENABLED("user.enabled", Outcome.SUCCESS),
   USER_DELETED("user.deleted", Outcome.SUCCESS),
-  ROLES_CHANGED("roles.changed", Outcome.SUCCESS);
+  ROLES_CHANGED("roles.changed", Outcome.SUCCESS),
+  /** TOTP confirmed (reason {@code totp}), or its recovery codes regenerated (reason {@code recovery_codes_regenerated}). */
+  MFA_ENABLED("mfa.enabled", Outcome.SUCCESS),
+  MFA_REMOVED("mfa.removed", Outcome.SUCCESS);
 
   /** The {@code outcome} field's values. */
   public static final class Outcome {

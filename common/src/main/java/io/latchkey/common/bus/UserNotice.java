@@ -13,7 +13,7 @@ import java.time.Instant;
  *   <li>{@code eventId}: the outbox row id, unique and growing per user: receivers deduplicate on it;</li>
  *   <li>{@code type}: see {@link Type};</li>
  *   <li>{@code passwordVersion}: for PASSWORD_CHANGED and PASSWORD_RESET, the new version;</li>
- *   <li>{@code keepSessionId}: for PASSWORD_CHANGED, the session that made the change (may be null);</li>
+ *   <li>{@code keepSessionId}: for PASSWORD_CHANGED and MFA_REMOVED, the session that made the change (may be null);</li>
  *   <li>{@code occurredAt}: when the change committed, microsecond precision;</li>
  *   <li>{@code schemaVersion}: {@link #SCHEMA_VERSION}; a receiver ignores fields it does not know.</li>
  * </ul>
@@ -35,7 +35,17 @@ public record UserNotice(long eventId, Type type, String userId, Long passwordVe
     /** Logins allowed again; sessions are not restored. */
     USER_ENABLED("user_enabled"),
     /** The address was verified: the cached state (emailVerified) is re-read, nothing is revoked. */
-    EMAIL_VERIFIED("email_verified");
+    EMAIL_VERIFIED("email_verified"),
+    /**
+     * A second factor was enabled (TOTP confirmed, or its recovery codes regenerated): the cached
+     * state is re-read, so a password alone stops finishing a login; nothing is revoked.
+     */
+    MFA_ENABLED("mfa_enabled"),
+    /**
+     * The second factor was removed: the cached state is re-read, and every session of the user
+     * but {@code keepSessionId} (the one that removed it; null: none kept) is revoked.
+     */
+    MFA_REMOVED("mfa_removed");
 
     private final String wire;
 
