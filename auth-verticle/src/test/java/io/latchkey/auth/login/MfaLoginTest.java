@@ -165,6 +165,9 @@ class MfaLoginTest {
       assertThat(introspected.getBoolean("active")).isTrue();
       assertThat(introspected.getJsonArray("amr")).containsExactlyElementsOf(MFA_AMR);
     }
+    BusClient bus = new BusClient(auth.nodes.get(1).eventBus(), auth.keys, 5000, "auth_service_unavailable", "auth service");
+    assertThat(await(bus.request(BusAddresses.AUTH_VALIDATE, new JsonObject().put("token", access), "rid-validate"))
+      .getJsonArray("amr")).as("the AUTH_VALIDATE bus answer").containsExactlyElementsOf(MFA_AMR);
     HttpResponse<Buffer> refreshed = auth.refresh(0, pair.getString("refreshToken"));
     assertThat(refreshed.statusCode()).isEqualTo(200);
     assertThat(payload(refreshed.bodyAsJsonObject().getString("accessToken")).getJsonArray("amr"))
