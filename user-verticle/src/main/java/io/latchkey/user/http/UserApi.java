@@ -322,13 +322,10 @@ public final class UserApi {
 
   private Future<Void> enrolTotp(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    return themselves(ctx, id).compose(caller -> {
-      JsonObject body = JsonBodies.object(ctx);
-      String current = JsonBodies.string(body, "currentPassword");
-      JsonBodies.onlyFields(body, CURRENT_PASSWORD_FIELDS);
-      return mfa.enrol(id, current, RequestIds.of(ctx));
-    }).map(enrolment -> Replies.json(ctx, 200, new JsonObject().put("secret", enrolment.secret())
-      .put("otpauthUri", enrolment.otpauthUri())));
+    return themselves(ctx, id)
+      .compose(caller -> mfa.enrol(id, currentPasswordIn(JsonBodies.object(ctx)), RequestIds.of(ctx)))
+      .map(enrolment -> Replies.json(ctx, 200, new JsonObject().put("secret", enrolment.secret())
+        .put("otpauthUri", enrolment.otpauthUri())));
   }
 
   private Future<Void> confirmTotp(RoutingContext ctx) {
@@ -338,15 +335,13 @@ public final class UserApi {
       String code = JsonBodies.string(body, "code");
       JsonBodies.onlyFields(body, CODE_FIELDS);
       return mfa.confirm(id, code, by(ctx, caller));
-    }).map(codes -> Replies.json(ctx, 200, new JsonObject().put("recoveryCodes", new JsonArray(codes))));
+    }).map(codes -> recoveryCodes(ctx, codes));
   }
 
   private Future<Void> removeTotp(RoutingContext ctx) {
     UUID id = pathId(ctx);
     return authorizer.authenticateFor(ctx, id).compose(caller -> {
-      JsonObject body = JsonBodies.objectOrEmpty(ctx);
-      String current = JsonBodies.string(body, "currentPassword");
-      JsonBodies.onlyFields(body, CURRENT_PASSWORD_FIELDS);
+      String current = currentPasswordIn(JsonBodies.objectOrEmpty(ctx));
       // your own factor needs your current password, admins included; the session that removed it stays
       boolean own = caller.is(id);
       return mfa.remove(id, current, own, own ? caller.sessionId() : null, by(ctx, caller));
@@ -355,12 +350,21 @@ public final class UserApi {
 
   private Future<Void> regenerateRecoveryCodes(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    return themselves(ctx, id).compose(caller -> {
-      JsonObject body = JsonBodies.object(ctx);
-      String current = JsonBodies.string(body, "currentPassword");
-      JsonBodies.onlyFields(body, CURRENT_PASSWORD_FIELDS);
-      return mfa.regenerate(id, current, by(ctx, caller));
-    }).map(codes -> Replies.json(ctx, 200, new JsonObject().put("recoveryCodes", new JsonArray(codes))));
+    return themselves(ctx, id)
+      .compose(caller -> mfa.regenerate(id, currentPasswordIn(JsonBodies.object(ctx)), by(ctx, caller)))
+      .map(codes -> recoveryCodes(ctx, codes));
+  }
+
+  /** A body of {@code {"currentPassword"}} at most: its value (null when absent). */
+  private static String currentPasswordIn(JsonObject body) {
+    String current = JsonBodies.string(body, "currentPassword");
+    JsonBodies.onlyFields(body, CURRENT_PASSWORD_FIELDS);
+    return current;
+  }
+
+  /** The recovery codes, shown in this answer only. */
+  private static Void recoveryCodes(RoutingContext ctx, List<String> codes) {
+    return Replies.json(ctx, 200, new JsonObject().put("recoveryCodes", new JsonArray(codes)));
   }
 
   /**
