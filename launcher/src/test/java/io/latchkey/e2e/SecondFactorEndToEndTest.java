@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.apache.commons.codec.binary.Base32;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -203,6 +204,32 @@ class SecondFactorEndToEndTest {
       .bodyAsJsonObject().getJsonArray("items");
     List<String> types = events.stream().map(e -> ((JsonObject) e).getString("type")).toList();
     assertThat(types).contains("mfa.enabled", "mfa.removed");
+  }
+
+  /**
+   * The otpauthUri read by oathtool (Debian's oathtool, an RFC 6238 implementation independent of
+   * the library the service uses) gives codes the service accepts. The test command installs
+   * oathtool and sets LATCHKEY_TEST_OATHTOOL=required; elsewhere the test is skipped without it.
+   */
+  @Test
+  void oathtoolComputesCodesTheServiceAccepts() throws Exception {
+    boolean present = new ProcessBuilder("sh", "-c", "command -v oathtool").start().waitFor() == 0;
+    if ("required".equals(System.getenv("LATCHKEY_TEST_OATHTOOL"))) {
+      assertThat(present).as("oathtool on the PATH (Debian: apt-get install oathtool)").isTrue();
+    }
+    Assumptions.assumeTrue(present, "oathtool is not installed");
+    Enrolled user = enrol("oath");
+    String byOathtool = oathtool(user.secret());
+    assertThat(byOathtool).matches("[0-9]{6}").isIn(code(user.secret(), 0), code(user.secret(), -1), code(user.secret(), 1));
+    HttpResponse<Buffer> finished = secondStep(1, challenge(1, user.name()).getString("mfaToken"), new JsonObject().put("code", byOathtool));
+    assertThat(finished.statusCode()).as(describe(finished)).isEqualTo(200);
+  }
+
+  private static String oathtool(String base32Secret) throws Exception {
+    Process process = new ProcessBuilder("oathtool", "--totp", "--base32", base32Secret).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(process.waitFor()).as("oathtool: " + out).isZero();
+    return out;
   }
 
   // ---- steps
