@@ -36,7 +36,7 @@
 #   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
 #   BENCH_SCENARIOS  only these scenarios, space-separated (baseline validate introspect me refresh
-#                    login under-login); default all. The bounds, memory and start times are always measured
+#                    login login-mfa under-login); default all. The bounds, memory and start times are always measured
 #   BENCH_SCALE      the levels of --scale (comma-separated), when the flag is not given
 #   BENCH_SEARCH_COUNT        searches (and by-email lookups) measured per term and level, default 100
 #   BENCH_SEARCH_MAX_SECONDS  no new search of a term starts after this many seconds, default 120
@@ -151,8 +151,9 @@ export PG_DB="latchkey_bench"
 export LATCHKEY_HEAP="$HEAP"
 export LATCHKEY_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
 export LATCHKEY_CDS="${BENCH_CDS:-1}"
-# the seeding registers BENCH_USERS users from this one host: above the default registration limit
-export REGISTRATION_IP_MAX=$((USERS + 100))
+# the seeding registers BENCH_USERS users, and the TOTP users of login-mfa (40 per second of its
+# warm-up and run), from this one host: above the default registration limit
+export REGISTRATION_IP_MAX=$((USERS + (WARMUP + DURATION) * 40 + 100))
 
 if ! command -v wrk >/dev/null; then
   lk_log "wrk not found; installing Debian's wrk package"
@@ -444,7 +445,7 @@ warm_up() {
     -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns$LEVEL_TAG.txt" 2>&1 || true
 }
 
-SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh login under-login} "
+SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh login login-mfa under-login} "
 [ "$MODE" != scale ] || SCENARIOS=" "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
@@ -607,6 +608,49 @@ if wanted login; then
   warm_up login.lua "$AUTH" "$DATA/users.txt" 16 30s
   run_wrk login 4 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
   run_wrk login 16 "$DURATION" login.lua "$AUTH" "$DATA/users.txt" 30s
+fi
+
+# seed_mfa_users <count> <file>: users mfa<prefix>-1..count registered, signed in and enrolled in TOTP
+# through the API (POST /users, /auth/login, /users/{id}/mfa/totp, then .../confirm with the code of
+# the current step, which that step uses up); <file>: "<login> <password> <secret>" a line
+seed_mfa_users() {
+  local count="$1" file="$2" prefix
+  prefix="$(basename "$file" .secrets)"
+  # shellcheck disable=SC2016 # the inner script expands USER_PORT, AUTH_PORT and PASSWORD from its environment
+  seq 1 "$count" | xargs -P 4 -I{} bash -c '
+    name="'"$prefix"'x{}"
+    id="$(curl -sf -X POST "http://127.0.0.1:$USER_PORT/users" -H "Content-Type: application/json" \
+      -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"$PASSWORD\"}" | grep -o "\"id\":\"[^\"]*\"" | cut -d\" -f4)"
+    token="$(curl -sf -X POST "http://127.0.0.1:$AUTH_PORT/auth/login" -H "Content-Type: application/json" \
+      -d "{\"login\":\"$name\",\"password\":\"$PASSWORD\"}" | grep -o "\"accessToken\":\"[^\"]*\"" | cut -d\" -f4)"
+    secret="$(curl -sf -X POST "http://127.0.0.1:$USER_PORT/users/$id/mfa/totp" -H "Content-Type: application/json" \
+      -H "Authorization: Bearer $token" -d "{\"currentPassword\":\"$PASSWORD\"}" | grep -o "\"secret\":\"[^\"]*\"" | cut -d\" -f4)"
+    [ -n "$secret" ] && echo "$id $token $secret $name"' >"$file.enrolled" \
+    || lk_die "enrolling TOTP users failed (see $file.enrolled)"
+  # the confirmations: codes of the current step, computed by the same class as the run's codes
+  awk '{print $1, $2, $3}' "$file.enrolled" | java -Xmx64m -cp "$BENCH_JAR" io.latchkey.bench.TotpCodes 0 2>>"$LOGS/totp-codes.txt" \
+    | xargs -P 4 -n 3 bash -c 'curl -sf -o /dev/null -X POST "http://127.0.0.1:$USER_PORT/users/$0/mfa/totp/confirm" \
+        -H "Content-Type: application/json" -H "Authorization: Bearer $1" -d "{\"code\":\"$2\"}" && echo ok' >"$file.confirmed" || true
+  local got; got="$(grep -c ok "$file.confirmed" || true)"
+  [ "$got" -eq "$count" ] || lk_die "enrolling TOTP users: $got of $count confirmed (see $file.enrolled)"
+  awk -v pw="$PASSWORD" '{print $4, pw, $3}' "$file.enrolled" >"$file"
+}
+
+# the codes of a login-mfa run: one step ahead of now (accepted from now for at least 60 s; every
+# user's confirmation used an earlier or the current step, so none is a replay)
+mfa_codes() {
+  java -Xmx64m -cp "$BENCH_JAR" io.latchkey.bench.TotpCodes 1 <"$1" 2>>"$LOGS/totp-codes.txt"
+}
+
+if wanted login-mfa; then
+  # each user logs in once (a TOTP step is accepted once per user): ~40 logins/s of users per second run
+  lk_log "enrolling $(( (WARMUP + DURATION) * 40 )) TOTP users through the API"
+  seed_mfa_users $((WARMUP * 40)) "$DATA/mfawarm.secrets"
+  seed_mfa_users $((DURATION * 40)) "$DATA/mfa16.secrets"
+  mfa_codes "$DATA/mfawarm.secrets" >"$DATA/mfawarm.codes"
+  warm_up login-mfa.lua "$AUTH" "$DATA/mfawarm.codes" 16 30s
+  mfa_codes "$DATA/mfa16.secrets" >"$DATA/mfa16.codes"
+  run_wrk login-mfa 16 "$DURATION" login-mfa.lua "$AUTH" "$DATA/mfa16.codes" 30s
 fi
 
 if wanted under-login; then

@@ -5,7 +5,7 @@
 #
 # A running development database (scripts/pg.sh start, port 54329) is left untouched.
 # Environment: TEST_PG_PORT (default 54339), TEST_PG_DATA (default .pg/test/data).
-# Needs a JDK 17 and Maven; PostgreSQL is installed by scripts/pg.sh when absent.
+# Needs a JDK 17 and Maven; PostgreSQL is installed by scripts/pg.sh when absent, oathtool here.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +15,17 @@ log() { echo "test.sh: $*" >&2; }
 
 command -v java >/dev/null || { log "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"; exit 1; }
 command -v mvn >/dev/null || { log "mvn not found: install Maven (Debian: apt-get install maven)"; exit 1; }
+
+# oathtool (Debian's oathtool package): an end-to-end test checks the otpauth:// URIs of TOTP
+# enrolment against it, an RFC 6238 implementation independent of the one the service uses
+if ! command -v oathtool >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { log "oathtool not found: install it (Debian: sudo apt-get install oathtool)"; exit 1; }
+  log "oathtool not found; installing Debian's oathtool package"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool >/dev/null; } \
+    || { log "could not install oathtool"; exit 1; }
+fi
+export LATCHKEY_TEST_OATHTOOL=required
 
 export PG_PORT="${TEST_PG_PORT:-54339}"
 export PG_DATA="${TEST_PG_DATA:-$here/.pg/test/data}"

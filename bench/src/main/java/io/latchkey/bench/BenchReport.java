@@ -40,6 +40,8 @@ public final class BenchReport {
     TARGETS.put("me", new Target("baseline", 0.1, ">= 10 % of baseline"));
     TARGETS.put("refresh", new Target("rs256-sign-bound", 0.6, ">= 60 % of the RS256 signing bound"));
     TARGETS.put("login", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
+    // completed two-step logins (password, then a TOTP code): the second step adds no hash
+    TARGETS.put("login-mfa", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
     // logins while validation saturates the CPU: bcrypt runs at nice 19 by design, so this shows
     // how much it still gets, not a target
     TARGETS.put("login-under-load", new Target("bcrypt-bound", 0, "logins beside the validation load (bcrypt yields)"));

@@ -98,7 +98,7 @@ public record LaunchConfiguration(RunOptions options, ApiKeys keys, ClusterSetti
   }
 
   static ServicePlan userService(Settings settings, Profile profile) {
-    UserConfig config = UserConfig.from(settings);
+    UserConfig config = UserConfig.from(settings, profile);
     refuseClearTextMailInProduction(profile, config);
     return new ServicePlan("user service", config.database(), config.httpHost(), config.httpPort(), config.management(), () -> {
       UserModule.Prepared prepared = UserModule.prepare(config);

@@ -4,10 +4,12 @@ import io.latchkey.common.AdminQueries;
 import io.latchkey.common.BcryptSettings;
 import io.latchkey.common.DbConfig;
 import io.latchkey.common.ManagementSettings;
+import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.retention.RetentionSettings;
 import io.latchkey.user.mail.MailSettings;
+import io.latchkey.user.service.MfaSettings;
 
 import java.time.Duration;
 import java.util.List;
@@ -37,18 +39,25 @@ import java.util.List;
  * @param outboxMetricsMs   OUTBOX_METRICS_MS / outboxMetricsMs: how often the outboxes' backlog and oldest age are measured for /metrics
  * @param adminQueryTimeoutMs ADMIN_QUERY_TIMEOUT_MS / adminQueryTimeoutMs: PostgreSQL cancels an admin query (search, audit listing)
  *                          running longer, answered 503 query_timeout ({@link AdminQueries})
+ * @param mfa               MFA_SECRET_KEY (environment only; required in production), MFA_ISSUER: see {@link MfaSettings}
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
                          int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
                          RetentionSettings retention, Duration outboxRetention, Duration mailTokenRetention,
-                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs) {
+                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs, MfaSettings mfa) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
   }
 
+  /** The development profile's configuration (tests, tools): secrets that are not given are derived. */
   public static UserConfig from(Settings s) {
+    return from(s, Profile.DEVELOPMENT);
+  }
+
+  /** {@code profile}: the production profile refuses to start without the secrets it needs (MFA_SECRET_KEY). */
+  public static UserConfig from(Settings s, Profile profile) {
     // one retention for both outboxes now (docs/OPERATING.md, "Table sizes")
     s.refuseReplaced("mailRetentionDays", "MAIL_RETENTION_DAYS", "OUTBOX_RETENTION_DAYS (sent mails and delivered notices) and"
       + " MAIL_TOKEN_RETENTION_DAYS (mailed tokens, after their expiry)");
@@ -72,7 +81,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       Duration.ofDays(s.integer("mailTokenRetentionDays", "MAIL_TOKEN_RETENTION_DAYS", 1, 1, 3650)),
       ManagementSettings.from(s, ManagementSettings.USER_DEFAULT_PORT),
       s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000),
-      AdminQueries.timeoutSetting(s));
+      AdminQueries.timeoutSetting(s),
+      MfaSettings.from(s, profile));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -89,7 +99,7 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs,
-      adminQueryTimeoutMs);
+      adminQueryTimeoutMs, mfa);
   }
 
   /** The same configuration sending mail through another server (tests). */
@@ -97,6 +107,6 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, otherMail, retention, outboxRetention, mailTokenRetention, management,
-      outboxMetricsMs, adminQueryTimeoutMs);
+      outboxMetricsMs, adminQueryTimeoutMs, mfa);
   }
 }

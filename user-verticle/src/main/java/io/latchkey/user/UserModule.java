@@ -34,14 +34,19 @@ import io.latchkey.user.outbox.OutboxRelayVerticle;
 import io.latchkey.user.repo.EmailKeyFill;
 import io.latchkey.user.repo.MailOutboxRepository;
 import io.latchkey.user.repo.MailTokenRepository;
+import io.latchkey.user.repo.MfaRepository;
 import io.latchkey.user.repo.OutboxRepository;
 import io.latchkey.user.repo.UserRepository;
 import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.CommonPasswords;
+import io.latchkey.user.service.CurrentPassword;
+import io.latchkey.user.service.MfaSecrets;
+import io.latchkey.user.service.MfaService;
 import io.latchkey.user.service.PasswordChecks;
 import io.latchkey.user.service.PasswordPolicy;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.RequestLimit;
+import io.latchkey.user.service.Totp;
 import io.latchkey.user.service.UserService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,6 +62,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -155,8 +161,11 @@ public final class UserModule {
     PasswordPolicy policy = new PasswordPolicy(prepared.common());
     AuditTrail audit = new AuditTrail(pool, SCHEMA);
     RetentionJob retention = new RetentionJob(pool, retentionRules(config, audit), config.retention(), metrics);
-    UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, new PasswordChecks(authBus),
+    CurrentPassword currentPassword = new CurrentPassword(new PasswordChecks(authBus), bcrypt);
+    UserService service = new UserService(pool, userRepository, outbox, relay, bcrypt, policy, currentPassword,
       mailQueue, mailRelay, audit, admin);
+    MfaService mfa = new MfaService(pool, userRepository, new MfaRepository(), outbox, relay, currentPassword,
+      new MfaSecrets(config.mfa().keys()), new Totp(Clock.systemUTC()), config.mfa().issuer(), audit);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
@@ -169,7 +178,7 @@ public final class UserModule {
     RegistrationLimit registrations = new RegistrationLimit(new RequestLimit(vertx, hazelcast, RegistrationLimit.MAP,
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
-    Function<Vertx, Router> routers = v -> new UserApi(service, accounts, authorizer, new HealthRoutes(v, state, pool),
+    Function<Vertx, Router> routers = v -> new UserApi(service, accounts, mfa, authorizer, new HealthRoutes(v, state, pool),
       prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
@@ -178,7 +187,7 @@ public final class UserModule {
     AtomicInteger actualPort = new AtomicInteger(-1);
     Future<UserModule> started = registrations.start()
       .compose(v -> accounts.start())
-      .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, keys))).onSuccess(deployed::add)
+      .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, mfa, keys))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxBacklogVerticle(pool, outbox, mailOutbox, config.outboxMetricsMs(), metrics)))
@@ -191,6 +200,9 @@ public final class UserModule {
         LOG.info("user service listening on {}:{} ({} HTTP instance(s), bcrypt cost {} on {} thread(s), common passwords: {}, keys: {},"
           + " mail: {})", config.httpHost(), port, instances, config.bcrypt().cost(), bcrypt.threads(), prepared.common().size(),
           ApiKeys.fingerprint(keys.outgoing()), mail);
+        if (config.mfa().keyIsDevelopment()) {
+          LOG.warn("MFA_SECRET_KEY is not set: second-factor secrets are sealed under a development key derived from the API key");
+        }
         return new UserModule(vertx, pool, admin, bcrypt, deployed, port);
       });
     return started.recover(err -> new UserModule(vertx, pool, admin, bcrypt, deployed, -1).undeploy()

@@ -355,7 +355,7 @@ class AuditEventsTest {
     assertProblem(list("?userId=not-a-uuid", key()), 400, "validation_failed");
     assertProblem(list("?userId=1-1-1-1-1", key()), 400, "validation_failed");
     assertProblem(list("?type=login.nope", key()), 400, "validation_failed");
-    assertProblem(list("?type=mfa.enabled", key()), 400, "validation_failed");
+    assertProblem(list("?type=mfa.enable", key()), 400, "validation_failed");
     assertProblem(list("?since=yesterday", key()), 400, "validation_failed");
     assertProblem(list("?until=2026-01-01", key()), 400, "validation_failed");
     assertProblem(list("?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", key()), 400, "validation_failed");

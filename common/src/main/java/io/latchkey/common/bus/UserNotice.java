@@ -37,8 +37,9 @@ public record UserNotice(long eventId, Type type, String userId, Long passwordVe
     /** The address was verified: the cached state (emailVerified) is re-read, nothing is revoked. */
     EMAIL_VERIFIED("email_verified"),
     /**
-     * A second factor was enabled (TOTP confirmed, or its recovery codes regenerated): the cached
-     * state is re-read, so a password alone stops finishing a login; nothing is revoked.
+     * A second factor was enabled (TOTP confirmed; regenerating its recovery codes sends no notice,
+     * nothing the auth service holds changes): the cached state is re-read, so a password alone
+     * stops finishing a login; nothing is revoked.
      */
     MFA_ENABLED("mfa_enabled"),
     /**

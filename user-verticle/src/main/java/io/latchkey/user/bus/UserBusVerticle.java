@@ -6,7 +6,9 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
 import io.latchkey.common.TextRules;
 import io.latchkey.common.Uuids;
+import io.latchkey.common.bus.MfaCheck;
 import io.latchkey.user.model.User;
+import io.latchkey.user.service.MfaService;
 import io.latchkey.user.service.UserService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code USER_CREDENTIALS}: {@code {"login"}} (username or email, any case) or
  *   {@code {"userId"}} to {@code Credentials}; 404 user_not_found;</li>
- *   <li>{@code USER_GET}: {@code {"userId"}} to the public user JSON; 404 user_not_found.</li>
+ *   <li>{@code USER_GET}: {@code {"userId"}} to the public user JSON; 404 user_not_found;</li>
+ *   <li>{@code USER_MFA_CHECK}: a {@link MfaCheck} to its {@link MfaCheck.Answer}, behind
+ *   {@link BusReplies#guardedOnce} (it uses a code up: a replayed copy of a request is refused).</li>
  * </ul>
  */
 public final class UserBusVerticle extends VerticleBase {
@@ -29,10 +33,12 @@ public final class UserBusVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(UserBusVerticle.class);
 
   private final UserService users;
+  private final MfaService mfa;
   private final ApiKeys keys;
 
-  public UserBusVerticle(UserService users, ApiKeys keys) {
+  public UserBusVerticle(UserService users, MfaService mfa, ApiKeys keys) {
     this.users = users;
+    this.mfa = mfa;
     this.keys = keys;
   }
 
@@ -42,7 +48,19 @@ public final class UserBusVerticle extends VerticleBase {
       .consumer(BusAddresses.USER_CREDENTIALS, BusReplies.guarded(keys, this::credentials));
     MessageConsumer<JsonObject> get = vertx.eventBus()
       .consumer(BusAddresses.USER_GET, BusReplies.guarded(keys, this::get));
-    return Future.all(credentials.completion(), get.completion());
+    MessageConsumer<JsonObject> mfaCheck = vertx.eventBus()
+      .consumer(BusAddresses.USER_MFA_CHECK, BusReplies.guardedOnce(keys, this::mfaCheck));
+    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion());
+  }
+
+  private Future<JsonObject> mfaCheck(JsonObject body, String requestId) {
+    MfaCheck check;
+    try {
+      check = MfaCheck.fromJson(body);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(ApiException.malformed("Send an MfaCheck: userId, passwordVersion, method (totp or recovery_code), code."));
+    }
+    return mfa.check(check, requestId).map(MfaCheck.Answer::toJson);
   }
 
   private Future<JsonObject> credentials(JsonObject body, String requestId) {

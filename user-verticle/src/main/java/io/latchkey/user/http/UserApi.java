@@ -16,6 +16,7 @@ import io.latchkey.user.auth.Authorizer;
 import io.latchkey.user.auth.Caller;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.AccountService;
+import io.latchkey.user.service.MfaService;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.SearchCursor;
 import io.latchkey.user.service.UserFields;
@@ -53,12 +54,15 @@ public final class UserApi {
     .put("message", "If this address belongs to an account, a mail with a reset link is on its way.");
   private static final Set<String> PASSWORD_FIELDS = Set.of("currentPassword", "newPassword");
   private static final Set<String> ROLES_FIELDS = Set.of("roles");
+  private static final Set<String> CURRENT_PASSWORD_FIELDS = Set.of("currentPassword");
+  private static final Set<String> CODE_FIELDS = Set.of("code");
   private static final int DEFAULT_LIMIT = 20;
   private static final int MAX_LIMIT = 100;
   private static final int MAX_SEARCH_CHARS = 200;
 
   private final UserService users;
   private final AccountService accounts;
+  private final MfaService mfa;
   private final Authorizer authorizer;
   private final HealthRoutes health;
   private final String openApiDocument;
@@ -66,11 +70,12 @@ public final class UserApi {
   private final TrustedProxies proxies;
   private final AuditRoutes audit;
 
-  public UserApi(UserService users, AccountService accounts, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
+  public UserApi(UserService users, AccountService accounts, MfaService mfa, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
                  RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit) {
     this.audit = audit;
     this.users = users;
     this.accounts = accounts;
+    this.mfa = mfa;
     this.authorizer = authorizer;
     this.health = health;
     this.openApiDocument = openApiDocument.toString();
@@ -98,6 +103,10 @@ public final class UserApi {
     router.post("/users/:id/verify-email/send").handler(Replies.handle(this::sendVerification));
     router.post("/users/:id/disable").handler(Replies.handle(this::disable));
     router.post("/users/:id/enable").handler(Replies.handle(this::enable));
+    router.post("/users/:id/mfa/totp").handler(Replies.handle(this::enrolTotp));
+    router.post("/users/:id/mfa/totp/confirm").handler(Replies.handle(this::confirmTotp));
+    router.delete("/users/:id/mfa/totp").handler(Replies.handle(this::removeTotp));
+    router.post("/users/:id/mfa/recovery-codes").handler(Replies.handle(this::regenerateRecoveryCodes));
     audit.mount(router);
     router.get("/openapi.json").handler(ctx -> Replies.publicJson(ctx, openApiDocument));
     health.mount(router);
@@ -307,6 +316,65 @@ public final class UserApi {
       JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
       return disabled ? accounts.disable(id, by(ctx, caller)) : accounts.enable(id, by(ctx, caller));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
+  }
+
+  // ---- second factor
+
+  private Future<Void> enrolTotp(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return themselves(ctx, id)
+      .compose(caller -> mfa.enrol(id, currentPasswordIn(JsonBodies.object(ctx)), RequestIds.of(ctx)))
+      .map(enrolment -> Replies.json(ctx, 200, new JsonObject().put("secret", enrolment.secret())
+        .put("otpauthUri", enrolment.otpauthUri())));
+  }
+
+  private Future<Void> confirmTotp(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return themselves(ctx, id).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      String code = JsonBodies.string(body, "code");
+      JsonBodies.onlyFields(body, CODE_FIELDS);
+      return mfa.confirm(id, code, by(ctx, caller));
+    }).map(codes -> recoveryCodes(ctx, codes));
+  }
+
+  private Future<Void> removeTotp(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id).compose(caller -> {
+      String current = currentPasswordIn(JsonBodies.objectOrEmpty(ctx));
+      // your own factor needs your current password, admins included; the session that removed it stays
+      boolean own = caller.is(id);
+      return mfa.remove(id, current, own, own ? caller.sessionId() : null, by(ctx, caller));
+    }).map(v -> Replies.noContent(ctx));
+  }
+
+  private Future<Void> regenerateRecoveryCodes(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return themselves(ctx, id)
+      .compose(caller -> mfa.regenerate(id, currentPasswordIn(JsonBodies.object(ctx)), by(ctx, caller)))
+      .map(codes -> recoveryCodes(ctx, codes));
+  }
+
+  /** A body of {@code {"currentPassword"}} at most: its value (null when absent). */
+  private static String currentPasswordIn(JsonObject body) {
+    String current = JsonBodies.string(body, "currentPassword");
+    JsonBodies.onlyFields(body, CURRENT_PASSWORD_FIELDS);
+    return current;
+  }
+
+  /** The recovery codes, shown in this answer only. */
+  private static Void recoveryCodes(RoutingContext ctx, List<String> codes) {
+    return Replies.json(ctx, 200, new JsonObject().put("recoveryCodes", new JsonArray(codes)));
+  }
+
+  /**
+   * Only the user themselves (by their access token): an admin acting on another user, or a key
+   * holder, gets 403 forbidden, after 404 for an unknown user as elsewhere.
+   */
+  private Future<Caller> themselves(RoutingContext ctx, UUID id) {
+    return authorizer.authenticateFor(ctx, id).compose(caller -> caller.is(id) ? Future.succeededFuture(caller)
+      : users.get(id).compose(exists -> Future.failedFuture(
+        ApiException.forbidden("Only the user themselves may manage their second factor."))));
   }
 
   // ---- helpers

@@ -12,7 +12,12 @@ import java.util.UUID;
 /** A user as stored. Only {@link #toPublicJson()} leaves the service over HTTP; it never holds the hash. */
 public record User(UUID id, String username, String email, String displayName, List<String> roles,
                    String passwordHash, long passwordVersion, Instant passwordChangedAt, Instant createdAt,
-                   Instant updatedAt, boolean emailVerified, boolean disabled) {
+                   Instant updatedAt, boolean emailVerified, boolean disabled, boolean totpEnabled) {
+
+  /** The second factors a password login must complete, as {@code mfa} lists them (recovery codes come with TOTP). */
+  public List<String> mfa() {
+    return totpEnabled ? List.of(Credentials.TOTP) : List.of();
+  }
 
   /** The user representation of the API (schema User in openapi/user-service.json). */
   public JsonObject toPublicJson() {
@@ -24,8 +29,7 @@ public record User(UUID id, String username, String email, String displayName, L
       .put("displayName", displayName)
       .put("roles", new JsonArray(roles))
       .put("disabled", disabled)
-      // the second factors a password login must complete: none until TOTP exists
-      .put("mfa", new JsonArray())
+      .put("mfa", new JsonArray(mfa()))
       .put("createdAt", timestamp(createdAt))
       .put("updatedAt", timestamp(updatedAt));
   }
@@ -33,11 +37,12 @@ public record User(UUID id, String username, String email, String displayName, L
   /**
    * What the auth service needs to check a password and build a token (bus only). Its
    * {@code updatedAt} is the user's last change of any kind (email, roles, password): the auth
-   * service orders cache fills and roles by it, so it must move when roles move.
+   * service orders cache fills and roles by it, so it must move when roles move (and when a
+   * second factor is enabled or removed). {@code mfa} names the factors on, never a secret.
    */
   public Credentials credentials() {
     return new Credentials(id.toString(), username, email, roles, passwordHash, passwordVersion, updatedAt, emailVerified,
-      disabled);
+      disabled, mfa());
   }
 
   /** ISO-8601 UTC with millisecond precision, the way every timestamp of this service is written. */

@@ -29,7 +29,9 @@ public final class UserRepository {
 
   private static final String COLUMNS =
     "id, username, email, display_name, roles, password_hash, password_version, password_changed_at, created_at, updated_at,"
-      + " email_verified, disabled";
+      + " email_verified, disabled, totp_enabled";
+  /** The same columns of a users row aliased {@code u} (a statement that joins it). */
+  static final String U_COLUMNS = "u." + COLUMNS.replace(", ", ", u.");
 
   public Future<User> insert(SqlClient client, UUID id, String username, String email, String displayName,
                              String passwordHash) {
@@ -118,6 +120,16 @@ public final class UserRepository {
       .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("password_kept_session"));
   }
 
+  /**
+   * Whether a password login must be completed by TOTP; moves {@code updated_at} (the auth
+   * service orders its cache entries by it). Call it in the transaction that changes {@code mfa_totp}.
+   */
+  public Future<User> setTotpEnabled(SqlClient client, UUID id, boolean enabled) {
+    return client.preparedQuery("UPDATE users.users SET totp_enabled = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, enabled))
+      .map(rows -> toUser(rows.iterator().next()));
+  }
+
   public Future<User> updateRoles(SqlClient client, UUID id, List<String> roles) {
     return client.preparedQuery("UPDATE users.users SET roles = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
       .execute(Tuple.tuple().addUUID(id).addArrayOfString(roles.toArray(String[]::new)))
@@ -179,7 +191,8 @@ public final class UserRepository {
     return new User(row.getUUID("id"), row.getString("username"), row.getString("email"), row.getString("display_name"),
       List.copyOf(Arrays.asList(row.getArrayOfStrings("roles"))), row.getString("password_hash"),
       row.getLong("password_version"), instant(row, "password_changed_at"), instant(row, "created_at"),
-      instant(row, "updated_at"), row.getBoolean("email_verified"), row.getBoolean("disabled"));
+      instant(row, "updated_at"), row.getBoolean("email_verified"), row.getBoolean("disabled"),
+      row.getBoolean("totp_enabled"));
   }
 
   static Instant instant(Row row, String column) {

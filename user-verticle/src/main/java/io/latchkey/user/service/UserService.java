@@ -11,7 +11,6 @@ import io.latchkey.common.audit.AuditContext;
 import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.audit.AuditType;
-import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.common.bus.UserNotice;
 import io.latchkey.user.mail.MailQueue;
 import io.latchkey.user.mail.MailRelay;
@@ -68,14 +67,14 @@ public final class UserService {
   private final OutboxRelay relay;
   private final BcryptPool bcrypt;
   private final PasswordPolicy policy;
-  private final PasswordChecks checks;
+  private final CurrentPassword current;
   private final MailQueue mail;
   private final MailRelay mailRelay;
   private final AuditTrail audit;
   private final AdminQueries admin;
 
   public UserService(Pool pool, UserRepository users, OutboxRepository outbox, OutboxRelay relay, BcryptPool bcrypt,
-                     PasswordPolicy policy, PasswordChecks checks, MailQueue mail, MailRelay mailRelay, AuditTrail audit,
+                     PasswordPolicy policy, CurrentPassword current, MailQueue mail, MailRelay mailRelay, AuditTrail audit,
                      AdminQueries admin) {
     this.audit = audit;
     this.admin = admin;
@@ -85,7 +84,7 @@ public final class UserService {
     this.relay = relay;
     this.bcrypt = bcrypt;
     this.policy = policy;
-    this.checks = checks;
+    this.current = current;
     this.mail = mail;
     this.mailRelay = mailRelay;
   }
@@ -318,25 +317,8 @@ public final class UserService {
       .mapEmpty();
   }
 
-  /**
-   * The current password of a change, counted like a login of that user by the auth service
-   * ({@link PasswordChecks}): reserved before bcrypt (429 while the account is locked, 503 when
-   * the auth service cannot count it), then reported failed, succeeded, or released when bcrypt
-   * could not run.
-   */
   private Future<Void> checkCurrent(User user, String currentPassword, String requestId) {
-    String normalized = PasswordPolicy.normalize(currentPassword);
-    return checks.reserve(user.id(), requestId)
-      .compose(v -> (TextRules.isClean(normalized) ? bcrypt.verify(normalized, user.passwordHash())
-          : bcrypt.verifyDummy(normalized).map(false))
-        .recover(err -> checks.report(user.id(), Step.RELEASED, requestId).transform(x -> Future.failedFuture(err))))
-      .compose(ok -> {
-        if (ok) {
-          return checks.report(user.id(), Step.SUCCEEDED, requestId);
-        }
-        LOG.info("[{}] wrong current password for user {}", requestId, user.id());
-        return checks.report(user.id(), Step.FAILED, requestId).transform(x -> Future.failedFuture(invalidCurrentPassword()));
-      });
+    return current.check(user, currentPassword, requestId);
   }
 
   /** Writes the password-changed notice again (current version, no session kept) and starts its delivery. */
@@ -399,7 +381,7 @@ public final class UserService {
   }
 
   static ApiException invalidCurrentPassword() {
-    return new ApiException(403, ErrorCodes.INVALID_CURRENT_PASSWORD, "The current password is missing or not correct.");
+    return CurrentPassword.invalid();
   }
 
   static <T> Future<T> orNotFound(Optional<T> value) {
