@@ -59,6 +59,8 @@ import java.util.List;
  *       for an unverified address answers 403 email_not_verified</li>
  *   <li>adminQueryTimeoutMs / ADMIN_QUERY_TIMEOUT_MS (2000): PostgreSQL cancels the audit listing when it runs
  *       longer, answered 503 query_timeout ({@link AdminQueries})</li>
+ *   <li>mfaTokenTtlSeconds / MFA_TOKEN_TTL_SECONDS (300): how long the mfaToken of a login's first step
+ *       (a user with a second factor) may finish the login at POST /auth/login/mfa</li>
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
@@ -74,7 +76,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
                          boolean emailVerificationRequired, String publicUrl, ManagementSettings management,
-                         long adminQueryTimeoutMs) {
+                         long adminQueryTimeoutMs, Duration mfaTokenTtl) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -117,7 +119,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       s.bool("emailVerificationRequired", "EMAIL_VERIFICATION_REQUIRED", false),
       publicUrl,
       ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
-      AdminQueries.timeoutSetting(s));
+      AdminQueries.timeoutSetting(s),
+      Duration.ofSeconds(s.longValue("mfaTokenTtlSeconds", "MFA_TOKEN_TTL_SECONDS", 300, 1, 3600)));
   }
 
   /**
@@ -225,14 +228,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl);
   }
 
   @Override
@@ -242,6 +245,6 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
       + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
-      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + "]";
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + ", mfaTokenTtl=" + mfaTokenTtl + "]";
   }
 }

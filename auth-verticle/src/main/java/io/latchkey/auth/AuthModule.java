@@ -19,6 +19,8 @@ import io.latchkey.common.TrustedProxies;
 import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
+import io.latchkey.auth.login.MfaLoginService;
+import io.latchkey.auth.session.MfaChallenges;
 import io.latchkey.auth.session.RefreshTokens;
 import io.latchkey.auth.session.SessionRepository;
 import io.latchkey.auth.session.SessionService;
@@ -158,16 +160,19 @@ public final class AuthModule {
     PasswordCache cache = new PasswordCache(vertx, hazelcast, config.cache(), cipher, floors);
     cacheMetrics(metrics, cache, hazelcast);
     LoginThrottle throttle = new LoginThrottle(vertx, hazelcast, config.throttle(), cipher);
+    MfaChallenges challenges = new MfaChallenges(pool);
     // sync and login share a rung: a reset clears the account's lockout through this seam
     SyncService sync = new SyncService(floors, new AppliedNotices(pool), cache, users, sessions,
-      (userId, requestId) -> throttle.clearLockout(throttle.user(userId)));
-    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired(), audit);
+      (userId, requestId) -> throttle.clearLockout(throttle.user(userId)), challenges);
+    LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired(), audit,
+      challenges, config.mfaTokenTtl());
+    MfaLoginService mfaLogins = new MfaLoginService(challenges, users, throttle, sessions, audit);
 
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     AuthApi api = new AuthApi(state, pool,
-      new LoginRoutes(logins, proxies, new LoginOutcomes(metrics)),
+      new LoginRoutes(logins, mfaLogins, proxies, new LoginOutcomes(metrics)),
       new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode(), proxies),
       new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
@@ -221,6 +226,7 @@ public final class AuthModule {
       SessionRepository.retiredTokensRetention(config.tokens().refreshTokenTtl()),
       SessionRepository.retention(config.tokens().accessTokenTtl().plus(SESSION_KEEP_MARGIN)),
       AppliedNotices.retention(config.appliedNoticesRetention()),
+      MfaChallenges.retention(),
       audit.retention(config.retention().audit()));
   }
 

@@ -130,7 +130,7 @@ class MetricsTest {
   @Test
   void everyLabelTakesOnlyItsDocumentedValues() {
     assertThat(values("latchkey.logins", "outcome")).containsExactlyInAnyOrder("success", "invalid_credentials", "locked",
-      "disabled", "unverified", "unavailable", "overloaded", "error");
+      "disabled", "unverified", "unavailable", "overloaded", "error", "mfa_required", "mfa_failed", "mfa_token_invalid");
     assertThat(values("latchkey.refreshes", "outcome")).containsExactlyInAnyOrder("rotated", "retry", "reused", "invalid", "error");
     assertThat(values("latchkey.token.validations", "result")).containsExactlyInAnyOrder("valid", "malformed",
       "invalid_signature", "unknown_key", "expired", "revoked");

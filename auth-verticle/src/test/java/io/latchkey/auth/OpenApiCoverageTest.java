@@ -68,7 +68,7 @@ class OpenApiCoverageTest {
         }
       }
     }
-    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null),
+    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null, null),
       new TokenRoutes(null, null, null, "{}", null), new SessionRoutes(null, null, null, null), new SyncRoutes(null, null),
       new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),
@@ -76,7 +76,7 @@ class OpenApiCoverageTest {
 
     assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);
     assertThat(documented).as("documented operations without a route").isSubsetOf(routed);
-    assertThat(routed).contains("POST /auth/refresh", "POST /auth/login", "DELETE /auth/sessions/{id}", "GET /.well-known/jwks.json",
+    assertThat(routed).contains("POST /auth/refresh", "POST /auth/login", "POST /auth/login/mfa", "DELETE /auth/sessions/{id}", "GET /.well-known/jwks.json",
       "POST /auth/revoke", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server");
   }
 

@@ -60,12 +60,19 @@ class RetentionRulesTest {
         (gen_random_uuid(), now() - interval '91 days', 'logout', $1, 'success', 'audit-91d'),
         (gen_random_uuid(), now() - interval '89 days', 'logout', $1, 'success', 'audit-89d')
       """, rows -> null, user);
+    auth.query("""
+      INSERT INTO auth.mfa_challenges (token_hash, user_id, password_version, expires_at, ip) VALUES
+        (sha256(convert_to('challenge-live' || $1::text, 'UTF8')), $1, 1, now() + interval '5 minutes', 'challenge-live'),
+        (sha256(convert_to('challenge-expired-10min' || $1::text, 'UTF8')), $1, 1, now() - interval '10 minutes', 'challenge-expired-10min'),
+        (sha256(convert_to('challenge-expired-2h' || $1::text, 'UTF8')), $1, 1, now() - interval '2 hours', 'challenge-expired-2h')
+      """, rows -> null, user);
     MeterRegistry metrics = new SimpleMeterRegistry();
 
     List<RuleRun> runs = runRetention(metrics);
 
     assertThat(runs).extracting(RuleRun::table)
-      .containsExactly("auth.retired_refresh_tokens", "auth.sessions", "auth.applied_user_notices", "auth.audit_events");
+      .containsExactly("auth.retired_refresh_tokens", "auth.sessions", "auth.applied_user_notices", "auth.mfa_challenges",
+        "auth.audit_events");
     assertThat(runs).allSatisfy(run -> assertThat(run.result()).isEqualTo(Result.DONE));
     assertThat(strings("SELECT username AS v FROM auth.sessions WHERE user_id = $1 ORDER BY username", user))
       .as("ended or revoked more than the access-token lifetime and 5 minutes ago: gone")
@@ -75,6 +82,8 @@ class RetentionRulesTest {
     assertThat(strings("SELECT event_id::text AS v FROM auth.applied_user_notices WHERE user_id = $1", user))
       .containsExactly("900000002");
     assertThat(strings("SELECT request_id AS v FROM auth.audit_events WHERE user_id = $1", user)).containsExactly("audit-89d");
+    assertThat(strings("SELECT ip AS v FROM auth.mfa_challenges WHERE user_id = $1 ORDER BY ip", user))
+      .as("expired more than an hour ago: gone").containsExactly("challenge-expired-10min", "challenge-live");
     assertThat(runs.get(0).deleted()).as("retired-31d; the idle session's went with its session").isEqualTo(1);
     assertThat(runs.get(1).deleted()).as("idle-1d, ended-1d, revoked-1h: each once").isEqualTo(3);
     assertThat(metrics.get("latchkey.retention.deleted").tag("table", "auth.sessions").counter().count()).isEqualTo(3.0);

@@ -100,7 +100,9 @@ class SessionEndpointsTest {
     JsonArray items = response.bodyAsJsonObject().getJsonArray("items");
     assertThat(items).hasSize(2);
     JsonObject first = items.getJsonObject(0);
-    assertThat(first.fieldNames()).containsExactlyInAnyOrder("id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "ip", "current");
+    assertThat(first.fieldNames()).containsExactlyInAnyOrder("id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "ip", "amr",
+      "current");
+    assertThat(first.getJsonArray("amr")).as("a password login").containsExactly("pwd");
     assertThat(items.stream().map(i -> ((JsonObject) i).getString("id"))).containsExactlyInAnyOrder(laptop.sessionId(), phone.sessionId());
     for (Object o : items) {
       JsonObject item = (JsonObject) o;

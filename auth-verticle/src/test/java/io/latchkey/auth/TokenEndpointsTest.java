@@ -71,7 +71,8 @@ class TokenEndpointsTest {
       HttpResponse<Buffer> response = validate(pair.accessToken(), key);
       assertThat(response.statusCode()).isEqualTo(200);
       JsonObject body = response.bodyAsJsonObject();
-      assertThat(body.fieldNames()).containsExactlyInAnyOrder("valid", "userId", "sessionId", "username", "roles", "expiresAt");
+      assertThat(body.fieldNames()).containsExactlyInAnyOrder("valid", "userId", "sessionId", "username", "roles", "amr", "expiresAt");
+      assertThat(body.getJsonArray("amr")).as("a password login").containsExactly("pwd");
       assertThat(body.getBoolean("valid")).isTrue();
       assertThat(body.getString("userId")).isEqualTo(bob.userId());
       assertThat(body.getString("sessionId")).isEqualTo(pair.sessionId());
@@ -212,8 +213,9 @@ class TokenEndpointsTest {
     for (HttpResponse<Buffer> response : List.of(json, formAnswer)) {
       assertThat(response.statusCode()).isEqualTo(200);
       JsonObject body = response.bodyAsJsonObject();
-      assertThat(body.fieldNames()).containsExactlyInAnyOrder("active", "sub", "sid", "username", "roles", "exp", "iat", "iss", "aud",
-        "jti", "token_type");
+      assertThat(body.fieldNames()).containsExactlyInAnyOrder("active", "sub", "sid", "username", "roles", "amr", "exp", "iat", "iss",
+        "aud", "jti", "token_type");
+      assertThat(body.getJsonArray("amr")).containsExactly("pwd");
       assertThat(body.getBoolean("active")).isTrue();
       assertThat(body.getString("sub")).isEqualTo(bob.userId());
       assertThat(body.getString("sid")).isEqualTo(pair.sessionId());

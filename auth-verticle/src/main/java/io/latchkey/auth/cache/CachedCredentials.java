@@ -26,9 +26,20 @@ public record CachedCredentials(Credentials credentials, Instant cachedAt) {
     return credentials.toJson().put("cachedAt", cachedAt.toString());
   }
 
+  /**
+   * The entry, or null when it was written by a node older than the second factor (no {@code mfa}
+   * field): such an entry cannot tell "no second factor" from "not known", and reading it as the
+   * former would let a password alone finish the login of a user who has one. It is a miss.
+   */
   static CachedCredentials fromJson(JsonObject json) {
+    if (!(json.getValue(MFA) instanceof io.vertx.core.json.JsonArray)) {
+      return null;
+    }
     return new CachedCredentials(Credentials.fromJson(json), Instant.parse(json.getString("cachedAt")));
   }
+
+  /** The field every entry carries since the second factor (Credentials' {@code mfa}). */
+  static final String MFA = "mfa";
 
   /** The admin view: never the hash. */
   public JsonObject toAdminJson() {

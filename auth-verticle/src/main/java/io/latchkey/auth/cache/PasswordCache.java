@@ -380,6 +380,11 @@ public final class PasswordCache {
     try {
       CachedCredentials cached = CachedCredentials.fromJson(
         new JsonObject(Buffer.buffer(cipher.open(sealed, ENTRIES_MAP + "/" + userId))));
+      if (cached == null) {
+        // written by an older node (no second-factor field): a miss, replaced by the next install
+        LOG.debug("password cache entry of user {} predates the second factor: treated as absent", userId);
+        return null;
+      }
       return userId.equals(cached.userId()) ? cached : null;
     } catch (RuntimeException e) {
       // another key (misconfigured node) or a damaged value: treat as absent, never trust it

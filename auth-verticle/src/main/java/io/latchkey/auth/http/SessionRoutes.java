@@ -69,6 +69,7 @@ public final class SessionRoutes {
         .put("expiresAt", iso(row.expiresAt()))
         .put("userAgent", row.userAgent())
         .put("ip", row.ip())
+        .put("amr", new JsonArray(row.amr()))
         .put("current", row.id().equals(currentSessionId)));
     }
     return new JsonObject().put("items", items);

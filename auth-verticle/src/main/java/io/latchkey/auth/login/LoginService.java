@@ -2,8 +2,8 @@ package io.latchkey.auth.login;
 
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.login.LoginThrottle.Counter;
+import io.latchkey.auth.session.MfaChallenges;
 import io.latchkey.auth.session.Sessions;
-import io.latchkey.auth.session.TokenPair;
 import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
@@ -13,12 +13,15 @@ import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.MfaCheck;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * The rules of {@code POST /auth/login}: find the user (password cache, else the user service),
@@ -49,6 +52,12 @@ import java.text.Normalizer;
  *       its own before the answer (a failure to write is logged and changes no answer); a success
  *       is audited by the statement that opens its session. The login string is never recorded
  *       (people type passwords into it).</li>
+ *   <li>A user with a second factor and the right password (and no refusal) gets a challenge
+ *       ({@link LoginResult.Challenge}), no tokens; {@link MfaLoginService} finishes it. Such an
+ *       attempt is not a success yet: its reservations are given back and the account's count is
+ *       <em>not</em> reset (else whoever holds the password could reset it with every fresh
+ *       challenge and guess codes for ever). Nothing about the factor shows before the password is
+ *       right: a wrong password of such a user is the same 401 after the same work.</li>
  * </ul>
  */
 public final class LoginService {
@@ -78,10 +87,17 @@ public final class LoginService {
   private final Sessions sessions;
   private final boolean emailVerificationRequired;
   private final AuditTrail audit;
+  private final MfaChallenges challenges;
+  private final Duration mfaTokenTtl;
+
+  /** The second-factor methods a challenge offers, as the answer names them. */
+  static final List<String> MFA_METHODS = List.of(MfaCheck.Method.TOTP.wire(), MfaCheck.Method.RECOVERY_CODE.wire());
 
   public LoginService(PasswordCache cache, UserDirectory users, LoginThrottle throttle, BcryptPool bcrypt, Sessions sessions,
-                      boolean emailVerificationRequired, AuditTrail audit) {
+                      boolean emailVerificationRequired, AuditTrail audit, MfaChallenges challenges, Duration mfaTokenTtl) {
     this.audit = audit;
+    this.challenges = challenges;
+    this.mfaTokenTtl = mfaTokenTtl;
     this.cache = cache;
     this.users = users;
     this.throttle = throttle;
@@ -95,7 +111,7 @@ public final class LoginService {
     return Normalizer.normalize(password, Normalizer.Form.NFKC);
   }
 
-  public Future<TokenPair> login(Attempt attempt) {
+  public Future<LoginResult> login(Attempt attempt) {
     String password = normalize(attempt.password());
     String rid = attempt.requestId();
     Counter ip = throttle.ip(attempt.clientIp());
@@ -224,7 +240,7 @@ public final class LoginService {
     return bcrypt.verify(password, credentials.passwordHash());
   }
 
-  private Future<TokenPair> settle(Outcome outcome, Attempt attempt, Counter ip, Counter account) {
+  private Future<LoginResult> settle(Outcome outcome, Attempt attempt, Counter ip, Counter account) {
     String rid = attempt.requestId();
     ApiException refused = outcome.verdict() == Verdict.SUCCESS ? refusal(outcome.credentials()) : null;
     if (refused != null) {
@@ -232,20 +248,39 @@ public final class LoginService {
       return audit.record(failed(attempt, outcome.credentials(), refused.code())).transform(x -> giveBack(refused, ip, account));
     }
     return switch (outcome.verdict()) {
-      case SUCCESS -> throttle.reset(account)
-        .compose(v -> throttle.release(ip))
-        .compose(v -> sessions.open(outcome.credentials(), attempt.userAgent(), attempt.clientIp(), rid))
-        .onSuccess(pair -> LOG.info("[{}] login of user {} succeeded: session {}", rid, outcome.credentials().userId(), pair.sessionId()));
+      case SUCCESS -> outcome.credentials().secondFactorRequired()
+        ? challenge(outcome.credentials(), attempt, ip, account)
+        : throttle.reset(account)
+          .compose(v -> throttle.release(ip))
+          .compose(v -> sessions.open(outcome.credentials(), attempt.userAgent(), attempt.clientIp(), rid))
+          .onSuccess(pair -> LOG.info("[{}] login of user {} succeeded: session {}", rid, outcome.credentials().userId(), pair.sessionId()))
+          .map(LoginResult.Tokens::new);
       case FAILURE -> throttle.failed(account, rid)
         .compose(v -> throttle.failed(ip, rid))
         .compose(v -> {
           LOG.info("[{}] login failed ({})", rid, outcome.credentials() == null ? "unknown login"
             : "wrong password for user " + outcome.credentials().userId());
           return audit.record(failed(attempt, outcome.credentials(), outcome.credentials() == null ? "unknown_login" : "wrong_password"))
-            .transform(x -> Future.<TokenPair>failedFuture(invalidCredentials()));
+            .transform(x -> Future.<LoginResult>failedFuture(invalidCredentials()));
         });
       case UNAVAILABLE -> giveBack(UserDirectory.unavailable(), ip, account);
     };
+  }
+
+  /**
+   * The right password of a user with a second factor: the reservations go back (the account's
+   * count is not reset: the login is not finished), and a challenge is stored for the second step.
+   */
+  private Future<LoginResult> challenge(Credentials user, Attempt attempt, Counter ip, Counter account) {
+    String token = MfaChallenges.newToken();
+    return throttle.release(account)
+      .compose(v -> throttle.release(ip))
+      .compose(v -> challenges.create(token, user.userId(), user.passwordVersion(), mfaTokenTtl, attempt.clientIp(),
+        attempt.userAgent()))
+      .map(v -> {
+        LOG.info("[{}] password of user {} right: second factor required, challenge issued", attempt.requestId(), user.userId());
+        return new LoginResult.Challenge(token, MFA_METHODS, mfaTokenTtl.toSeconds());
+      });
   }
 
   private static AuditEvent failed(Attempt attempt, Credentials credentials, String reason) {

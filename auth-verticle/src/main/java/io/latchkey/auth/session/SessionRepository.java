@@ -31,9 +31,9 @@ public final class SessionRepository {
   public record RevokedSession(String id, String userId) {
   }
 
-  /** A session as a refresh or login needs it to issue tokens. */
+  /** A session as a refresh or login needs it to issue tokens; {@code amr}: how it was authenticated. */
   public record LiveSession(String id, String userId, String username, List<String> roles, long generation,
-                            long refreshExpiresIn, long expiresAtEpochSecond) {
+                            long refreshExpiresIn, long expiresAtEpochSecond, List<String> amr) {
   }
 
   /**
@@ -50,7 +50,7 @@ public final class SessionRepository {
 
   /** A row of GET /auth/sessions. */
   public record SessionView(String id, OffsetDateTime createdAt, OffsetDateTime lastUsedAt, OffsetDateTime expiresAt,
-                            String userAgent, String ip) {
+                            String userAgent, String ip, List<String> amr) {
   }
 
   private static final String GENERATION_OF = "coalesce((SELECT g.generation FROM auth.user_token_state g WHERE g.user_id = %s), 0)";
@@ -58,24 +58,25 @@ public final class SessionRepository {
   private static final String INSERT = """
     WITH created AS (
       INSERT INTO auth.sessions (id, user_id, username, roles, roles_generation, password_version, current_hash,
-                                 refresh_expires_at, expires_at, user_agent, ip)
+                                 refresh_expires_at, expires_at, user_agent, ip, amr)
       VALUES ($1, $2, $3, $4, %s, $5, $6,
-              now() + least($7::bigint, $8::bigint) * interval '1 second', now() + $8::bigint * interval '1 second', $9, $10)
-      RETURNING id, user_id, username, roles, roles_generation, refresh_expires_at, expires_at
+              now() + least($7::bigint, $8::bigint) * interval '1 second', now() + $8::bigint * interval '1 second', $9, $10,
+              $11)
+      RETURNING id, user_id, username, roles, roles_generation, refresh_expires_at, expires_at, amr
     ), audited AS (
       %s
     )
     SELECT c.id::text AS id, c.user_id::text AS user_id, c.username, c.roles, c.roles_generation AS generation,
            ceil(extract(epoch FROM c.refresh_expires_at - now()))::bigint AS refresh_expires_in,
-           floor(extract(epoch FROM c.expires_at))::bigint AS expires_epoch
+           floor(extract(epoch FROM c.expires_at))::bigint AS expires_epoch, c.amr
       FROM created c
     """.formatted(GENERATION_OF.formatted("$2"),
-      AuditTrail.insertSelect("auth", 11, "c.user_id", "c.id::text", null, "created c"));
+      AuditTrail.insertSelect("auth", 12, "c.user_id", "c.id::text", null, "created c"));
 
   private static final String RETURNING_LIVE = """
     RETURNING id::text AS id, user_id::text AS user_id, username, roles, roles_generation AS generation,
               ceil(extract(epoch FROM refresh_expires_at - now()))::bigint AS refresh_expires_in,
-              floor(extract(epoch FROM expires_at))::bigint AS expires_epoch""";
+              floor(extract(epoch FROM expires_at))::bigint AS expires_epoch, amr""";
 
   // One conditional statement by primary key: of N concurrent refreshes with one token exactly one
   // matches (the others wait for its row lock, then no longer match generation and hash). It adds
@@ -99,7 +100,7 @@ public final class SessionRepository {
            (s.refresh_expires_at > now() AND s.expires_at > now()) AS live,
            s.roles_generation, %s AS user_generation,
            ceil(extract(epoch FROM s.refresh_expires_at - now()))::bigint AS refresh_expires_in,
-           floor(extract(epoch FROM s.expires_at))::bigint AS expires_epoch
+           floor(extract(epoch FROM s.expires_at))::bigint AS expires_epoch, s.amr
       FROM auth.sessions s WHERE s.id = $1
     """.formatted(GENERATION_OF.formatted("s.user_id"));
 
@@ -149,10 +150,10 @@ public final class SessionRepository {
 
   public Future<LiveSession> insert(UUID sessionId, UUID userId, String username, List<String> roles, long passwordVersion,
                                     byte[] refreshHash, long refreshTtlSeconds, long maxLifetimeSeconds, String userAgent,
-                                    String ip, AuditEvent loginSucceeded) {
+                                    String ip, List<String> amr, AuditEvent loginSucceeded) {
     return pool.preparedQuery(INSERT)
       .execute(withDraft(Tuple.of(sessionId, userId, username, roles.toArray(String[]::new), passwordVersion, Buffer.buffer(refreshHash),
-        refreshTtlSeconds, maxLifetimeSeconds).addValue(userAgent).addValue(ip), loginSucceeded))
+        refreshTtlSeconds, maxLifetimeSeconds).addValue(userAgent).addValue(ip).addValue(amr.toArray(String[]::new)), loginSucceeded))
       .map(rows -> live(rows.iterator().next()));
   }
 
@@ -190,7 +191,7 @@ public final class SessionRepository {
         long userGeneration = row.getLong("user_generation");
         LiveSession session = new LiveSession(row.getString("id"), row.getString("user_id"), row.getString("username"),
           List.of(row.getArrayOfStrings("roles")), row.getLong("roles_generation"), row.getLong("refresh_expires_in"),
-          row.getLong("expires_epoch"));
+          row.getLong("expires_epoch"), List.of(row.getArrayOfStrings("amr")));
         return Optional.of(new RefreshState(row.getString("id"), row.getString("user_id"), row.getLong("refresh_generation"),
           row.getBuffer("current_hash").getBytes(), row.getBoolean("rotated_within_grace"), row.getBoolean("revoked"),
           row.getBoolean("live"), row.getLong("roles_generation") < userGeneration, userGeneration, session));
@@ -287,6 +288,15 @@ public final class SessionRepository {
       .execute(Tuple.of(userId, reason)));
   }
 
+  /** Revokes every session of the user except {@code keepSessionId} (may be null: none kept); the ids revoked. */
+  public Future<List<String>> revokeAllExcept(UUID userId, UUID keepSessionId, String reason) {
+    return ids(pool.preparedQuery("""
+        UPDATE auth.sessions SET revoked_at = now(), revoked_reason = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2::uuid)
+        RETURNING id::text AS id""")
+      .execute(Tuple.of(userId, keepSessionId, reason)));
+  }
+
   /** Revokes the user's sessions made with an older password version, except {@code keepSessionId} (may be null). */
   public Future<List<String>> revokeOlderPasswordVersions(UUID userId, long passwordVersion, UUID keepSessionId) {
     return ids(pool.preparedQuery("""
@@ -331,7 +341,7 @@ public final class SessionRepository {
 
   public Future<List<SessionView>> listActive(UUID userId, int limit) {
     return pool.preparedQuery("""
-        SELECT id::text AS id, created_at, last_used_at, least(refresh_expires_at, expires_at) AS expires_at, user_agent, ip
+        SELECT id::text AS id, created_at, last_used_at, least(refresh_expires_at, expires_at) AS expires_at, user_agent, ip, amr
           FROM auth.sessions
          WHERE user_id = $1 AND revoked_at IS NULL AND refresh_expires_at > now() AND expires_at > now()
          ORDER BY created_at DESC, id
@@ -341,7 +351,8 @@ public final class SessionRepository {
         List<SessionView> out = new ArrayList<>();
         for (Row row : rows) {
           out.add(new SessionView(row.getString("id"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_used_at"),
-            row.getOffsetDateTime("expires_at"), row.getString("user_agent"), row.getString("ip")));
+            row.getOffsetDateTime("expires_at"), row.getString("user_agent"), row.getString("ip"),
+            List.of(row.getArrayOfStrings("amr"))));
         }
         return out;
       });
@@ -388,6 +399,6 @@ public final class SessionRepository {
   private static LiveSession live(Row row) {
     return new LiveSession(row.getString("id"), row.getString("user_id"), row.getString("username"),
       List.of(row.getArrayOfStrings("roles")), row.getLong("generation"), row.getLong("refresh_expires_in"),
-      row.getLong("expires_epoch"));
+      row.getLong("expires_epoch"), List.of(row.getArrayOfStrings("amr")));
   }
 }

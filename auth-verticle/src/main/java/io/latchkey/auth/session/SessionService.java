@@ -98,7 +98,8 @@ public final class SessionService implements Sessions {
    * </ul>
    */
   @Override
-  public Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {
+  public Future<TokenPair> open(Credentials user, List<String> amr, String loginReason, String userAgent, String clientIp,
+                                String requestId) {
     UUID userId = Uuids.parseOrNull(user.userId());
     if (userId == null) {
       return Future.failedFuture(new IllegalArgumentException("a user id must be a UUID"));
@@ -109,10 +110,10 @@ public final class SessionService implements Sessions {
     UUID sessionId = UUID.randomUUID();
     String refreshToken = refreshTokens.newToken(sessionId);
     AuditEvent succeeded = AuditEvent.now(AuditType.LOGIN_SUCCEEDED, user.userId(), sessionId.toString(), user.userId(), clientIp,
-      userAgent, requestId, null);
+      userAgent, requestId, loginReason);
     return repository.insert(sessionId, userId, user.username(), user.roles(), user.passwordVersion(),
         RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),
-        truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP), succeeded)
+        truncate(userAgent, MAX_USER_AGENT), truncate(clientIp, MAX_IP), amr, succeeded)
       .onSuccess(session -> audit.published(succeeded))
       .compose(session -> floors.floor(user.userId()).compose(floor -> againstFloor(session, user, floor, requestId)))
       .map(session -> {
@@ -410,6 +411,20 @@ public final class SessionService implements Sessions {
   }
 
   @Override
+  public Future<Integer> revokeAllExcept(String userId, String keepSessionId, String reason, String requestId) {
+    UUID user = Uuids.parseOrNull(userId);
+    if (user == null) {
+      return Future.succeededFuture(0);
+    }
+    return repository.revokeAllExcept(user, Uuids.parseOrNull(keepSessionId), reason).map(ids -> {
+      revocations.revokeSessions(ids, requestId);
+      LOG.info("[{}] user {} ({}): {} session(s) revoked{}", requestId, userId, reason, ids.size(),
+        keepSessionId == null ? "" : ", session " + keepSessionId + " kept");
+      return ids.size();
+    });
+  }
+
+  @Override
   public Future<Integer> revokeAllOfUser(String userId, String reason, String requestId) {
     UUID user = Uuids.parseOrNull(userId);
     if (user == null) {
@@ -463,7 +478,7 @@ public final class SessionService implements Sessions {
 
   private TokenPair pair(SessionRepository.LiveSession session, String refreshToken) {
     String access = accessTokens.issue(session.userId(), session.id(), session.username(), session.roles(), session.generation(),
-      session.expiresAtEpochSecond());
+      session.amr(), session.expiresAtEpochSecond());
     long expiresIn = Math.max(0, Math.min(settings.accessTokenTtl().toSeconds(),
       session.expiresAtEpochSecond() - System.currentTimeMillis() / 1000));
     return new TokenPair(access, refreshToken, expiresIn, Math.max(0, session.refreshExpiresIn()), session.id());

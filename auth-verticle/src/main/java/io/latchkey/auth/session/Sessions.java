@@ -2,8 +2,11 @@ package io.latchkey.auth.session;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
+
+import java.util.List;
 
 /**
  * What the login and sync side of the auth service needs from sessions and tokens. Every
@@ -18,9 +21,25 @@ public interface Sessions {
    * password after {@code user} was read (the session is then revoked), and with 403
    * account_disabled when {@code user} is disabled (no session) or a sync disabled the user
    * (the session is then revoked); when a sync read a newer state of the user, the pair's access
-   * token is refused and its first refresh carries the current roles.
+   * token is refused and its first refresh carries the current roles. {@code amr} (RFC 8176) is
+   * how the login was made, kept by the session for every token it issues; {@code loginReason}
+   * goes into the {@code login.succeeded} audit event (null: none).
    */
-  Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId);
+  Future<TokenPair> open(Credentials user, List<String> amr, String loginReason, String userAgent, String clientIp,
+                         String requestId);
+
+  /** {@link #open(Credentials, List, String, String, String, String)} for a password login ({@code amr} {@code ["pwd"]}). */
+  default Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {
+    return open(user, AccessClaims.PASSWORD, null, userAgent, clientIp, requestId);
+  }
+
+  /**
+   * The second factor was removed: revokes every session of the user except {@code keepSessionId}
+   * (may be null: none kept), on every node. Idempotent.
+   *
+   * @return how many sessions this call revoked
+   */
+  Future<Integer> revokeAllExcept(String userId, String keepSessionId, String reason, String requestId);
 
   /**
    * Password changed: revokes every session of the user created with a password version older

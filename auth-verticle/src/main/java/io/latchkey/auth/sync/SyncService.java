@@ -5,6 +5,7 @@ import io.latchkey.auth.cache.PasswordCache.InstallResult;
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.floor.VersionFloor;
 import io.latchkey.auth.floor.VersionFloors;
+import io.latchkey.auth.session.MfaChallenges;
 import io.latchkey.auth.session.Sessions;
 import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.bus.Credentials;
@@ -21,6 +22,10 @@ import java.util.HashSet;
  * revocations repeat harmlessly), so a duplicate or a retry is harmless; a notice whose event id
  * was already applied is acknowledged without running again. The returned future completes
  * only once everything is in force.
+ *
+ * <p>A password change or reset, a disable, a deletion and the removal of the second factor also
+ * delete the user's open login challenges (the second step of a login cannot finish after them;
+ * the user service would answer such a check "stale" too, this makes it so on the auth side as well).
  */
 public final class SyncService {
 
@@ -32,9 +37,11 @@ public final class SyncService {
   private final UserDirectory users;
   private final Sessions sessions;
   private final AccountLockouts lockouts;
+  private final MfaChallenges challenges;
 
   public SyncService(VersionFloors floors, AppliedNotices applied, PasswordCache cache, UserDirectory users, Sessions sessions,
-                     AccountLockouts lockouts) {
+                     AccountLockouts lockouts, MfaChallenges challenges) {
+    this.challenges = challenges;
     this.floors = floors;
     this.applied = applied;
     this.cache = cache;
@@ -58,6 +65,24 @@ public final class SyncService {
   }
 
   private Future<Void> run(SyncCommand command, String rid) {
+    // first, so that nothing this notice needs afterwards (the user service, for a re-read) keeps them alive
+    Future<Void> killed = switch (command.kind()) {
+      case PASSWORD_CHANGED, PASSWORD_RESET, USER_DISABLED, USER_DELETED, MFA_REMOVED -> killChallenges(command.userId(), rid);
+      default -> Future.succeededFuture();
+    };
+    return killed.compose(v -> change(command, rid));
+  }
+
+  private Future<Void> killChallenges(String userId, String rid) {
+    return challenges.deleteOfUser(userId).map(n -> {
+      if (n > 0) {
+        LOG.info("[{}] {} open login challenge(s) of user {} deleted", rid, n, userId);
+      }
+      return null;
+    });
+  }
+
+  private Future<Void> change(SyncCommand command, String rid) {
     String userId = command.userId();
     return switch (command.kind()) {
       case PASSWORD_CHANGED -> passwordChanged(userId, command.passwordVersion(), command.keepSessionId(), rid).mapEmpty();
@@ -75,9 +100,27 @@ public final class SyncService {
           .onSuccess(n -> LOG.info("[{}] user {} deleted: cache entry evicted, {} session(s) revoked", rid, userId, n)))
         .mapEmpty();
       case USER_UPDATED, EMAIL_CHANGED, ROLES_CHANGED, EMAIL_VERIFIED -> refresh(userId, command.kind(), rid).mapEmpty();
-      // issue 13 (in progress): older entries dropped, revocation of the other sessions on removal
-      case MFA_ENABLED, MFA_REMOVED -> refresh(userId, command.kind(), rid).mapEmpty();
+      case MFA_ENABLED -> dropOlderEntries(userId, command.occurredAt())
+        .compose(d -> refresh(userId, command.kind(), rid))
+        .mapEmpty();
+      // the revocation needs nothing of the user service: it comes before the re-read, so that an
+      // outage of the user service (the notice is then retried) does not keep the sessions alive
+      case MFA_REMOVED -> dropOlderEntries(userId, command.occurredAt())
+        .compose(d -> sessions.revokeAllExcept(userId, command.keepSessionId(), "mfa_removed", rid))
+        .onSuccess(n -> LOG.info("[{}] second factor of user {} removed: {} other session(s) revoked", rid, userId, n))
+        .compose(n -> refresh(userId, command.kind(), rid))
+        .mapEmpty();
     };
+  }
+
+  /**
+   * MFA_ENABLED / MFA_REMOVED come first here: every node drops its cache entries older than the
+   * change, so that once a factor is enabled a password alone stops finishing a login everywhere
+   * (an entry that says "no factor" is never answered from again); the entry is then re-read as
+   * after EMAIL_VERIFIED. A notice without a time drops nothing (none comes without one).
+   */
+  private Future<Boolean> dropOlderEntries(String userId, Instant occurredAt) {
+    return occurredAt == null ? Future.succeededFuture(false) : cache.announce(userId, VersionFloor.updatedAt(occurredAt));
   }
 
   /**

@@ -13,9 +13,28 @@ import java.util.List;
  *                   a roles change or a deletion raises the user's generation, and tokens of an
  *                   older generation are no longer accepted. A counter, not a clock, so that no
  *                   whole-second {@code iat} comparison (and no clock skew) decides.
+ * @param amr        how the session was authenticated (RFC 8176 values, {@code amr} claim): {@link #PASSWORD}
+ *                   or {@link #PASSWORD_AND_OTP}; a token issued before the claim existed reads as {@link #PASSWORD}
  */
 public record AccessClaims(String issuer, String audience, String userId, String sessionId, String tokenId,
-                           long issuedAt, long expiresAt, List<String> roles, String username, long generation) {
+                           long issuedAt, long expiresAt, List<String> roles, String username, long generation,
+                           List<String> amr) {
+
+  /** A password login. */
+  public static final List<String> PASSWORD = List.of("pwd");
+  /** A password and a one-time password (TOTP or a recovery code): a multi-factor login. */
+  public static final List<String> PASSWORD_AND_OTP = List.of("pwd", "otp", "mfa");
+
+  public AccessClaims {
+    roles = List.copyOf(roles);
+    amr = amr == null || amr.isEmpty() ? PASSWORD : List.copyOf(amr);
+  }
+
+  /** Claims of a password login. */
+  public AccessClaims(String issuer, String audience, String userId, String sessionId, String tokenId,
+                      long issuedAt, long expiresAt, List<String> roles, String username, long generation) {
+    this(issuer, audience, userId, sessionId, tokenId, issuedAt, expiresAt, roles, username, generation, PASSWORD);
+  }
 
   public boolean hasRole(String role) {
     return roles.contains(role);
@@ -29,6 +48,7 @@ public record AccessClaims(String issuer, String audience, String userId, String
       .put("sessionId", sessionId)
       .put("username", username)
       .put("roles", new JsonArray(roles))
+      .put("amr", new JsonArray(amr))
       .put("expiresAt", Instant.ofEpochSecond(expiresAt).toString());
   }
 
@@ -40,6 +60,7 @@ public record AccessClaims(String issuer, String audience, String userId, String
       .put("sid", sessionId)
       .put("username", username)
       .put("roles", new JsonArray(roles))
+      .put("amr", new JsonArray(amr))
       .put("exp", expiresAt)
       .put("iat", issuedAt)
       .put("iss", issuer)

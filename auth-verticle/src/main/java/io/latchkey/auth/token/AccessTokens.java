@@ -44,13 +44,19 @@ public final class AccessTokens {
     return settings;
   }
 
-  /** A token issued now, living the access lifetime but never past {@code notAfterEpochSecond}. */
+  /** A token of a password login issued now, living the access lifetime but never past {@code notAfterEpochSecond}. */
   public String issue(String userId, String sessionId, String username, List<String> roles, long generation,
+                      long notAfterEpochSecond) {
+    return issue(userId, sessionId, username, roles, generation, AccessClaims.PASSWORD, notAfterEpochSecond);
+  }
+
+  /** A token issued now for a session authenticated by {@code amr}, living the access lifetime but never past {@code notAfterEpochSecond}. */
+  public String issue(String userId, String sessionId, String username, List<String> roles, long generation, List<String> amr,
                       long notAfterEpochSecond) {
     long now = clock.instant().getEpochSecond();
     long exp = Math.min(now + settings.accessTokenTtl().toSeconds(), notAfterEpochSecond);
     return sign(new AccessClaims(settings.issuer(), settings.audience(), userId, sessionId, UUID.randomUUID().toString(),
-      now, exp, List.copyOf(roles), username, generation));
+      now, exp, List.copyOf(roles), username, generation, amr));
   }
 
   /** Signs exactly these claims with the current signing key (tests use it to craft expired tokens). */
@@ -66,7 +72,8 @@ public final class AccessTokens {
       .put("exp", claims.expiresAt())
       .put("roles", new JsonArray(claims.roles()))
       .put("username", claims.username())
-      .put("gen", claims.generation());
+      .put("gen", claims.generation())
+      .put("amr", new JsonArray(claims.amr()));
     String signingInput = encode(header) + "." + encode(payload);
     try {
       Signature rsa = Signature.getInstance("SHA256withRSA");
@@ -161,15 +168,27 @@ public final class AccessTokens {
       || !(p.getValue("gen") instanceof Number gen)) {
       return null;
     }
-    List<String> roles = new ArrayList<>();
-    for (Object role : rolesJson) {
-      if (!(role instanceof String r)) {
+    List<String> roles = strings(rolesJson);
+    // a token issued before the amr claim existed was a password login's
+    Object amrJson = p.getValue("amr");
+    List<String> amr = amrJson == null ? AccessClaims.PASSWORD : amrJson instanceof JsonArray array ? strings(array) : null;
+    if (roles == null || amr == null) {
+      return null;
+    }
+    return new AccessClaims(iss, settings.audience(), sub, sid, jti, iat.longValue(), exp.longValue(), roles,
+      username, gen.longValue(), amr);
+  }
+
+  /** The array's strings, or null when one element is not a string. */
+  private static List<String> strings(JsonArray array) {
+    List<String> out = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String text)) {
         return null;
       }
-      roles.add(r);
+      out.add(text);
     }
-    return new AccessClaims(iss, settings.audience(), sub, sid, jti, iat.longValue(), exp.longValue(), List.copyOf(roles),
-      username, gen.longValue());
+    return List.copyOf(out);
   }
 
   private static JsonObject decodeObject(String part) {

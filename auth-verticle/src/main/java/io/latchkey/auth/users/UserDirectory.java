@@ -6,6 +6,7 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.MfaCheck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -57,6 +58,34 @@ public final class UserDirectory {
       .recover(err -> lookupFailed(err, requestId).status() == Status.NOT_FOUND
         ? Future.succeededFuture(null)
         : Future.failedFuture(err instanceof ApiException api && api.status() == 503 ? api : unavailable()));
+  }
+
+  /**
+   * Asks the user service to check a second-factor code ({@link BusAddresses#USER_MFA_CHECK}),
+   * signed and verified like every request here. Fails with 503 user_service_unavailable when it
+   * cannot answer (not reachable, timed out, failing, or an answer this service cannot read): the
+   * caller then decides nothing. A 4xx refusal is the user service's considered answer that the
+   * check cannot succeed (no such user): {@link MfaCheck.Result#STALE}, except 401 and 429, which
+   * are about this node or the moment, not the login (as for credentials).
+   */
+  public Future<MfaCheck.Answer> checkMfa(MfaCheck check, String requestId) {
+    return userService.request(BusAddresses.USER_MFA_CHECK, check.toJson(), requestId)
+      .compose(body -> {
+        try {
+          MfaCheck.Answer answer = MfaCheck.Answer.fromJson(body);
+          if (answer.credentials() != null && !check.userId().equals(answer.credentials().userId())) {
+            LOG.error("[{}] the user service accepted a code for user {} with the credentials of another user", requestId,
+              check.userId());
+            return Future.failedFuture(unavailable());
+          }
+          return Future.succeededFuture(answer);
+        } catch (RuntimeException e) {
+          LOG.error("[{}] the user service sent an MFA answer this service cannot read: {}", requestId, e.toString());
+          return Future.failedFuture(unavailable());
+        }
+      }, failure -> lookupFailed(failure, requestId).status() == Status.NOT_FOUND
+        ? Future.succeededFuture(MfaCheck.Answer.stale())
+        : Future.failedFuture(unavailable()));
   }
 
   /** The failure to answer with when the user service cannot be asked. */

@@ -6,6 +6,8 @@ import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusReplies;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.MfaCheck;
+import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,15 +16,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Test double of the user service's bus endpoints ({@code USER_CREDENTIALS}, {@code USER_GET}),
@@ -31,6 +38,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * "down" (no handler: the auth side sees 503 user_service_unavailable) until {@link #start()};
  * {@link #holdNextAnswer()} holds its next credentials answer, as it was when asked, until the
  * test releases it (a slow fill).
+ *
+ * <p>{@code USER_MFA_CHECK} follows the user service's rules: a per-user TOTP secret (RFC 6238,
+ * SHA-1, 6 digits, 30 s, one step of drift either way) with the last used step (a step is
+ * accepted once), ten recovery codes each accepted once, and STALE for an unknown or disabled
+ * user, a user without the factor, or another password version than the check names.
  */
 public final class FakeUserService {
 
@@ -44,6 +56,62 @@ public final class FakeUserService {
   private final AtomicInteger credentialRequests = new AtomicInteger();
   private final AtomicReference<Promise<HeldAnswer>> holdNext = new AtomicReference<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  private final Map<String, SecondFactor> factors = new ConcurrentHashMap<>();
+  private final AtomicInteger mfaChecks = new AtomicInteger();
+  private static final TimeBasedOneTimePasswordGenerator TOTP = new TimeBasedOneTimePasswordGenerator();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** A user's TOTP secret, last accepted step and unused recovery codes (guarded by itself). */
+  public static final class SecondFactor {
+    private final SecretKeySpec key;
+    private final List<String> recoveryCodes;
+    private final Set<String> unused;
+    private long lastUsedStep = Long.MIN_VALUE;
+
+    SecondFactor(byte[] secret, List<String> recoveryCodes) {
+      this.key = new SecretKeySpec(secret, "HmacSHA1");
+      this.recoveryCodes = List.copyOf(recoveryCodes);
+      this.unused = new HashSet<>(recoveryCodes);
+    }
+
+    /** The code of the 30-second step {@code offset} steps from now. */
+    public String code(int offset) {
+      return codeOfStep(Instant.now().getEpochSecond() / 30 + offset);
+    }
+
+    /** The code of the current step. */
+    public String code() {
+      return code(0);
+    }
+
+    /** Recovery code {@code i} (0..9) as issued. */
+    public String recoveryCode(int i) {
+      return recoveryCodes.get(i);
+    }
+
+    String codeOfStep(long step) {
+      try {
+        return TOTP.generateOneTimePasswordString(key, Instant.ofEpochSecond(step * 30));
+      } catch (InvalidKeyException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    synchronized boolean acceptTotp(String code) {
+      long now = Instant.now().getEpochSecond() / 30;
+      for (long step = now - 1; step <= now + 1; step++) {
+        if (step > lastUsedStep && codeOfStep(step).equals(code)) {
+          lastUsedStep = step;
+          return true;
+        }
+      }
+      return false;
+    }
+
+    synchronized boolean acceptRecoveryCode(String code) {
+      return unused.remove(code);
+    }
+  }
 
   public FakeUserService(Vertx vertx, ApiKeys keys) {
     this.vertx = vertx;
@@ -77,41 +145,76 @@ public final class FakeUserService {
   /** The user service changes the password: version + 1, a new hash, a new updatedAt. */
   public Credentials changePassword(String userId, String newPassword) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), hash(newPassword),
-      u.passwordVersion() + 1, later(u.updatedAt()), u.emailVerified(), u.disabled()));
+      u.passwordVersion() + 1, later(u.updatedAt()), u.emailVerified(), u.disabled()).withMfa(u.mfa()));
   }
 
   public Credentials changeEmail(String userId, String email) {
     // as the user service does: a new address is not verified
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), email, u.roles(), u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt()), false, u.disabled()));
+      u.passwordVersion(), later(u.updatedAt()), false, u.disabled()).withMfa(u.mfa()));
   }
 
   public Credentials changeRoles(String userId, List<String> roles) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), roles, u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), u.disabled()));
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), u.disabled()).withMfa(u.mfa()));
   }
 
   /** An admin disables the user: a new updatedAt (the USER_DISABLED notice's occurredAt). */
   public Credentials disable(String userId) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), true));
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), true).withMfa(u.mfa()));
   }
 
   /** An admin enables the user again: a new updatedAt (the USER_ENABLED notice's occurredAt). */
   public Credentials enable(String userId) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), false));
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), false).withMfa(u.mfa()));
   }
 
   /** The user confirms their address (no notice reaches the auth service for this). */
   public Credentials verifyEmail(String userId) {
     return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
-      u.passwordVersion(), later(u.updatedAt()), true, u.disabled()));
+      u.passwordVersion(), later(u.updatedAt()), true, u.disabled()).withMfa(u.mfa()));
   }
 
   /** A password reset confirmed: like a change (version + 1, a new hash, a new updatedAt). */
   public Credentials resetPassword(String userId, String newPassword) {
     return changePassword(userId, newPassword);
+  }
+
+  /**
+   * The user enables TOTP (enrolled and confirmed): a fresh secret and ten recovery codes, {@code mfa}
+   * ["totp"] and a new updatedAt (the MFA_ENABLED notice's occurredAt).
+   */
+  public SecondFactor enableTotp(String userId) {
+    byte[] secret = new byte[20];
+    RANDOM.nextBytes(secret);
+    List<String> codes = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      codes.add(UUID.randomUUID().toString().substring(0, 13));
+    }
+    SecondFactor factor = new SecondFactor(secret, codes);
+    factors.put(userId, factor);
+    users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), u.disabled(), List.of(Credentials.TOTP)));
+    return factor;
+  }
+
+  /** The user (or an admin) removes TOTP: a new updatedAt (the MFA_REMOVED notice's occurredAt). */
+  public Credentials removeTotp(String userId) {
+    factors.remove(userId);
+    return users.compute(userId, (id, u) -> new Credentials(id, u.username(), u.email(), u.roles(), u.passwordHash(),
+      u.passwordVersion(), later(u.updatedAt()), u.emailVerified(), u.disabled(), List.of()));
+  }
+
+  /** The user's TOTP factor (null: none), to compute codes as their authenticator app would. */
+  public SecondFactor factor(String userId) {
+    return factors.get(userId);
+  }
+
+  /** How many USER_MFA_CHECK requests arrived (key-checked ones), since the start. */
+  public int mfaChecks() {
+    return mfaChecks.get();
   }
 
   /** The user is deleted at the user service. */
@@ -155,9 +258,15 @@ public final class FakeUserService {
         Credentials found = users.get(body.getString("userId", ""));
         return found == null ? Future.failedFuture(notFound()) : Future.succeededFuture(publicJson(found));
       }));
+    MessageConsumer<JsonObject> mfaCheck = vertx.eventBus().consumer(BusAddresses.USER_MFA_CHECK,
+      BusReplies.guarded(keys, (body, requestId) -> {
+        mfaChecks.incrementAndGet();
+        return Future.succeededFuture(check(MfaCheck.fromJson(body)).toJson());
+      }));
     consumers.add(credentials);
     consumers.add(get);
-    return Future.all(credentials.completion(), get.completion()).mapEmpty();
+    consumers.add(mfaCheck);
+    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion()).mapEmpty();
   }
 
   /** The user service goes down: no handler, so the auth side sees 503 user_service_unavailable. */
@@ -172,6 +281,17 @@ public final class FakeUserService {
     return new JsonObject().put("id", user.userId()).put("username", user.username()).put("email", user.email())
       .put("displayName", null).put("roles", new JsonArray(user.roles()))
       .put("createdAt", "2026-01-01T00:00:00Z").put("updatedAt", user.updatedAt().toString());
+  }
+
+  private MfaCheck.Answer check(MfaCheck check) {
+    Credentials user = users.get(check.userId());
+    SecondFactor factor = factors.get(check.userId());
+    if (user == null || user.disabled() || !user.secondFactorRequired() || factor == null
+      || user.passwordVersion() != check.passwordVersion()) {
+      return MfaCheck.Answer.stale();
+    }
+    boolean accepted = check.method() == MfaCheck.Method.TOTP ? factor.acceptTotp(check.code()) : factor.acceptRecoveryCode(check.code());
+    return accepted ? MfaCheck.Answer.accepted(user) : MfaCheck.Answer.rejected();
   }
 
   private Credentials find(JsonObject body) {

@@ -72,6 +72,40 @@ class AccessTokensTest {
   }
 
   @Test
+  void amrIsCarriedAndATokenWithoutTheClaimReadsAsAPasswordLogin() throws Exception {
+    String userId = UUID.randomUUID().toString();
+    String mfa = tokens.issue(userId, UUID.randomUUID().toString(), "alice", List.of("user"), 1, AccessClaims.PASSWORD_AND_OTP,
+      Long.MAX_VALUE);
+    assertThat(part(mfa, 1).getJsonArray("amr")).containsExactly("pwd", "otp", "mfa");
+    assertThat(tokens.verify(mfa).claims().amr()).containsExactly("pwd", "otp", "mfa");
+    assertThat(tokens.verify(mfa).toValidateJson().getJsonArray("amr")).containsExactly("pwd", "otp", "mfa");
+    assertThat(tokens.verify(mfa).toIntrospectionJson().getJsonArray("amr")).containsExactly("pwd", "otp", "mfa");
+
+    // as issued before this release: the same claims, no amr, signed by the same key
+    JsonObject payload = part(issue(), 1);
+    payload.remove("amr");
+    String legacy = resign(payload);
+    assertThat(tokens.verify(legacy).valid()).isTrue();
+    assertThat(tokens.verify(legacy).claims().amr()).containsExactly("pwd");
+
+    payload.put("amr", "pwd");
+    assertThat(tokens.verify(resign(payload)).reason()).as("amr not an array").isEqualTo(TokenCheck.Reason.MALFORMED);
+    payload.put("amr", new io.vertx.core.json.JsonArray().add(1));
+    assertThat(tokens.verify(resign(payload)).reason()).as("amr of non-strings").isEqualTo(TokenCheck.Reason.MALFORMED);
+  }
+
+  /** The payload signed with the current key, as this service signs. */
+  private static String resign(JsonObject payload) throws Exception {
+    String header = B64.encodeToString(new JsonObject().put("alg", "RS256").put("typ", "JWT").put("kid", keys.signingKid())
+      .encode().getBytes(StandardCharsets.UTF_8));
+    String input = header + "." + B64.encodeToString(payload.encode().getBytes(StandardCharsets.UTF_8));
+    java.security.Signature rsa = java.security.Signature.getInstance("SHA256withRSA");
+    rsa.initSign(keys.signingKey());
+    rsa.update(input.getBytes(StandardCharsets.US_ASCII));
+    return input + "." + B64.encodeToString(rsa.sign());
+  }
+
+  @Test
   void theTokenNeverOutlivesItsSession() {
     long sessionEnd = Instant.now().getEpochSecond() + 60;
     String token = tokens.issue(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "alice", List.of("user"), 0, sessionEnd);
