@@ -32,6 +32,10 @@ import java.util.stream.IntStream;
 
 import static io.latchkey.e2e.BothServices.AUTH_NODES;
 import static io.latchkey.e2e.BothServices.await;
+import static io.latchkey.e2e.E2eCalls.assertProblem;
+import static io.latchkey.e2e.E2eCalls.bearer;
+import static io.latchkey.e2e.E2eCalls.describe;
+import static io.latchkey.e2e.E2eCalls.jwtClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -353,12 +357,6 @@ class SecondFactorEndToEndTest {
     return out;
   }
 
-  private static JsonObject jwtClaims(String token) {
-    String[] parts = token.split("\\.");
-    assertThat(parts).hasSize(3);
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-  }
-
   private static HttpResponse<Buffer> userCall(HttpMethod method, String path, Map<String, String> headers, JsonObject body) {
     return services.call(services.userPort(), method, path, headers, body);
   }
@@ -368,21 +366,4 @@ class SecondFactorEndToEndTest {
     return services.call(services.authPort(node), method, path, headers, body);
   }
 
-  private static Map<String, String> bearer(String token) {
-    return Map.of("Authorization", "Bearer " + token);
-  }
-
-  private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
-    assertThat(response.statusCode()).as(describe(response)).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).startsWith("application/problem+json");
-    assertThat(response.bodyAsJsonObject().getString("code")).as(describe(response)).isEqualTo(code);
-  }
-
-  private static String describe(HttpResponse<Buffer> response) {
-    String body = response.bodyAsString();
-    if (body != null && body.contains("\"accessToken\"")) {
-      return response.statusCode() + " a token pair of session " + response.bodyAsJsonObject().getString("sessionId");
-    }
-    return response.statusCode() + " " + body;
-  }
 }

@@ -31,6 +31,10 @@ import java.util.stream.IntStream;
 
 import static io.latchkey.e2e.BothServices.AUTH_NODES;
 import static io.latchkey.e2e.BothServices.await;
+import static io.latchkey.e2e.E2eCalls.assertProblem;
+import static io.latchkey.e2e.E2eCalls.bearer;
+import static io.latchkey.e2e.E2eCalls.describe;
+import static io.latchkey.e2e.E2eCalls.jwtClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -753,12 +757,6 @@ class UserAndAuthEndToEndTest {
       }, UUID.fromString(sessionId));
   }
 
-  private static JsonObject jwtClaims(String token) {
-    String[] parts = token.split("\\.");
-    assertThat(parts).hasSize(3);
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-  }
-
   private static HttpResponse<Buffer> userCall(HttpMethod method, String path, Map<String, String> headers, JsonObject body) {
     return services.call(services.userPort(), method, path, headers, body);
   }
@@ -768,26 +766,8 @@ class UserAndAuthEndToEndTest {
     return services.call(services.authPort(node), method, path, headers, body);
   }
 
-  private static Map<String, String> bearer(String token) {
-    return Map.of("Authorization", "Bearer " + token);
-  }
-
   private static Map<String, String> apiKey() {
     return Map.of("X-API-Key", BothServices.FULL_KEY);
   }
 
-  private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
-    assertThat(response.statusCode()).as(describe(response)).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).startsWith("application/problem+json");
-    assertThat(response.bodyAsJsonObject().getString("code")).as(describe(response)).isEqualTo(code);
-  }
-
-  /** A response for a failure message; a token pair is named by its session, never printed. */
-  private static String describe(HttpResponse<Buffer> response) {
-    String body = response.bodyAsString();
-    if (body != null && body.contains("\"accessToken\"")) {
-      return response.statusCode() + " a token pair of session " + response.bodyAsJsonObject().getString("sessionId");
-    }
-    return response.statusCode() + " " + body;
-  }
 }
