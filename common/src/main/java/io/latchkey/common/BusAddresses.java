@@ -19,6 +19,13 @@ public final class BusAddresses {
    */
   public static final String USER_MFA_CHECK = "latchkey.user.mfa-check";
 
+  /**
+   * user service: a {@link io.latchkey.common.bus.PasskeyCheck} from the auth service at a
+   * passkey login, to its {@link io.latchkey.common.bus.PasskeyCheck.Answer}. It changes state
+   * (the signature counter and the last use), so a replayed request is refused.
+   */
+  public static final String USER_PASSKEY_CHECK = "latchkey.user.passkey-check";
+
   /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
   public static final String AUTH_SYNC = "latchkey.auth.sync";
 

@@ -42,6 +42,8 @@ public final class ErrorCodes {
   public static final String INVALID_MFA_TOKEN = "invalid_mfa_token";
   public static final String MFA_ALREADY_ENABLED = "mfa_already_enabled";
   public static final String MFA_NOT_ENABLED = "mfa_not_enabled";
+  public static final String INVALID_PASSKEY = "invalid_passkey";
+  public static final String PASSKEY_NOT_FOUND = "passkey_not_found";
 
   private ErrorCodes() {
   }

@@ -2,6 +2,7 @@ package io.latchkey.common;
 
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasskeyCheck;
 import io.latchkey.common.bus.UserNotice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,27 @@ class ContractTypesTest {
     assertThat(MfaCheck.Answer.fromJson(MfaCheck.Answer.rejected().toJson()).result()).isEqualTo(MfaCheck.Result.REJECTED);
     assertThat(MfaCheck.Answer.stale().toJson().encode()).isEqualTo("{\"result\":\"stale\"}");
     assertThatThrownBy(() -> new MfaCheck.Answer(MfaCheck.Result.ACCEPTED, null)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aPasskeyCheckRoundTripsAndNeverPrintsTheAssertion() {
+    JsonObject assertion = new JsonObject().put("id", "cred-1").put("type", "public-key")
+      .put("response", new JsonObject().put("signature", "c2lnbmF0dXJl"));
+    PasskeyCheck check = new PasskeyCheck("Y2hhbGxlbmdl", assertion);
+    assertThat(PasskeyCheck.fromJson(new JsonObject(check.toJson().encode()))).isEqualTo(check);
+    assertThat(check.toString()).contains("cred-1").doesNotContain("c2lnbmF0dXJl");
+    assertThatThrownBy(() -> PasskeyCheck.fromJson(new JsonObject().put("challenge", 1).put("credential", assertion)))
+      .isInstanceOf(IllegalArgumentException.class);
+
+    Credentials user = new Credentials("u1", "alice", "alice@example.com", List.of("user"), "$2a$04$x", 1,
+      Instant.parse("2026-11-25T10:15:30Z"), true, false);
+    PasskeyCheck.Answer accepted = PasskeyCheck.Answer.accepted(user, "p1");
+    assertThat(PasskeyCheck.Answer.fromJson(new JsonObject(accepted.toJson().encode()))).isEqualTo(accepted);
+    PasskeyCheck.Answer rejected = PasskeyCheck.Answer.rejected("u1", "counter_regressed");
+    assertThat(PasskeyCheck.Answer.fromJson(rejected.toJson())).isEqualTo(rejected);
+    assertThat(PasskeyCheck.Answer.rejected(null, "unknown_credential").toJson().containsKey("userId")).isFalse();
+    assertThatThrownBy(() -> new PasskeyCheck.Answer(PasskeyCheck.Result.REJECTED, null, null, "x", user))
+      .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * The audit event types, by their name on the wire. Adding a type is one line here (then the
- * code that writes it); the types the contract announces for later issues are
- * {@code passkey.added}, {@code passkey.removed}, {@code passkey.login} and {@code users.imported}.
+ * code that writes it); the type the contract announces for a later issue is {@code users.imported}.
  *
  * <p>{@code outcome} is what an event of the type records by default: {@code success} for a
  * change that was made, {@code failure} for an attempt that was refused.
@@ -23,6 +22,8 @@ public enum AuditType {
   LOGOUT("logout", Outcome.SUCCESS),
   LOGOUT_ALL("logout_all", Outcome.SUCCESS),
   SESSION_ENDED("session.ended", Outcome.SUCCESS),
+  /** A login with a passkey alone (success) or a refused passkey assertion (outcome failure, the reason says why). */
+  PASSKEY_LOGIN("passkey.login", Outcome.SUCCESS),
   /** A wrong second-factor code at the second login step (the reason says which kind). */
   MFA_FAILED("mfa.failed", Outcome.FAILURE),
   // user service
@@ -36,7 +37,9 @@ public enum AuditType {
   ROLES_CHANGED("roles.changed", Outcome.SUCCESS),
   /** TOTP confirmed (reason {@code totp}), or its recovery codes regenerated (reason {@code recovery_codes_regenerated}). */
   MFA_ENABLED("mfa.enabled", Outcome.SUCCESS),
-  MFA_REMOVED("mfa.removed", Outcome.SUCCESS);
+  MFA_REMOVED("mfa.removed", Outcome.SUCCESS),
+  PASSKEY_ADDED("passkey.added", Outcome.SUCCESS),
+  PASSKEY_REMOVED("passkey.removed", Outcome.SUCCESS);
 
   /** The {@code outcome} field's values. */
   public static final class Outcome {
