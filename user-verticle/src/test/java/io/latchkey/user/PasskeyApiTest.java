@@ -1,14 +1,12 @@
 package io.latchkey.user;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.PasskeyCheck;
 import io.latchkey.common.bus.PasskeyCheck.Answer;
 import io.latchkey.common.bus.PasskeyCheck.Result;
+import io.latchkey.user.testing.CapturedLogs;
 import io.latchkey.user.testing.TestAuthenticator;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +50,7 @@ class PasskeyApiTest {
 
   private static UserServiceFixture f;
   private static BusClient bus;
-  private ListAppender<ILoggingEvent> lines;
+  private CapturedLogs lines;
 
   /** A user with a bearer token. */
   private record Account(String id, String username, String token) {
@@ -71,15 +68,12 @@ class PasskeyApiTest {
 
   @BeforeEach
   void captureLogs() {
-    Logger logger = (Logger) LoggerFactory.getLogger("io.latchkey");
-    lines = new ListAppender<>();
-    lines.start();
-    logger.addAppender(lines);
+    lines = new CapturedLogs();
   }
 
   @AfterEach
   void stopCapturing() {
-    ((Logger) LoggerFactory.getLogger("io.latchkey")).detachAppender(lines);
+    lines.close();
   }
 
   // ---- helpers
@@ -138,7 +132,7 @@ class PasskeyApiTest {
   }
 
   private List<String> logged() {
-    return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    return lines.lines();
   }
 
   // ---- registration
