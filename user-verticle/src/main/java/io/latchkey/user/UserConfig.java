@@ -10,6 +10,7 @@ import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.retention.RetentionSettings;
 import io.latchkey.user.mail.MailSettings;
 import io.latchkey.user.service.MfaSettings;
+import io.latchkey.user.service.WebAuthnSettings;
 
 import java.time.Duration;
 import java.util.List;
@@ -40,12 +41,15 @@ import java.util.List;
  * @param adminQueryTimeoutMs ADMIN_QUERY_TIMEOUT_MS / adminQueryTimeoutMs: PostgreSQL cancels an admin query (search, audit listing)
  *                          running longer, answered 503 query_timeout ({@link AdminQueries})
  * @param mfa               MFA_SECRET_KEY (environment only; required in production), MFA_ISSUER: see {@link MfaSettings}
+ * @param webauthn          WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS (passkeys; the auth service reads the same): see
+ *                          {@link WebAuthnSettings}
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
                          int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
                          RetentionSettings retention, Duration outboxRetention, Duration mailTokenRetention,
-                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs, MfaSettings mfa) {
+                         ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs, MfaSettings mfa,
+                         WebAuthnSettings webauthn) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -82,7 +86,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       ManagementSettings.from(s, ManagementSettings.USER_DEFAULT_PORT),
       s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000),
       AdminQueries.timeoutSetting(s),
-      MfaSettings.from(s, profile));
+      MfaSettings.from(s, profile),
+      WebAuthnSettings.from(s));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -99,7 +104,7 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs,
-      adminQueryTimeoutMs, mfa);
+      adminQueryTimeoutMs, mfa, webauthn);
   }
 
   /** The same configuration sending mail through another server (tests). */
@@ -107,6 +112,6 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, otherMail, retention, outboxRetention, mailTokenRetention, management,
-      outboxMetricsMs, adminQueryTimeoutMs, mfa);
+      outboxMetricsMs, adminQueryTimeoutMs, mfa, webauthn);
   }
 }

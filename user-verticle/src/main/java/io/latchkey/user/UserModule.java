@@ -36,12 +36,14 @@ import io.latchkey.user.repo.MailOutboxRepository;
 import io.latchkey.user.repo.MailTokenRepository;
 import io.latchkey.user.repo.MfaRepository;
 import io.latchkey.user.repo.OutboxRepository;
+import io.latchkey.user.repo.PasskeyRepository;
 import io.latchkey.user.repo.UserRepository;
 import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.CommonPasswords;
 import io.latchkey.user.service.CurrentPassword;
 import io.latchkey.user.service.MfaSecrets;
 import io.latchkey.user.service.MfaService;
+import io.latchkey.user.service.PasskeyService;
 import io.latchkey.user.service.PasswordChecks;
 import io.latchkey.user.service.PasswordPolicy;
 import io.latchkey.user.service.RegistrationLimit;
@@ -166,6 +168,7 @@ public final class UserModule {
       mailQueue, mailRelay, audit, admin);
     MfaService mfa = new MfaService(pool, userRepository, new MfaRepository(), outbox, relay, currentPassword,
       new MfaSecrets(config.mfa().keys()), new Totp(Clock.systemUTC()), config.mfa().issuer(), audit);
+    PasskeyService passkeys = new PasskeyService(vertx, pool, userRepository, new PasskeyRepository(), config.webauthn(), audit);
     byte[] limitKey = limitKey(keys);
     int hour = MailSettings.LIMIT_WINDOW_SECONDS;
     AccountService accounts = new AccountService(pool, userRepository, mailTokens, outbox, relay, mailQueue, mailRelay, bcrypt, policy,
@@ -178,7 +181,7 @@ public final class UserModule {
     RegistrationLimit registrations = new RegistrationLimit(new RequestLimit(vertx, hazelcast, RegistrationLimit.MAP,
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
-    Function<Vertx, Router> routers = v -> new UserApi(service, accounts, mfa, authorizer, new HealthRoutes(v, state, pool),
+    Function<Vertx, Router> routers = v -> new UserApi(service, accounts, mfa, passkeys, authorizer, new HealthRoutes(v, state, pool),
       prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
@@ -187,7 +190,7 @@ public final class UserModule {
     AtomicInteger actualPort = new AtomicInteger(-1);
     Future<UserModule> started = registrations.start()
       .compose(v -> accounts.start())
-      .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, mfa, keys))).onSuccess(deployed::add)
+      .compose(v -> vertx.deployVerticle(new UserBusVerticle(service, mfa, passkeys, keys))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxRelayVerticle(relay, config.relaySweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new MailRelayVerticle(mailRelay, mailer, mail.sweepMs()))).onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(new OutboxBacklogVerticle(pool, outbox, mailOutbox, config.outboxMetricsMs(), metrics)))
@@ -215,6 +218,7 @@ public final class UserModule {
       new OutboxRepository().retention(config.outboxRetention()),
       new MailOutboxRepository().retention(config.outboxRetention()),
       new MailTokenRepository().retention(config.mailTokenRetention()),
+      new PasskeyRepository().challengeRetention(),
       audit.retention(config.retention().audit()));
   }
 

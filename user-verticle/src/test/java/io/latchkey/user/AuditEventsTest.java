@@ -9,6 +9,7 @@ import io.latchkey.common.Database;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.retention.RetentionJob;
 import io.latchkey.user.testing.TestMailServer.Mail;
+import io.latchkey.user.testing.TestAuthenticator;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -143,6 +144,36 @@ class AuditEventsTest {
   }
 
   // ---- every event type through its real flow
+
+  @Test
+  void aPasskeyAddedAndRemovedWriteTheirEvents() {
+    JsonObject pia = f.register("audit_pia", "audit.pia@example.com", "audit pia passphrase");
+    String id = pia.getString("id");
+    String token = f.auth.issueToken(id, "audit_pia", "user");
+    String session = f.auth.sessionOf(token);
+    Map<String, String> asPia = UserServiceFixture.bearer(token);
+    TestAuthenticator authenticator = new TestAuthenticator();
+    String challenge = call(HttpMethod.POST, "/users/" + id + "/passkeys/registration-options", null, asPia, "rid-pk-options")
+      .bodyAsJsonObject().getString("challenge");
+    HttpResponse<Buffer> added = call(HttpMethod.POST, "/users/" + id + "/passkeys", new JsonObject().put("name", "Phone")
+      .put("credential", authenticator.registration(challenge, "http://127.0.0.1:8082", "127.0.0.1")), asPia, "rid-pk-add");
+    assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(201);
+    assertEvent(only(id, "passkey.added"), "passkey.added", id, id, session, "rid-pk-add");
+
+    String passkeyId = added.bodyAsJsonObject().getString("id");
+    assertThat(call(HttpMethod.DELETE, "/users/" + id + "/passkeys/" + passkeyId, null, asPia, "rid-pk-remove").statusCode())
+      .isEqualTo(204);
+    assertEvent(only(id, "passkey.removed"), "passkey.removed", id, id, session, "rid-pk-remove");
+    // a refused removal writes nothing
+    call(HttpMethod.DELETE, "/users/" + id + "/passkeys/" + passkeyId, null, asPia, "rid-pk-again");
+    assertThat(eventsOf(id)).extracting(e -> e.getString("type")).containsExactly("passkey.removed", "passkey.added");
+    Map<String, JsonObject> logged = new HashMap<>();
+    loggedLines().stream().map(JsonObject::new).filter(e -> id.equals(e.getString("userId"))).forEach(e -> logged.put(e.getString("id"), e));
+    for (JsonObject event : eventsOf(id)) {
+      assertThat(logged.get(event.getString("id"))).as("the JSON line of " + event.getString("type")).isEqualTo(event);
+    }
+    assertThat(eventsOf(id).toString() + loggedLines()).doesNotContain(token).doesNotContain(authenticator.credentialId());
+  }
 
   @Test
   void everyChangeWritesItsEventWithTheRightFieldsAndNoSecret() {

@@ -34,7 +34,7 @@ class OpenApiRoutesTest {
   @Test
   void routerRoutesAndDocumentedOperationsAreTheSame(Vertx vertx) {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
-    Router router = new UserApi(null, null, null, new Authorizer(new ApiKeys(List.of("k"), List.of(), "k"), (t, r) -> Future.failedFuture("unused")),
+    Router router = new UserApi(null, null, null, null, new Authorizer(new ApiKeys(List.of("k"), List.of(), "k"), (t, r) -> Future.failedFuture("unused")),
       new HealthRoutes(vertx, new NodeState("n"), null), document, null, null, new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")))
       .router(vertx);
 
@@ -75,7 +75,7 @@ class OpenApiRoutesTest {
   @Test
   void theDocumentIsServedAtOpenapiJson(Vertx vertx) {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
-    Router router = new UserApi(null, null, null, null, new HealthRoutes(vertx, new NodeState("n"), null), document, null, null,
+    Router router = new UserApi(null, null, null, null, null, new HealthRoutes(vertx, new NodeState("n"), null), document, null, null,
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused"))).router(vertx);
     var server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     var client = io.vertx.ext.web.client.WebClient.create(vertx);

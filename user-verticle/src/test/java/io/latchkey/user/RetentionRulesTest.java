@@ -84,6 +84,10 @@ class RetentionRulesTest {
          now() - interval '3 days'),
         (sha256('expired-12h'), '%2$s', 'verify_email', 'expired-12h', now() - interval '1 day', now() - interval '12 hours', NULL),
         (sha256('used-live'), '%2$s', 'verify_email', 'used-live', now() - interval '1 hour', now() + interval '1 day', now());
+      INSERT INTO users.passkey_challenges (challenge_hash, user_id, expires_at) VALUES
+        (sha256('challenge-expired-2h'), '%2$s', now() - interval '2 hours'),
+        (sha256('challenge-expired-30m'), '%2$s', now() - interval '30 minutes'),
+        (sha256('challenge-live'), '%2$s', now() + interval '5 minutes');
       INSERT INTO users.audit_events (id, time, type, user_id, outcome, request_id) VALUES
         (gen_random_uuid(), now() - interval '91 days', 'user.enabled', '%1$s', 'success', 'audit-91d'),
         (gen_random_uuid(), now() - interval '89 days', 'user.enabled', '%1$s', 'success', 'audit-89d');
@@ -93,7 +97,7 @@ class RetentionRulesTest {
     List<RuleRun> runs = runRetention(metrics);
 
     assertThat(runs).extracting(RuleRun::table)
-      .containsExactly("users.outbox", "users.mail_outbox", "users.mail_tokens", "users.audit_events");
+      .containsExactly("users.outbox", "users.mail_outbox", "users.mail_tokens", "users.passkey_challenges", "users.audit_events");
     assertThat(runs).allSatisfy(run -> assertThat(run.result()).isEqualTo(Result.DONE));
     assertThat(f.rows("SELECT request_id FROM users.outbox WHERE user_id = ?::uuid ORDER BY id", user))
       .extracting(r -> r.get("request_id")).as("an undelivered notice stays however old; a delivered one 7 days")
@@ -106,7 +110,10 @@ class RetentionRulesTest {
       .containsExactly("expired-12h", "used-live");
     assertThat(f.rows("SELECT request_id FROM users.audit_events WHERE user_id = ?::uuid", user))
       .extracting(r -> r.get("request_id")).containsExactly("audit-89d");
-    for (String table : List.of("users.outbox", "users.mail_outbox", "users.mail_tokens", "users.audit_events")) {
+    assertThat(f.rows("SELECT challenge_hash FROM users.passkey_challenges WHERE user_id = ?::uuid ORDER BY expires_at", tokenUser))
+      .as("a registration challenge stays an hour after its expiry").hasSize(2);
+    for (String table : List.of("users.outbox", "users.mail_outbox", "users.mail_tokens", "users.passkey_challenges",
+      "users.audit_events")) {
       RuleRun run = runs.stream().filter(r -> r.table().equals(table)).findFirst().orElseThrow();
       assertThat(metrics.get("latchkey.retention.deleted").tag("table", table).counter().count()).as(table)
         .isEqualTo(run.deleted()).isPositive();

@@ -7,8 +7,10 @@ import io.latchkey.common.BusReplies;
 import io.latchkey.common.TextRules;
 import io.latchkey.common.Uuids;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasskeyCheck;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.MfaService;
+import io.latchkey.user.service.PasskeyService;
 import io.latchkey.user.service.UserService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *   {@code {"userId"}} to {@code Credentials}; 404 user_not_found;</li>
  *   <li>{@code USER_GET}: {@code {"userId"}} to the public user JSON; 404 user_not_found;</li>
  *   <li>{@code USER_MFA_CHECK}: a {@link MfaCheck} to its {@link MfaCheck.Answer}, behind
- *   {@link BusReplies#guardedOnce} (it uses a code up: a replayed copy of a request is refused).</li>
+ *   {@link BusReplies#guardedOnce} (it uses a code up: a replayed copy of a request is refused);</li>
+ *   <li>{@code USER_PASSKEY_CHECK}: a {@link PasskeyCheck} to its {@link PasskeyCheck.Answer}, behind
+ *   {@link BusReplies#guardedOnce} (it records the passkey's use).</li>
  * </ul>
  */
 public final class UserBusVerticle extends VerticleBase {
@@ -34,11 +38,13 @@ public final class UserBusVerticle extends VerticleBase {
 
   private final UserService users;
   private final MfaService mfa;
+  private final PasskeyService passkeys;
   private final ApiKeys keys;
 
-  public UserBusVerticle(UserService users, MfaService mfa, ApiKeys keys) {
+  public UserBusVerticle(UserService users, MfaService mfa, PasskeyService passkeys, ApiKeys keys) {
     this.users = users;
     this.mfa = mfa;
+    this.passkeys = passkeys;
     this.keys = keys;
   }
 
@@ -50,7 +56,19 @@ public final class UserBusVerticle extends VerticleBase {
       .consumer(BusAddresses.USER_GET, BusReplies.guarded(keys, this::get));
     MessageConsumer<JsonObject> mfaCheck = vertx.eventBus()
       .consumer(BusAddresses.USER_MFA_CHECK, BusReplies.guardedOnce(keys, this::mfaCheck));
-    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion());
+    MessageConsumer<JsonObject> passkeyCheck = vertx.eventBus()
+      .consumer(BusAddresses.USER_PASSKEY_CHECK, BusReplies.guardedOnce(keys, this::passkeyCheck));
+    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion());
+  }
+
+  private Future<JsonObject> passkeyCheck(JsonObject body, String requestId) {
+    PasskeyCheck check;
+    try {
+      check = PasskeyCheck.fromJson(body);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(ApiException.malformed("Send a PasskeyCheck: challenge (base64url), credential (an assertion object)."));
+    }
+    return passkeys.check(check, requestId).map(PasskeyCheck.Answer::toJson);
   }
 
   private Future<JsonObject> mfaCheck(JsonObject body, String requestId) {

@@ -17,6 +17,8 @@ import io.latchkey.user.auth.Caller;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.AccountService;
 import io.latchkey.user.service.MfaService;
+import io.latchkey.user.service.PasskeyService;
+import io.latchkey.user.repo.PasskeyRepository.Passkey;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.SearchCursor;
 import io.latchkey.user.service.UserFields;
@@ -56,6 +58,10 @@ public final class UserApi {
   private static final Set<String> ROLES_FIELDS = Set.of("roles");
   private static final Set<String> CURRENT_PASSWORD_FIELDS = Set.of("currentPassword");
   private static final Set<String> CODE_FIELDS = Set.of("code");
+  private static final Set<String> PASSKEY_FIELDS = Set.of("name", "credential");
+  private static final Set<String> NAME_FIELDS = Set.of("name");
+  private static final String SECOND_FACTOR = "their second factor";
+  private static final String PASSKEYS = "their passkeys";
   private static final int DEFAULT_LIMIT = 20;
   private static final int MAX_LIMIT = 100;
   private static final int MAX_SEARCH_CHARS = 200;
@@ -63,6 +69,7 @@ public final class UserApi {
   private final UserService users;
   private final AccountService accounts;
   private final MfaService mfa;
+  private final PasskeyService passkeys;
   private final Authorizer authorizer;
   private final HealthRoutes health;
   private final String openApiDocument;
@@ -70,12 +77,13 @@ public final class UserApi {
   private final TrustedProxies proxies;
   private final AuditRoutes audit;
 
-  public UserApi(UserService users, AccountService accounts, MfaService mfa, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
+  public UserApi(UserService users, AccountService accounts, MfaService mfa, PasskeyService passkeys, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
                  RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit) {
     this.audit = audit;
     this.users = users;
     this.accounts = accounts;
     this.mfa = mfa;
+    this.passkeys = passkeys;
     this.authorizer = authorizer;
     this.health = health;
     this.openApiDocument = openApiDocument.toString();
@@ -107,6 +115,11 @@ public final class UserApi {
     router.post("/users/:id/mfa/totp/confirm").handler(Replies.handle(this::confirmTotp));
     router.delete("/users/:id/mfa/totp").handler(Replies.handle(this::removeTotp));
     router.post("/users/:id/mfa/recovery-codes").handler(Replies.handle(this::regenerateRecoveryCodes));
+    router.post("/users/:id/passkeys/registration-options").handler(Replies.handle(this::passkeyOptions));
+    router.post("/users/:id/passkeys").handler(Replies.handle(this::addPasskey));
+    router.get("/users/:id/passkeys").handler(Replies.handle(this::listPasskeys));
+    router.patch("/users/:id/passkeys/:passkeyId").handler(Replies.handle(this::renamePasskey));
+    router.delete("/users/:id/passkeys/:passkeyId").handler(Replies.handle(this::removePasskey));
     audit.mount(router);
     router.get("/openapi.json").handler(ctx -> Replies.publicJson(ctx, openApiDocument));
     health.mount(router);
@@ -322,7 +335,7 @@ public final class UserApi {
 
   private Future<Void> enrolTotp(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    return themselves(ctx, id)
+    return themselves(ctx, id, SECOND_FACTOR)
       .compose(caller -> mfa.enrol(id, currentPasswordIn(JsonBodies.object(ctx)), RequestIds.of(ctx)))
       .map(enrolment -> Replies.json(ctx, 200, new JsonObject().put("secret", enrolment.secret())
         .put("otpauthUri", enrolment.otpauthUri())));
@@ -330,7 +343,7 @@ public final class UserApi {
 
   private Future<Void> confirmTotp(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    return themselves(ctx, id).compose(caller -> {
+    return themselves(ctx, id, SECOND_FACTOR).compose(caller -> {
       JsonObject body = JsonBodies.object(ctx);
       String code = JsonBodies.string(body, "code");
       JsonBodies.onlyFields(body, CODE_FIELDS);
@@ -350,7 +363,7 @@ public final class UserApi {
 
   private Future<Void> regenerateRecoveryCodes(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    return themselves(ctx, id)
+    return themselves(ctx, id, SECOND_FACTOR)
       .compose(caller -> mfa.regenerate(id, currentPasswordIn(JsonBodies.object(ctx)), by(ctx, caller)))
       .map(codes -> recoveryCodes(ctx, codes));
   }
@@ -367,14 +380,72 @@ public final class UserApi {
     return Replies.json(ctx, 200, new JsonObject().put("recoveryCodes", new JsonArray(codes)));
   }
 
+  // ---- passkeys
+
+  private Future<Void> passkeyOptions(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return themselves(ctx, id, PASSKEYS).compose(caller -> {
+      JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
+      return passkeys.registrationOptions(id, RequestIds.of(ctx));
+    }).map(options -> Replies.json(ctx, 200, options));
+  }
+
+  private Future<Void> addPasskey(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return themselves(ctx, id, PASSKEYS).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      String name = JsonBodies.string(body, "name");
+      JsonBodies.onlyFields(body, PASSKEY_FIELDS);
+      return passkeys.register(id, name, body.getValue("credential"), by(ctx, caller));
+    }).map(passkey -> {
+      ctx.response().putHeader("Location", "/users/" + id + "/passkeys/" + passkey.id());
+      return Replies.json(ctx, 201, passkeyJson(passkey));
+    });
+  }
+
+  private Future<Void> listPasskeys(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id)
+      .compose(caller -> passkeys.list(id))
+      .map(list -> {
+        JsonArray items = new JsonArray();
+        list.forEach(p -> items.add(passkeyJson(p)));
+        return Replies.json(ctx, 200, new JsonObject().put("items", items));
+      });
+  }
+
+  private Future<Void> renamePasskey(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id).compose(caller -> {
+      JsonObject body = JsonBodies.object(ctx);
+      String name = JsonBodies.string(body, "name");
+      JsonBodies.onlyFields(body, NAME_FIELDS);
+      return passkeys.rename(id, Uuids.fromPath(ctx, "passkeyId"), name, RequestIds.of(ctx));
+    }).map(passkey -> Replies.json(ctx, 200, passkeyJson(passkey)));
+  }
+
+  private Future<Void> removePasskey(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    return authorizer.authenticateFor(ctx, id)
+      .compose(caller -> passkeys.remove(id, Uuids.fromPath(ctx, "passkeyId"), by(ctx, caller)))
+      .map(v -> Replies.noContent(ctx));
+  }
+
+  /** A passkey as the contract shows it: never its key or credential id. */
+  private static JsonObject passkeyJson(Passkey passkey) {
+    return new JsonObject().put("id", passkey.id().toString()).put("name", passkey.name())
+      .put("createdAt", User.timestamp(passkey.createdAt()))
+      .put("lastUsedAt", passkey.lastUsedAt() == null ? null : User.timestamp(passkey.lastUsedAt()));
+  }
+
   /**
    * Only the user themselves (by their access token): an admin acting on another user, or a key
    * holder, gets 403 forbidden, after 404 for an unknown user as elsewhere.
    */
-  private Future<Caller> themselves(RoutingContext ctx, UUID id) {
+  private Future<Caller> themselves(RoutingContext ctx, UUID id, String what) {
     return authorizer.authenticateFor(ctx, id).compose(caller -> caller.is(id) ? Future.succeededFuture(caller)
       : users.get(id).compose(exists -> Future.failedFuture(
-        ApiException.forbidden("Only the user themselves may manage their second factor."))));
+        ApiException.forbidden("Only the user themselves may manage " + what + "."))));
   }
 
   // ---- helpers
