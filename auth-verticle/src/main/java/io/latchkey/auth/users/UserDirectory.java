@@ -7,6 +7,7 @@ import io.latchkey.common.BusClient;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasskeyCheck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -85,6 +86,34 @@ public final class UserDirectory {
         }
       }, failure -> lookupFailed(failure, requestId).status() == Status.NOT_FOUND
         ? Future.succeededFuture(MfaCheck.Answer.stale())
+        : Future.failedFuture(unavailable()));
+  }
+
+  /**
+   * Asks the user service to verify a passkey assertion ({@link BusAddresses#USER_PASSKEY_CHECK}),
+   * signed and verified like every request here. Fails with 503 user_service_unavailable when it
+   * cannot answer (as {@link #checkMfa}). A 4xx refusal other than 401 and 429 is its considered
+   * answer that the assertion cannot be accepted: {@link PasskeyCheck.Result#REJECTED}, about no
+   * known user, so whatever a client sends is the same 401 as any failed passkey login. An accepted
+   * answer whose credentials name another user than its {@code userId} is not believed (503).
+   */
+  public Future<PasskeyCheck.Answer> checkPasskey(PasskeyCheck check, String requestId) {
+    return userService.request(BusAddresses.USER_PASSKEY_CHECK, check.toJson(), requestId)
+      .compose(body -> {
+        try {
+          PasskeyCheck.Answer answer = PasskeyCheck.Answer.fromJson(body);
+          if (answer.credentials() != null && !answer.credentials().userId().equals(answer.userId())) {
+            LOG.error("[{}] the user service accepted a passkey of user {} with the credentials of another user", requestId,
+              answer.userId());
+            return Future.failedFuture(unavailable());
+          }
+          return Future.succeededFuture(answer);
+        } catch (RuntimeException e) {
+          LOG.error("[{}] the user service sent a passkey answer this service cannot read: {}", requestId, e.toString());
+          return Future.failedFuture(unavailable());
+        }
+      }, failure -> lookupFailed(failure, requestId).status() == Status.NOT_FOUND
+        ? Future.succeededFuture(PasskeyCheck.Answer.rejected(null, "refused_by_user_service"))
         : Future.failedFuture(unavailable()));
   }
 
