@@ -185,8 +185,10 @@ class PasskeyLoginTest {
 
     assertProblem(login(0, UUID.randomUUID().toString(), passkey.assertion(options.getString("challenge"))), 401, "invalid_credentials");
     JsonObject other = options(0);
+    int checks = auth.users.passkeyChecks();
     assertProblem(login(1, options.getString("challengeId"), passkey.assertion(other.getString("challenge"))), 401,
       "invalid_credentials");
+    assertThat(auth.users.passkeyChecks()).as("bound to its challenge here, before the user service is asked").isEqualTo(checks);
     assertThat(challengeRows(options.getString("challengeId"))).as("used up by the failed attempt").isZero();
     assertProblem(login(1, options.getString("challengeId"), passkey.assertion(options.getString("challenge"))), 401,
       "invalid_credentials");
