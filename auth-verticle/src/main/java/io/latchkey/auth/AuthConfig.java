@@ -1,6 +1,7 @@
 package io.latchkey.auth;
 
 import io.latchkey.auth.cache.CacheSettings;
+import io.latchkey.auth.login.PasskeySettings;
 import io.latchkey.auth.login.ThrottleSettings;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
@@ -64,7 +65,8 @@ import java.util.List;
  *   <li>managementHost / MANAGEMENT_HOST (127.0.0.1), managementPort / MANAGEMENT_PORT (9182): where
  *       {@code GET /metrics} is served ({@link ManagementSettings})</li>
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
- *       {@link CacheSettings}</li>
+ *       {@link CacheSettings}; the WebAuthn relying party of passkey logins (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS):
+ *       {@link PasskeySettings}</li>
  * </ul>
  *
  * <p>The profile ({@code LATCHKEY_PROFILE}) is decided by the launcher and handed in: in
@@ -76,7 +78,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
                          boolean emailVerificationRequired, String publicUrl, ManagementSettings management,
-                         long adminQueryTimeoutMs, Duration mfaTokenTtl) {
+                         long adminQueryTimeoutMs, Duration mfaTokenTtl, PasskeySettings passkeys) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -120,7 +122,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       publicUrl,
       ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
       AdminQueries.timeoutSetting(s),
-      Duration.ofSeconds(s.longValue("mfaTokenTtlSeconds", "MFA_TOKEN_TTL_SECONDS", 300, 1, 3600)));
+      Duration.ofSeconds(s.longValue("mfaTokenTtlSeconds", "MFA_TOKEN_TTL_SECONDS", 300, 1, 3600)),
+      PasskeySettings.from(s));
   }
 
   /**
@@ -228,14 +231,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys);
   }
 
   @Override
@@ -245,6 +248,6 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
       + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
-      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + ", mfaTokenTtl=" + mfaTokenTtl + "]";
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + ", mfaTokenTtl=" + mfaTokenTtl + ", passkeys=" + passkeys + "]";
   }
 }

@@ -20,7 +20,9 @@ import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
 import io.latchkey.auth.login.MfaLoginService;
+import io.latchkey.auth.login.PasskeyLoginService;
 import io.latchkey.auth.session.MfaChallenges;
+import io.latchkey.auth.session.PasskeyChallenges;
 import io.latchkey.auth.session.RefreshTokens;
 import io.latchkey.auth.session.SessionRepository;
 import io.latchkey.auth.session.SessionService;
@@ -39,6 +41,7 @@ import io.latchkey.common.Database;
 import io.latchkey.common.Deployments;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
+import io.latchkey.common.WindowCounters;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.retention.RetentionJob;
@@ -136,6 +139,16 @@ public final class AuthModule {
     if (!vertx.isClustered() || hazelcast == null) {
       return Future.failedFuture(new IllegalStateException("the auth service needs a clustered Vert.x (Hazelcast)"));
     }
+    // the cluster map is configured before anything else is built, as every node configures it alike
+    return WindowCounters.start(vertx, hazelcast, PasskeyLoginService.OPTIONS_MAP, PasskeyLoginService.OPTIONS_WINDOW_SECONDS,
+        "the passkey options limit (a constant)")
+      .compose(passkeyOptionCounters -> assemble(vertx, hazelcast, config, keys, state, instances, prepared, metrics,
+        passkeyOptionCounters));
+  }
+
+  private static Future<AuthModule> assemble(Vertx vertx, HazelcastInstance hazelcast, AuthConfig config, ApiKeys keys,
+                                             NodeState state, int instances, Prepared prepared, MeterRegistry metrics,
+                                             WindowCounters passkeyOptionCounters) {
     Clock clock = Clock.systemUTC();
     Pool pool = Database.pool(vertx, config.database());
     BcryptPool bcrypt = new BcryptPool(vertx, config.bcrypt().threads(), config.bcrypt().queue(), config.bcrypt().cost(), metrics,
@@ -167,12 +180,14 @@ public final class AuthModule {
     LoginService logins = new LoginService(cache, users, throttle, bcrypt, sessions, config.emailVerificationRequired(), audit,
       challenges, config.mfaTokenTtl());
     MfaLoginService mfaLogins = new MfaLoginService(challenges, users, throttle, sessions, audit);
+    PasskeyLoginService passkeyLogins = new PasskeyLoginService(new PasskeyChallenges(pool), passkeyOptionCounters, cipher, users,
+      throttle, sessions, audit, config.passkeys().rpId());
 
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     AuthApi api = new AuthApi(state, pool,
-      new LoginRoutes(logins, mfaLogins, proxies, new LoginOutcomes(metrics)),
+      new LoginRoutes(logins, mfaLogins, passkeyLogins, proxies, new LoginOutcomes(metrics)),
       new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode(), proxies),
       new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
@@ -227,6 +242,7 @@ public final class AuthModule {
       SessionRepository.retention(config.tokens().accessTokenTtl().plus(SESSION_KEEP_MARGIN)),
       AppliedNotices.retention(config.appliedNoticesRetention()),
       MfaChallenges.retention(),
+      PasskeyChallenges.retention(),
       audit.retention(config.retention().audit()));
   }
 

@@ -50,6 +50,26 @@ class AuthConfigTest {
   }
 
   @Test
+  void passkeySettingsDefaultToTheLocalRunAndRefuseOriginsOutsideTheRpId() {
+    AuthConfig c = config(Map.of("JWT_KEYS_DIR", dir.toString()));
+    assertThat(c.passkeys().rpId()).isEqualTo("127.0.0.1");
+    assertThat(c.passkeys().origins()).containsExactly("http://127.0.0.1:8082");
+
+    AuthConfig site = config(Map.of("JWT_KEYS_DIR", dir.toString(), "WEBAUTHN_RP_ID", "example.com",
+      "WEBAUTHN_ORIGINS", "https://example.com, https://login.example.com:8443"));
+    assertThat(site.passkeys().origins()).containsExactly("https://example.com", "https://login.example.com:8443");
+
+    assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "WEBAUTHN_RP_ID", "example.com",
+      "WEBAUTHN_ORIGINS", "https://notexample.com"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("WEBAUTHN_ORIGINS");
+    assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "WEBAUTHN_RP_ID", "example.com",
+      "WEBAUTHN_ORIGINS", "https://example.com/login"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an origin");
+    assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "WEBAUTHN_RP_ID", "https://example.com")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("WEBAUTHN_RP_ID");
+    assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "WEBAUTHN_ORIGINS", " , ")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("WEBAUTHN_ORIGINS");
+  }
+
+  @Test
   void overridesApply() {
     AuthConfig c = config(Map.of("JWT_KEYS_DIR", dir.toString(), "AUTH_HTTP_PORT", "9000", "ACCESS_TOKEN_TTL_SECONDS", "60",
       "REFRESH_GRACE_SECONDS", "0", "JWT_AUDIENCE", "api", "JWT_KEY_ID", "k1"));

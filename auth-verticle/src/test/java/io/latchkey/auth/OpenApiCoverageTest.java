@@ -68,7 +68,7 @@ class OpenApiCoverageTest {
         }
       }
     }
-    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null, null),
+    Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null, null, null),
       new TokenRoutes(null, null, null, "{}", null), new SessionRoutes(null, null, null, null), new SyncRoutes(null, null),
       new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),

@@ -40,6 +40,9 @@ class RetentionRulesTest {
   @Test
   void eachRuleDeletesExactlyWhatIsPastItsRetention() {
     UUID user = UUID.randomUUID();
+    UUID passkeyLive = UUID.randomUUID();
+    UUID passkeyExpired10min = UUID.randomUUID();
+    UUID passkeyExpired2h = UUID.randomUUID();
     // username: what the session is; times relative to now
     session(user, "live", "now() + interval '1 day'", "now() + interval '60 days'", null);
     session(user, "idle-1d", "now() - interval '1 day'", "now() + interval '60 days'", null);
@@ -66,13 +69,19 @@ class RetentionRulesTest {
         (sha256(convert_to('challenge-expired-10min' || $1::text, 'UTF8')), $1, 1, now() - interval '10 minutes', 'challenge-expired-10min'),
         (sha256(convert_to('challenge-expired-2h' || $1::text, 'UTF8')), $1, 1, now() - interval '2 hours', 'challenge-expired-2h')
       """, rows -> null, user);
+    auth.query("""
+      INSERT INTO auth.passkey_challenges (id, challenge_hash, expires_at) VALUES
+        ($1, sha256(convert_to('passkey-live', 'UTF8')), now() + interval '5 minutes'),
+        ($2, sha256(convert_to('passkey-expired-10min', 'UTF8')), now() - interval '10 minutes'),
+        ($3, sha256(convert_to('passkey-expired-2h', 'UTF8')), now() - interval '2 hours')
+      """, rows -> null, passkeyLive, passkeyExpired10min, passkeyExpired2h);
     MeterRegistry metrics = new SimpleMeterRegistry();
 
     List<RuleRun> runs = runRetention(metrics);
 
     assertThat(runs).extracting(RuleRun::table)
       .containsExactly("auth.retired_refresh_tokens", "auth.sessions", "auth.applied_user_notices", "auth.mfa_challenges",
-        "auth.audit_events");
+        "auth.passkey_challenges", "auth.audit_events");
     assertThat(runs).allSatisfy(run -> assertThat(run.result()).isEqualTo(Result.DONE));
     assertThat(strings("SELECT username AS v FROM auth.sessions WHERE user_id = $1 ORDER BY username", user))
       .as("ended or revoked more than the access-token lifetime and 5 minutes ago: gone")
@@ -84,6 +93,9 @@ class RetentionRulesTest {
     assertThat(strings("SELECT request_id AS v FROM auth.audit_events WHERE user_id = $1", user)).containsExactly("audit-89d");
     assertThat(strings("SELECT ip AS v FROM auth.mfa_challenges WHERE user_id = $1 ORDER BY ip", user))
       .as("expired more than an hour ago: gone").containsExactly("challenge-expired-10min", "challenge-live");
+    assertThat(strings("SELECT id::text AS v FROM auth.passkey_challenges WHERE id IN ($1, $2, $3) ORDER BY created_at, id",
+      passkeyLive, passkeyExpired10min, passkeyExpired2h))
+      .as("expired more than an hour ago: gone").containsExactlyInAnyOrder(passkeyLive.toString(), passkeyExpired10min.toString());
     assertThat(runs.get(0).deleted()).as("retired-31d; the idle session's went with its session").isEqualTo(1);
     assertThat(runs.get(1).deleted()).as("idle-1d, ended-1d, revoked-1h: each once").isEqualTo(3);
     assertThat(metrics.get("latchkey.retention.deleted").tag("table", "auth.sessions").counter().count()).isEqualTo(3.0);

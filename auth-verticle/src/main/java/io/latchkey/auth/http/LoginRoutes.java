@@ -3,14 +3,18 @@ package io.latchkey.auth.http;
 import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.MfaLoginService;
+import io.latchkey.auth.login.PasskeyLoginService;
 import io.latchkey.auth.session.MfaChallenges;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
+import io.latchkey.common.TextRules;
+import io.latchkey.common.Uuids;
 import io.latchkey.common.bus.MfaCheck;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,12 +22,15 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * {@code POST /auth/login} {@code {"login", "password"}}: 200 token pair, or for a user with a
  * second factor 200 {@code {"mfaRequired": true, "mfaToken", "methods", "expiresIn"}};
  * {@code POST /auth/login/mfa} {@code {"mfaToken", "code"}} or {@code {"mfaToken", "recoveryCode"}}:
- * 200 token pair ({@link MfaLoginService}).
+ * 200 token pair ({@link MfaLoginService}); {@code POST /auth/passkey/options} (no body or {@code {}}):
+ * 200 request options; {@code POST /auth/passkey/login} {@code {"challengeId", "credential"}}: 200
+ * token pair ({@link PasskeyLoginService}).
  *
  * <p>A login or password with a control character or a lone surrogate is refused here with 400
  * {@code validation_failed} (read through {@link JsonBodies#string}, see
@@ -42,14 +49,22 @@ public final class LoginRoutes {
   /** Longer than any recovery code the user service issues. */
   public static final int MAX_RECOVERY_CODE_LENGTH = 64;
 
+  /** A passkey assertion is a few hundred bytes; room for large extension results, no room for anything else. */
+  public static final int MAX_CREDENTIAL_LENGTH = 16 * 1024;
+  /** The assertion's JSON form nests three levels (credential, response, extension results and their values). */
+  private static final int MAX_CREDENTIAL_DEPTH = 6;
+
   private final LoginService logins;
   private final MfaLoginService mfaLogins;
+  private final PasskeyLoginService passkeyLogins;
   private final TrustedProxies proxies;
   private final LoginOutcomes outcomes;
 
-  public LoginRoutes(LoginService logins, MfaLoginService mfaLogins, TrustedProxies proxies, LoginOutcomes outcomes) {
+  public LoginRoutes(LoginService logins, MfaLoginService mfaLogins, PasskeyLoginService passkeyLogins, TrustedProxies proxies,
+                     LoginOutcomes outcomes) {
     this.logins = logins;
     this.mfaLogins = mfaLogins;
+    this.passkeyLogins = passkeyLogins;
     this.proxies = proxies;
     this.outcomes = outcomes;
   }
@@ -57,6 +72,65 @@ public final class LoginRoutes {
   public void mount(Router router) {
     router.post("/auth/login").handler(Replies.handle(this::login));
     router.post("/auth/login/mfa").handler(Replies.handle(this::loginMfa));
+    router.post("/auth/passkey/options").handler(Replies.handle(this::passkeyOptions));
+    router.post("/auth/passkey/login").handler(Replies.handle(this::passkeyLogin));
+  }
+
+  /** No body, or {@code {}}. */
+  private Future<Void> passkeyOptions(RoutingContext ctx) {
+    JsonBodies.onlyFields(JsonBodies.objectOrEmpty(ctx), Set.of());
+    return passkeyLogins.options(proxies.clientIp(ctx), RequestIds.of(ctx)).map(options -> Replies.json(ctx, 200, options));
+  }
+
+  private Future<Void> passkeyLogin(RoutingContext ctx) {
+    return outcomes.count(passkeyLogins.login(parsePasskey(ctx))).map(pair -> Replies.json(ctx, 200, pair.toJson()));
+  }
+
+  /**
+   * {@code challengeId} a UUID string, {@code credential} an object within
+   * {@link #MAX_CREDENTIAL_LENGTH} whose strings are clean text (no control characters or lone
+   * surrogates: no assertion field can hold them) nested at most {@link #MAX_CREDENTIAL_DEPTH}
+   * deep. What the assertion says is the user service's to judge (401 when it is wrong).
+   */
+  private PasskeyLoginService.Attempt parsePasskey(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    JsonBodies.onlyFields(body, Set.of("challengeId", "credential"));
+    String challengeId = JsonBodies.string(body, "challengeId");
+    Object credential = body.getValue("credential");
+    if (credential != null && !(credential instanceof JsonObject)) {
+      throw ApiException.malformed("The field 'credential' must be an object (as PublicKeyCredential.toJSON() gives it).");
+    }
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    if (challengeId == null || challengeId.isEmpty()) {
+      errors.add(new ApiException.FieldError("challengeId", "Required: the challengeId of POST /auth/passkey/options."));
+    } else if (!Uuids.isUuid(challengeId)) {
+      errors.add(new ApiException.FieldError("challengeId", "Must be a UUID."));
+    }
+    if (credential == null) {
+      errors.add(new ApiException.FieldError("credential", "Required: the assertion, as PublicKeyCredential.toJSON() gives it."));
+    } else if (((JsonObject) credential).encode().length() > MAX_CREDENTIAL_LENGTH) {
+      errors.add(new ApiException.FieldError("credential", "At most " + MAX_CREDENTIAL_LENGTH + " characters of JSON."));
+    } else if (!cleanJson(credential, 0)) {
+      errors.add(new ApiException.FieldError("credential", "Nested at most " + MAX_CREDENTIAL_DEPTH
+        + " levels, with no control characters or ill-formed Unicode (lone surrogates) in any name or string."));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    return new PasskeyLoginService.Attempt(UUID.fromString(challengeId), (JsonObject) credential, proxies.clientIp(ctx),
+      userAgent(ctx), RequestIds.of(ctx));
+  }
+
+  /** Every key and string within the depth bound and clean ({@link TextRules#isClean}). */
+  private static boolean cleanJson(Object value, int depth) {
+    if (value instanceof JsonObject object) {
+      return depth < MAX_CREDENTIAL_DEPTH && object.stream()
+        .allMatch(e -> TextRules.isClean(e.getKey()) && cleanJson(e.getValue(), depth + 1));
+    }
+    if (value instanceof JsonArray array) {
+      return depth < MAX_CREDENTIAL_DEPTH && array.stream().allMatch(v -> cleanJson(v, depth + 1));
+    }
+    return !(value instanceof String text) || TextRules.isClean(text);
   }
 
   private Future<Void> login(RoutingContext ctx) {

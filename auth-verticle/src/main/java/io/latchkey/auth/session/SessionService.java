@@ -98,8 +98,8 @@ public final class SessionService implements Sessions {
    * </ul>
    */
   @Override
-  public Future<TokenPair> open(Credentials user, List<String> amr, String loginReason, String userAgent, String clientIp,
-                                String requestId) {
+  public Future<TokenPair> open(Credentials user, List<String> amr, AuditType successEvent, String loginReason, String userAgent,
+                                String clientIp, String requestId) {
     UUID userId = Uuids.parseOrNull(user.userId());
     if (userId == null) {
       return Future.failedFuture(new IllegalArgumentException("a user id must be a UUID"));
@@ -109,7 +109,7 @@ public final class SessionService implements Sessions {
     }
     UUID sessionId = UUID.randomUUID();
     String refreshToken = refreshTokens.newToken(sessionId);
-    AuditEvent succeeded = AuditEvent.now(AuditType.LOGIN_SUCCEEDED, user.userId(), sessionId.toString(), user.userId(), clientIp,
+    AuditEvent succeeded = AuditEvent.now(successEvent, user.userId(), sessionId.toString(), user.userId(), clientIp,
       userAgent, requestId, loginReason);
     return repository.insert(sessionId, userId, user.username(), user.roles(), user.passwordVersion(),
         RefreshTokens.hash(refreshToken), settings.refreshTokenTtl().toSeconds(), settings.sessionMaxLifetime().toSeconds(),

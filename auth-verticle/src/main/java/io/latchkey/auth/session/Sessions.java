@@ -2,6 +2,7 @@ package io.latchkey.auth.session;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.audit.AuditType;
 import io.latchkey.auth.token.AccessClaims;
 import io.latchkey.common.bus.Credentials;
 import io.vertx.core.Future;
@@ -25,8 +26,18 @@ public interface Sessions {
    * how the login was made, kept by the session for every token it issues; {@code loginReason}
    * goes into the {@code login.succeeded} audit event (null: none).
    */
-  Future<TokenPair> open(Credentials user, List<String> amr, String loginReason, String userAgent, String clientIp,
-                         String requestId);
+  default Future<TokenPair> open(Credentials user, List<String> amr, String loginReason, String userAgent, String clientIp,
+                                 String requestId) {
+    return open(user, amr, AuditType.LOGIN_SUCCEEDED, loginReason, userAgent, clientIp, requestId);
+  }
+
+  /**
+   * {@link #open(Credentials, List, String, String, String, String)} with the type of the success
+   * event the session's insert writes: a passkey login records {@code passkey.login} (its one
+   * success event) instead of {@code login.succeeded}.
+   */
+  Future<TokenPair> open(Credentials user, List<String> amr, AuditType successEvent, String loginReason, String userAgent,
+                         String clientIp, String requestId);
 
   /** {@link #open(Credentials, List, String, String, String, String)} for a password login ({@code amr} {@code ["pwd"]}). */
   default Future<TokenPair> open(Credentials user, String userAgent, String clientIp, String requestId) {

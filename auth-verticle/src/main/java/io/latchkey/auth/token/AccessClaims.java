@@ -14,7 +14,8 @@ import java.util.List;
  *                   older generation are no longer accepted. A counter, not a clock, so that no
  *                   whole-second {@code iat} comparison (and no clock skew) decides.
  * @param amr        how the session was authenticated (RFC 8176 values, {@code amr} claim): {@link #PASSWORD}
- *                   or {@link #PASSWORD_AND_OTP}; a token issued before the claim existed reads as {@link #PASSWORD}
+ *                   {@link #PASSWORD_AND_OTP} or {@link #PASSKEY}; a token issued before the claim existed reads as
+ *                   {@link #PASSWORD}
  */
 public record AccessClaims(String issuer, String audience, String userId, String sessionId, String tokenId,
                            long issuedAt, long expiresAt, List<String> roles, String username, long generation,
@@ -24,6 +25,13 @@ public record AccessClaims(String issuer, String audience, String userId, String
   public static final List<String> PASSWORD = List.of("pwd");
   /** A password and a one-time password (TOTP or a recovery code): a multi-factor login. */
   public static final List<String> PASSWORD_AND_OTP = List.of("pwd", "otp", "mfa");
+  /**
+   * A passkey alone: proof of a hardware-bound key ({@code hwk}) with a user presence test
+   * ({@code user}); user verification is required, so the key was unlocked by the person too, a
+   * second factor ({@code mfa}). Whether by PIN or fingerprint the assertion does not say, so
+   * neither {@code pin} nor {@code fpt} is claimed.
+   */
+  public static final List<String> PASSKEY = List.of("hwk", "user", "mfa");
 
   public AccessClaims {
     roles = List.copyOf(roles);

@@ -7,11 +7,15 @@ import io.latchkey.common.BusClient;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasskeyCheck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The auth service's one client of the user service: every event-bus request to it goes
@@ -69,22 +73,47 @@ public final class UserDirectory {
    * are about this node or the moment, not the login (as for credentials).
    */
   public Future<MfaCheck.Answer> checkMfa(MfaCheck check, String requestId) {
-    return userService.request(BusAddresses.USER_MFA_CHECK, check.toJson(), requestId)
+    return check(BusAddresses.USER_MFA_CHECK, check.toJson(), MfaCheck.Answer::fromJson,
+      answer -> answer.credentials() == null || check.userId().equals(answer.credentials().userId()),
+      MfaCheck.Answer.stale(), "an MFA", requestId);
+  }
+
+  /**
+   * Asks the user service to verify a passkey assertion ({@link BusAddresses#USER_PASSKEY_CHECK}),
+   * signed and verified like every request here. Fails with 503 user_service_unavailable when it
+   * cannot answer (as {@link #checkMfa}). A 4xx refusal other than 401 and 429 is its considered
+   * answer that the assertion cannot be accepted: {@link PasskeyCheck.Result#REJECTED}, about no
+   * known user, so whatever a client sends is the same 401 as any failed passkey login. An accepted
+   * answer whose credentials name another user than its {@code userId} is not believed (503).
+   */
+  public Future<PasskeyCheck.Answer> checkPasskey(PasskeyCheck check, String requestId) {
+    return check(BusAddresses.USER_PASSKEY_CHECK, check.toJson(), PasskeyCheck.Answer::fromJson,
+      answer -> answer.credentials() == null || answer.credentials().userId().equals(answer.userId()),
+      PasskeyCheck.Answer.rejected(null, "refused_by_user_service"), "a passkey", requestId);
+  }
+
+  /**
+   * One check the user service decides ({@link #checkMfa}, {@link #checkPasskey}): its answer read
+   * by {@code read} and believed only when {@code consistent}, else (or unreadable, or no answer)
+   * 503; a 4xx refusal that is about the request, not this node or the moment, is {@code refused}.
+   */
+  private <A> Future<A> check(String address, JsonObject request, Function<JsonObject, A> read, Predicate<A> consistent,
+                              A refused, String what, String requestId) {
+    return userService.request(address, request, requestId)
       .compose(body -> {
         try {
-          MfaCheck.Answer answer = MfaCheck.Answer.fromJson(body);
-          if (answer.credentials() != null && !check.userId().equals(answer.credentials().userId())) {
-            LOG.error("[{}] the user service accepted a code for user {} with the credentials of another user", requestId,
-              check.userId());
+          A answer = read.apply(body);
+          if (!consistent.test(answer)) {
+            LOG.error("[{}] the user service accepted {} check with the credentials of another user", requestId, what);
             return Future.failedFuture(unavailable());
           }
           return Future.succeededFuture(answer);
         } catch (RuntimeException e) {
-          LOG.error("[{}] the user service sent an MFA answer this service cannot read: {}", requestId, e.toString());
+          LOG.error("[{}] the user service sent {} answer this service cannot read: {}", requestId, what, e.toString());
           return Future.failedFuture(unavailable());
         }
       }, failure -> lookupFailed(failure, requestId).status() == Status.NOT_FOUND
-        ? Future.succeededFuture(MfaCheck.Answer.stale())
+        ? Future.succeededFuture(refused)
         : Future.failedFuture(unavailable()));
   }
 

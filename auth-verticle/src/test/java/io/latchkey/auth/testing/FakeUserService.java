@@ -7,6 +7,7 @@ import io.latchkey.common.BusReplies;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasskeyCheck;
 import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,6 +44,13 @@ import javax.crypto.spec.SecretKeySpec;
  * SHA-1, 6 digits, 30 s, one step of drift either way) with the last used step (a step is
  * accepted once), ten recovery codes each accepted once, and STALE for an unknown or disabled
  * user, a user without the factor, or another password version than the check names.
+ *
+ * <p>{@code USER_PASSKEY_CHECK} checks what the auth side must rely on, not the cryptography (the
+ * user service's own tests verify real assertions with webauthn4j): the credential id must be one
+ * {@link #addPasskey} issued, the {@code challenge} inside its {@code clientDataJSON} must equal the
+ * request's, and the {@code signature} must be the passkey's (a per-passkey random value standing
+ * in for a signature: {@link Passkey#badSignature} gives another). An accepted answer carries the
+ * user's current credentials, a disabled user's too (the auth side refuses those).
  */
 public final class FakeUserService {
 
@@ -58,6 +66,8 @@ public final class FakeUserService {
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private final Map<String, SecondFactor> factors = new ConcurrentHashMap<>();
   private final AtomicInteger mfaChecks = new AtomicInteger();
+  private final Map<String, Passkey> passkeys = new ConcurrentHashMap<>();
+  private final AtomicInteger passkeyChecks = new AtomicInteger();
   private static final TimeBasedOneTimePasswordGenerator TOTP = new TimeBasedOneTimePasswordGenerator();
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -217,6 +227,53 @@ public final class FakeUserService {
     return mfaChecks.get();
   }
 
+  /** A passkey of a user: its credential id, its id in the user service and the value that stands for a valid signature. */
+  public record Passkey(String credentialId, String passkeyId, String userId, String signature) {
+
+    /** The assertion over {@code challenge} as {@code PublicKeyCredential.toJSON()} gives it, signed by this passkey. */
+    public JsonObject assertion(String challenge) {
+      return assertion(challenge, signature);
+    }
+
+    /** The same assertion with a signature that is not this passkey's. */
+    public JsonObject badSignature(String challenge) {
+      return assertion(challenge, B64.encodeToString("not the signature".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    JsonObject assertion(String challenge, String signatureValue) {
+      JsonObject clientData = new JsonObject().put("type", "webauthn.get").put("challenge", challenge)
+        .put("origin", "http://127.0.0.1:8082").put("crossOrigin", false);
+      byte[] authenticatorData = new byte[37];
+      authenticatorData[32] = 0x05; // user present, user verified
+      return new JsonObject().put("id", credentialId).put("rawId", credentialId).put("type", "public-key")
+        .put("authenticatorAttachment", "platform")
+        .put("response", new JsonObject()
+          .put("clientDataJSON", B64.encodeToString(clientData.encode().getBytes(StandardCharsets.UTF_8)))
+          .put("authenticatorData", B64.encodeToString(authenticatorData))
+          .put("signature", signatureValue)
+          .put("userHandle", B64.encodeToString(userId.getBytes(StandardCharsets.UTF_8))))
+        .put("clientExtensionResults", new JsonObject());
+    }
+  }
+
+  private static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
+
+  /** Registers a passkey for the user (as the user service would after a registration ceremony). */
+  public Passkey addPasskey(String userId) {
+    byte[] id = new byte[16];
+    byte[] signature = new byte[32];
+    RANDOM.nextBytes(id);
+    RANDOM.nextBytes(signature);
+    Passkey passkey = new Passkey(B64.encodeToString(id), UUID.randomUUID().toString(), userId, B64.encodeToString(signature));
+    passkeys.put(passkey.credentialId(), passkey);
+    return passkey;
+  }
+
+  /** How many USER_PASSKEY_CHECK requests arrived (key-checked ones), since the start. */
+  public int passkeyChecks() {
+    return passkeyChecks.get();
+  }
+
   /** The user is deleted at the user service. */
   public void remove(String userId) {
     users.remove(userId);
@@ -263,10 +320,16 @@ public final class FakeUserService {
         mfaChecks.incrementAndGet();
         return Future.succeededFuture(check(MfaCheck.fromJson(body)).toJson());
       }));
+    MessageConsumer<JsonObject> passkeyCheck = vertx.eventBus().consumer(BusAddresses.USER_PASSKEY_CHECK,
+      BusReplies.guarded(keys, (body, requestId) -> {
+        passkeyChecks.incrementAndGet();
+        return Future.succeededFuture(check(PasskeyCheck.fromJson(body)).toJson());
+      }));
     consumers.add(credentials);
     consumers.add(get);
     consumers.add(mfaCheck);
-    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion()).mapEmpty();
+    consumers.add(passkeyCheck);
+    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion()).mapEmpty();
   }
 
   /** The user service goes down: no handler, so the auth side sees 503 user_service_unavailable. */
@@ -292,6 +355,24 @@ public final class FakeUserService {
     }
     boolean accepted = check.method() == MfaCheck.Method.TOTP ? factor.acceptTotp(check.code()) : factor.acceptRecoveryCode(check.code());
     return accepted ? MfaCheck.Answer.accepted(user) : MfaCheck.Answer.rejected();
+  }
+
+  private PasskeyCheck.Answer check(PasskeyCheck check) {
+    Passkey passkey = passkeys.get(String.valueOf(check.credential().getValue("id")));
+    Credentials user = passkey == null ? null : users.get(passkey.userId());
+    if (user == null) {
+      return PasskeyCheck.Answer.rejected(null, "unknown_credential");
+    }
+    JsonObject response = check.credential().getJsonObject("response", new JsonObject());
+    String clientData = new String(java.util.Base64.getUrlDecoder().decode(response.getString("clientDataJSON", "")),
+      StandardCharsets.UTF_8);
+    if (clientData.isEmpty() || !check.challenge().equals(new JsonObject(clientData).getString("challenge"))) {
+      return PasskeyCheck.Answer.rejected(user.userId(), "challenge_mismatch");
+    }
+    if (!passkey.signature().equals(response.getString("signature"))) {
+      return PasskeyCheck.Answer.rejected(user.userId(), "bad_signature");
+    }
+    return PasskeyCheck.Answer.accepted(user, passkey.passkeyId());
   }
 
   private Credentials find(JsonObject body) {
