@@ -19,6 +19,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Function;
+
 /**
  * The event-bus endpoints the auth service calls, each behind {@link BusReplies#guarded} (the
  * sender's full API key is checked, replies carry ours):
@@ -62,23 +64,22 @@ public final class UserBusVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> passkeyCheck(JsonObject body, String requestId) {
-    PasskeyCheck check;
-    try {
-      check = PasskeyCheck.fromJson(body);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(ApiException.malformed("Send a PasskeyCheck: challenge (base64url), credential (an assertion object)."));
-    }
-    return passkeys.check(check, requestId).map(PasskeyCheck.Answer::toJson);
+    return parsed(body, PasskeyCheck::fromJson, "Send a PasskeyCheck: challenge (base64url), credential (an assertion object).")
+      .compose(check -> passkeys.check(check, requestId)).map(PasskeyCheck.Answer::toJson);
   }
 
   private Future<JsonObject> mfaCheck(JsonObject body, String requestId) {
-    MfaCheck check;
+    return parsed(body, MfaCheck::fromJson, "Send an MfaCheck: userId, passwordVersion, method (totp or recovery_code), code.")
+      .compose(check -> mfa.check(check, requestId)).map(MfaCheck.Answer::toJson);
+  }
+
+  /** A bus request read by its record's {@code fromJson}; one it refuses is 400 malformed_request saying what to send. */
+  private static <T> Future<T> parsed(JsonObject body, Function<JsonObject, T> fromJson, String expected) {
     try {
-      check = MfaCheck.fromJson(body);
+      return Future.succeededFuture(fromJson.apply(body));
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(ApiException.malformed("Send an MfaCheck: userId, passwordVersion, method (totp or recovery_code), code."));
+      return Future.failedFuture(ApiException.malformed(expected));
     }
-    return mfa.check(check, requestId).map(MfaCheck.Answer::toJson);
   }
 
   private Future<JsonObject> credentials(JsonObject body, String requestId) {
