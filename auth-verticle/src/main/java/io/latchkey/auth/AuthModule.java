@@ -198,7 +198,7 @@ public final class AuthModule {
       new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
       new AuditRoutes(audit, admin, guard::requireAdmin),
       prepared.openApi(),
-      AccountPage.fromClassPath(config.userServicePublicUrl()),
+      AccountPage.fromClassPath(config.userServicePublicUrl(), config.publicUrl(), config.passkeys().origins().get(0)),
       new AccountSessionRoutes(loginRoutes, sessions, proxies, config.publicUrl()));
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);

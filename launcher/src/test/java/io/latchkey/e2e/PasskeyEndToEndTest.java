@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PasskeyEndToEndTest {
 
   private static final String PASSWORD = "a long passphrase 42";
-  private static final String ORIGIN = "http://127.0.0.1:8082";
-  private static final String RP_ID = "127.0.0.1";
+  private static final String ORIGIN = "http://localhost:8082";
+  private static final String RP_ID = "localhost";
 
   private static BothServices services;
 

@@ -156,7 +156,7 @@ class AuditEventsTest {
     String challenge = call(HttpMethod.POST, "/users/" + id + "/passkeys/registration-options", null, asPia, "rid-pk-options")
       .bodyAsJsonObject().getString("challenge");
     HttpResponse<Buffer> added = call(HttpMethod.POST, "/users/" + id + "/passkeys", new JsonObject().put("name", "Phone")
-      .put("credential", authenticator.registration(challenge, "http://127.0.0.1:8082", "127.0.0.1")), asPia, "rid-pk-add");
+      .put("credential", authenticator.registration(challenge, "http://localhost:8082", "localhost")), asPia, "rid-pk-add");
     assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(201);
     assertEvent(only(id, "passkey.added"), "passkey.added", id, id, session, "rid-pk-add");
 

@@ -40,13 +40,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * authenticator makes ({@link TestAuthenticator}), listing, renaming and removal, and the
  * assertion check the auth service asks for over the bus (acceptance, every refusal, counters,
  * races), with what is stored and audited. The relying party is the default one: RP ID
- * {@code 127.0.0.1}, origin {@code http://127.0.0.1:8082}.
+ * {@code localhost}, origin {@code http://localhost:8082}.
  */
 @UserServiceTest
 class PasskeyApiTest {
 
-  private static final String RP_ID = "127.0.0.1";
-  private static final String ORIGIN = "http://127.0.0.1:8082";
+  private static final String RP_ID = "localhost";
+  private static final String ORIGIN = "http://localhost:8082";
 
   private static UserServiceFixture f;
   private static BusClient bus;

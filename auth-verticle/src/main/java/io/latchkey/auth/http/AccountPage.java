@@ -2,6 +2,7 @@ package io.latchkey.auth.http;
 
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
+import io.latchkey.common.WebAuthnParty;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -35,8 +36,10 @@ import java.util.stream.Stream;
  * resource directory of a known type (HTML, CSS, JavaScript, text, SVG, PNG), read once at start
  * into memory and served with an ETag, so a request never touches the file system and no path
  * can reach anything else. {@code /account/}, {@code /account/reset-password} and
- * {@code /account/verify-email} (the mail links) are {@code index.html}; {@code /account} moves
- * to {@code /account/}; {@code /account/config.json} tells the page where the user service is.
+ * {@code /account/verify-email} (the mail links) are {@code index.html}, unless the browser came
+ * by an IP address, where browsers refuse passkeys: then they move to the same path at the page's
+ * home (the first of WEBAUTHN_ORIGINS); {@code /account} moves to {@code /account/};
+ * {@code /account/config.json} tells the page where the user service is.
  *
  * <p>Every answer under {@code /account} carries a Content-Security-Policy that lets the page load
  * only its own files and talk only to this service and the user service (no inline script or
@@ -63,12 +66,16 @@ public final class AccountPage {
   private final Map<String, Asset> assets;
   private final String contentSecurityPolicy;
   private final String config;
+  private final String home;
 
   /**
    * @param assets               file name to file
    * @param userServicePublicUrl the user service's URL as a browser reaches it (USER_SERVICE_PUBLIC_URL)
+   * @param publicUrl            the auth service's public URL (PUBLIC_URL): its path prefixes the page's
+   * @param homeOrigin           the origin the page moves to when opened at an IP address, where browsers refuse
+   *                             passkeys (the first of WEBAUTHN_ORIGINS)
    */
-  AccountPage(Map<String, Asset> assets, String userServicePublicUrl) {
+  AccountPage(Map<String, Asset> assets, String userServicePublicUrl, String publicUrl, String homeOrigin) {
     if (!assets.containsKey("index.html")) {
       throw new IllegalStateException("the account page has no " + RESOURCE_DIR + "/index.html on the class path");
     }
@@ -77,11 +84,12 @@ public final class AccountPage {
     this.contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self' " + origin(userService) + "; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
     this.config = new JsonObject().put("userServiceUrl", userService).encode();
+    this.home = origin(homeOrigin) + path(publicUrl);
   }
 
   /** The page from the class path's {@code account/} directory (a directory, or a directory in a jar). */
-  public static AccountPage fromClassPath(String userServicePublicUrl) {
-    return new AccountPage(load(AccountPage.class.getClassLoader()), userServicePublicUrl);
+  public static AccountPage fromClassPath(String userServicePublicUrl, String publicUrl, String homeOrigin) {
+    return new AccountPage(load(AccountPage.class.getClassLoader()), userServicePublicUrl, publicUrl, homeOrigin);
   }
 
   public String contentSecurityPolicy() {
@@ -93,8 +101,8 @@ public final class AccountPage {
     // Vert.x may match either route for either path (it forgives a trailing slash), so both decide by the path itself
     router.get("/account/").handler(this::root);
     router.get("/account").handler(this::root);
-    router.get("/account/reset-password").handler(ctx -> serve(ctx, "index.html"));
-    router.get("/account/verify-email").handler(ctx -> serve(ctx, "index.html"));
+    router.get("/account/reset-password").handler(ctx -> page(ctx, "/account/reset-password"));
+    router.get("/account/verify-email").handler(ctx -> page(ctx, "/account/verify-email"));
     router.get("/account/config.json").handler(ctx -> ctx.response()
       .putHeader("Content-Type", "application/json").end(config));
     router.get("/account/:file").handler(ctx -> serve(ctx, ctx.pathParam("file")));
@@ -106,10 +114,34 @@ public final class AccountPage {
    */
   private void root(RoutingContext ctx) {
     if (ctx.request().path().endsWith("/")) {
-      serve(ctx, "index.html");
+      page(ctx, "/account/");
     } else {
       ctx.response().setStatusCode(301).putHeader("Location", "account/").end();
     }
+  }
+
+  /**
+   * {@code index.html}, unless the browser came by an IP address: browsers refuse passkeys there,
+   * so the page moves (302) to its home, {@code path} kept (and the browser keeps a mail link's
+   * fragment across the move).
+   */
+  private void page(RoutingContext ctx, String path) {
+    String host = ctx.request().getHeader("Host");
+    if (host != null && WebAuthnParty.isIpAddress(hostName(host))) {
+      ctx.response().setStatusCode(302).putHeader("Location", home + path).end();
+      return;
+    }
+    serve(ctx, "index.html");
+  }
+
+  /** The host of a Host header: without its port, an IPv6 literal in its brackets. */
+  private static String hostName(String host) {
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? host : host.substring(0, end + 1);
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
   }
 
   private void headers(RoutingContext ctx) {

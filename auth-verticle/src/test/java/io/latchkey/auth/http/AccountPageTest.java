@@ -39,8 +39,9 @@ class AccountPageTest {
     this.auth = auth;
   }
 
+  /** A GET as a browser at the page's home sends it (Host localhost). */
   private HttpResponse<Buffer> get(String path) {
-    return await(auth.request(0, HttpMethod.GET, path).send());
+    return await(auth.request(0, HttpMethod.GET, path).virtualHost("localhost").send());
   }
 
   private HttpRequest<Buffer> post(int node, String path, String origin, String cookie) {
@@ -86,7 +87,8 @@ class AccountPageTest {
 
     String etag = page.getHeader("ETag");
     assertThat(etag).startsWith("\"").endsWith("\"");
-    HttpResponse<Buffer> again = await(auth.request(0, HttpMethod.GET, "/account/").putHeader("If-None-Match", etag).send());
+    HttpResponse<Buffer> again = await(auth.request(0, HttpMethod.GET, "/account/").virtualHost("localhost")
+      .putHeader("If-None-Match", etag).send());
     assertThat(again.statusCode()).isEqualTo(304);
     assertThat(again.body()).isNull();
 
@@ -95,7 +97,7 @@ class AccountPageTest {
     assertThat(get("/account/verify-email").bodyAsString()).isEqualTo(page.bodyAsString());
     assertThat(get("/account/index.html").bodyAsString()).isEqualTo(page.bodyAsString());
 
-    HttpResponse<Buffer> bare = await(auth.request(0, HttpMethod.GET, "/account").followRedirects(false).send());
+    HttpResponse<Buffer> bare = await(auth.request(0, HttpMethod.GET, "/account").virtualHost("localhost").followRedirects(false).send());
     assertThat(bare.statusCode()).isEqualTo(301);
     assertThat(bare.getHeader("Location")).isEqualTo("account/");
 
@@ -103,6 +105,19 @@ class AccountPageTest {
     assertThat(config.statusCode()).isEqualTo(200);
     assertThat(config.bodyAsJsonObject()).isEqualTo(new JsonObject().put("userServiceUrl", "https://users.example.com:8443"));
     assertThat(config.getHeader("Content-Security-Policy")).isEqualTo(CSP);
+  }
+
+  @Test
+  void openedAtAnIpAddressThePageMovesToItsHomeWherePasskeysWork() {
+    for (String path : List.of("/account/", "/account/reset-password", "/account/verify-email")) {
+      for (String host : List.of("127.0.0.1:8082", "[::1]:8082", "10.0.0.7")) {
+        HttpResponse<Buffer> response = await(auth.request(0, HttpMethod.GET, path).putHeader("Host", host).followRedirects(false).send());
+        assertThat(response.statusCode()).as(host + path).isEqualTo(302);
+        assertThat(response.getHeader("Location")).as(host + path).isEqualTo("http://localhost:8082" + path);
+      }
+    }
+    // the files themselves are served at any address (the page's own links are relative)
+    assertThat(await(auth.request(0, HttpMethod.GET, "/account/config.json").send()).statusCode()).isEqualTo(200);
   }
 
   @Test

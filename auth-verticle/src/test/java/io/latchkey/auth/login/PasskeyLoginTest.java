@@ -108,7 +108,7 @@ class PasskeyLoginTest {
   void optionsOnOneNodeAndLoginOnTheOtherIssueATokenPairWithPasskeyAmrAndAListedSession() {
     Passkey passkey = passkeyUser("pk-happy");
     JsonObject options = options(0);
-    assertThat(options.getString("rpId")).isEqualTo("127.0.0.1");
+    assertThat(options.getString("rpId")).isEqualTo("localhost");
     assertThat(options.getLong("timeout")).isEqualTo(300_000L);
     assertThat(options.getString("userVerification")).isEqualTo("required");
     assertThat(options.getJsonArray("allowCredentials")).isEmpty();

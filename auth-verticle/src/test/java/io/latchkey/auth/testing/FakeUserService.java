@@ -242,7 +242,7 @@ public final class FakeUserService {
 
     JsonObject assertion(String challenge, String signatureValue) {
       JsonObject clientData = new JsonObject().put("type", "webauthn.get").put("challenge", challenge)
-        .put("origin", "http://127.0.0.1:8082").put("crossOrigin", false);
+        .put("origin", "http://localhost:8082").put("crossOrigin", false);
       byte[] authenticatorData = new byte[37];
       authenticatorData[32] = 0x05; // user present, user verified
       return new JsonObject().put("id", credentialId).put("rawId", credentialId).put("type", "public-key")

@@ -2,21 +2,18 @@ package io.latchkey.user.service;
 
 import io.latchkey.common.Settings;
 import io.latchkey.common.TextRules;
+import io.latchkey.common.WebAuthnParty;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The passkeys' relying party. The auth service reads the same three variables: both must agree.
+ * The passkeys' relying party: its RP ID and origins read and checked by {@link WebAuthnParty}
+ * (WEBAUTHN_RP_ID, default {@code localhost}; WEBAUTHN_ORIGINS, default {@code http://localhost:8082}),
+ * as the auth service reads them: both must agree.
  *
- * @param rpId    WEBAUTHN_RP_ID / webauthnRpId ({@code 127.0.0.1}): the domain passkeys are bound to (the
- *                host of the page, or a registrable suffix of it); changing it orphans every passkey
+ * @param rpId    the domain passkeys are bound to; changing it orphans every passkey
  * @param rpName  WEBAUTHN_RP_NAME / webauthnRpName ({@code Latchkey}): the name an authenticator shows
- * @param origins WEBAUTHN_ORIGINS / webauthnOrigins ({@code http://127.0.0.1:8082}): comma-separated origins
- *                (scheme, host, port) the browser ceremonies may come from
+ * @param origins the origins (scheme, host, port) the browser ceremonies may come from
  */
 public record WebAuthnSettings(String rpId, String rpName, List<String> origins) {
 
@@ -27,40 +24,12 @@ public record WebAuthnSettings(String rpId, String rpName, List<String> origins)
   }
 
   public static WebAuthnSettings from(Settings s) {
-    String rpId = s.string("webauthnRpId", "WEBAUTHN_RP_ID", "127.0.0.1").trim().toLowerCase(Locale.ROOT);
-    if (rpId.isEmpty() || rpId.length() > 253 || !rpId.matches("[a-z0-9.:\\[\\]-]+") || rpId.startsWith(".") || rpId.endsWith(".")) {
-      throw new IllegalArgumentException("invalid setting WEBAUTHN_RP_ID=" + rpId + " (a domain such as example.com, no scheme or port)");
-    }
+    WebAuthnParty party = WebAuthnParty.from(s);
     String rpName = s.string("webauthnRpName", "WEBAUTHN_RP_NAME", "Latchkey").trim();
     if (rpName.isEmpty() || rpName.length() > MAX_NAME || !TextRules.isClean(rpName)) {
       throw new IllegalArgumentException("invalid setting WEBAUTHN_RP_NAME=" + rpName + " (1 to " + MAX_NAME
         + " characters, no control characters)");
     }
-    String raw = s.string("webauthnOrigins", "WEBAUTHN_ORIGINS", "http://127.0.0.1:8082");
-    List<String> origins = Arrays.stream(raw.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
-    if (origins.isEmpty()) {
-      throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: at least one origin is required");
-    }
-    for (String origin : origins) {
-      checkOrigin(origin);
-    }
-    return new WebAuthnSettings(rpId, rpName, origins);
-  }
-
-  /** An origin is a scheme (http or https), a host and an optional port: nothing else, no trailing slash. */
-  private static void checkOrigin(String origin) {
-    URI uri;
-    try {
-      uri = new URI(origin);
-    } catch (URISyntaxException e) {
-      uri = null;
-    }
-    boolean ok = uri != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
-      && uri.getRawPath() != null && uri.getRawPath().isEmpty() && uri.getRawQuery() == null && uri.getRawFragment() == null
-      && uri.getRawUserInfo() == null;
-    if (!ok) {
-      throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: '" + origin
-        + "' is not an origin (scheme://host[:port], such as https://id.example.com)");
-    }
+    return new WebAuthnSettings(party.rpId(), rpName, party.origins());
   }
 }
