@@ -1,11 +1,9 @@
 package io.latchkey.user.service;
 
+import io.latchkey.common.Origins;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TextRules;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,30 +35,10 @@ public record WebAuthnSettings(String rpId, String rpName, List<String> origins)
         + " characters, no control characters)");
     }
     String raw = s.string("webauthnOrigins", "WEBAUTHN_ORIGINS", "http://127.0.0.1:8082");
-    List<String> origins = Arrays.stream(raw.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
+    List<String> origins = Origins.parse(raw, "WEBAUTHN_ORIGINS");
     if (origins.isEmpty()) {
       throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: at least one origin is required");
     }
-    for (String origin : origins) {
-      checkOrigin(origin);
-    }
     return new WebAuthnSettings(rpId, rpName, origins);
-  }
-
-  /** An origin is a scheme (http or https), a host and an optional port: nothing else, no trailing slash. */
-  private static void checkOrigin(String origin) {
-    URI uri;
-    try {
-      uri = new URI(origin);
-    } catch (URISyntaxException e) {
-      uri = null;
-    }
-    boolean ok = uri != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
-      && uri.getRawPath() != null && uri.getRawPath().isEmpty() && uri.getRawQuery() == null && uri.getRawFragment() == null
-      && uri.getRawUserInfo() == null;
-    if (!ok) {
-      throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: '" + origin
-        + "' is not an origin (scheme://host[:port], such as https://id.example.com)");
-    }
   }
 }
