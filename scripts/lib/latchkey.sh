@@ -459,6 +459,33 @@ lk_balancer_url() {
   echo "http://$host:$port"
 }
 
+# lk_account_page_env USER_URL: the settings around the account page, which the auth service serves
+# at $PUBLIC_URL/account/, each unless already set: the page's origin may call the user service from
+# the browser (CORS_ALLOWED_ORIGINS) and use passkeys (WEBAUTHN_ORIGINS, WEBAUTHN_RP_ID = its host),
+# the page finds the user service at USER_URL (USER_SERVICE_PUBLIC_URL), and the mails link to it
+# (PASSWORD_RESET_URL, EMAIL_VERIFY_URL). run.sh and scale.sh call it once PUBLIC_URL is known.
+lk_account_page_env() {
+  local url="${PUBLIC_URL%/}" scheme authority host port="" origin reset verify
+  [[ "$url" =~ ^([A-Za-z]+)://([^/?#]+) ]] || lk_die "PUBLIC_URL=$PUBLIC_URL is not an http(s) URL"
+  scheme="${BASH_REMATCH[1],,}" authority="${BASH_REMATCH[2],,}"
+  if [[ "$authority" =~ ^(\[[^]]*\])(:([0-9]+))?$ || "$authority" =~ ^([^:]+)(:([0-9]+))?$ ]]; then
+    host="${BASH_REMATCH[1]}" port="${BASH_REMATCH[3]}"
+  else
+    lk_die "PUBLIC_URL=$PUBLIC_URL: cannot read its host"
+  fi
+  # an origin as a browser writes it: without the scheme's own port
+  if [ "$scheme:$port" = http:80 ] || [ "$scheme:$port" = https:443 ]; then port=""; fi
+  origin="$scheme://$host${port:+:$port}"
+  reset="$url/account/reset-password#token={token}"
+  verify="$url/account/verify-email#token={token}"
+  export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$origin}"
+  export WEBAUTHN_ORIGINS="${WEBAUTHN_ORIGINS:-$origin}"
+  export WEBAUTHN_RP_ID="${WEBAUTHN_RP_ID:-$host}"
+  export USER_SERVICE_PUBLIC_URL="${USER_SERVICE_PUBLIC_URL:-$1}"
+  export PASSWORD_RESET_URL="${PASSWORD_RESET_URL:-$reset}"
+  export EMAIL_VERIFY_URL="${EMAIL_VERIFY_URL:-$verify}"
+}
+
 lk_nginx() { "$(lk_nginx_bin)" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log" "$@"; }
 
 # lk_nginx_start: renders the configuration and starts our nginx (idempotent)
