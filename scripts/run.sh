@@ -14,7 +14,11 @@
 #   DATABASE_URL        default: the PostgreSQL this script starts (scripts/pg.sh url)
 #   USER_HTTP_PORT, AUTH_HTTP_PORT        default 8081, 8082
 #   PUBLIC_URL          the auth service's public URL and its tokens' issuer, default
-#                       http://127.0.0.1:$AUTH_HTTP_PORT (with --nginx: nginx's auth URL)
+#                       http://127.0.0.1:$AUTH_HTTP_PORT (with --nginx: nginx's auth URL); the
+#                       account page is $PUBLIC_URL/account/, so unless set, CORS_ALLOWED_ORIGINS
+#                       and WEBAUTHN_ORIGINS are its origin, WEBAUTHN_RP_ID its host, the mail
+#                       links (PASSWORD_RESET_URL, EMAIL_VERIFY_URL) point at the page and
+#                       USER_SERVICE_PUBLIC_URL is the user service (with --nginx: nginx's user URL)
 #   LATCHKEY_HEAP       maximum heap of each service process (-Xmx), default 256m
 #   LATCHKEY_JAVA_OPTS  extra JVM options of both services, split on spaces
 #   LATCHKEY_CDS        0: no AppCDS archive (default: one training start per role after each
@@ -53,8 +57,10 @@ export AUTH_HTTP_PORT="${AUTH_HTTP_PORT:-8082}"
 # balancer, as scale.sh's nodes have it, since every auth node of a cluster needs the same one)
 if [ "$with_nginx" = 1 ]; then
   export PUBLIC_URL="${PUBLIC_URL:-$(lk_balancer_url auth)}"
+  lk_account_page_env "$(lk_balancer_url user)"
 else
   export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$AUTH_HTTP_PORT}"
+  lk_account_page_env "http://127.0.0.1:$USER_HTTP_PORT"
 fi
 
 lk_require java
@@ -172,6 +178,7 @@ Latchkey is running. Ctrl-C stops it.
   user service   http://127.0.0.1:$USER_HTTP_PORT    log .run/logs/user.log
   auth service   http://127.0.0.1:$AUTH_HTTP_PORT    log .run/logs/auth.log
   issuer         $PUBLIC_URL   (discovery: $PUBLIC_URL/.well-known/openid-configuration)
+  account page   $LK_ACCOUNT_PAGE_URL
   PostgreSQL     $DATABASE_URL
   internal key   $key_line
 $mail_line

@@ -21,7 +21,9 @@
 # .run/logs/<role>-<port>.log (LATCHKEY_RUN_DIR moves .run elsewhere).
 #
 # PUBLIC_URL (the auth nodes' public URL, hence their tokens' issuer) defaults to nginx's auth URL:
-# every auth node of a cluster needs the same one. Every other variable (DATABASE_URL, API_KEYS, HAZELCAST_*, EVENTBUS_TLS_*, BCRYPT_COST,
+# every auth node of a cluster needs the same one. The account page's settings follow from it
+# (CORS_ALLOWED_ORIGINS, WEBAUTHN_*, the mail links, USER_SERVICE_PUBLIC_URL = nginx's user URL;
+# lk_account_page_env in scripts/lib/latchkey.sh) unless set. Every other variable (DATABASE_URL, API_KEYS, HAZELCAST_*, EVENTBUS_TLS_*, BCRYPT_COST,
 # LATCHKEY_INSTANCES, ...) passes through to the nodes; see README "Configuration" and
 # docs/OPERATING.md. Without DATABASE_URL the nodes use scripts/pg.sh's PostgreSQL (started
 # when it does not answer, and left running). Nodes run in their own session: they keep running
@@ -66,6 +68,8 @@ prepare_environment() {
   fi
   # every auth node must share one issuer (tokens name it, every node checks it): the balancer's URL
   export PUBLIC_URL="${PUBLIC_URL:-$(lk_balancer_url auth)}"
+  # the account page comes through the auth balancer and calls the user service through its own
+  lk_account_page_env "$(lk_balancer_url user)"
   local keys="${LATCHKEY_KEYS_DIR:-$LK_RUN/keys}"
   if [ -z "${JWT_PRIVATE_KEY_FILE:-}" ]; then
     export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$keys}"

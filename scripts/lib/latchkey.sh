@@ -459,6 +459,47 @@ lk_balancer_url() {
   echo "http://$host:$port"
 }
 
+# lk_account_page_env USER_URL: the settings around the account page, which the auth service serves
+# at $PUBLIC_URL/account/, each unless already set: the page's origin may call the user service from
+# the browser (CORS_ALLOWED_ORIGINS) and use passkeys (WEBAUTHN_ORIGINS, WEBAUTHN_RP_ID = its host),
+# the page finds the user service at USER_URL (USER_SERVICE_PUBLIC_URL), and the mails link to it
+# (PASSWORD_RESET_URL, EMAIL_VERIFY_URL). Browsers refuse passkeys on an IP address, so for a
+# loopback PUBLIC_URL (the default http://127.0.0.1:8082) the page's home is localhost on the same
+# port (the page opened at the IP address moves there); for another IP address passkeys cannot
+# work, and a warning says so. Sets LK_ACCOUNT_PAGE_URL. run.sh and scale.sh call it once
+# PUBLIC_URL is known.
+lk_account_page_env() {
+  local url="${PUBLIC_URL%/}" scheme authority rest host port="" page_host page_origin
+  [[ "$url" =~ ^([A-Za-z]+)://([^/?#]+)(.*)$ ]] || lk_die "PUBLIC_URL=$PUBLIC_URL is not an http(s) URL"
+  scheme="${BASH_REMATCH[1],,}" authority="${BASH_REMATCH[2],,}" rest="${BASH_REMATCH[3]}"
+  if [[ "$authority" =~ ^(\[[^]]*\])(:([0-9]+))?$ || "$authority" =~ ^([^:]+)(:([0-9]+))?$ ]]; then
+    host="${BASH_REMATCH[1]}" port="${BASH_REMATCH[3]}"
+  else
+    lk_die "PUBLIC_URL=$PUBLIC_URL: cannot read its host"
+  fi
+  # an origin as a browser writes it: without the scheme's own port
+  if [ "$scheme:$port" = http:80 ] || [ "$scheme:$port" = https:443 ]; then port=""; fi
+  page_host="$host"
+  if [[ "$host" =~ ^127\.[0-9.]+$ || "$host" = "[::1]" ]]; then
+    page_host=localhost
+  elif [[ "$host" =~ ^[0-9.]+$ || "$host" =~ ^\[ ]]; then
+    lk_log "PUBLIC_URL=$PUBLIC_URL is an IP address: browsers refuse passkeys there (use a domain name for the account page's passkeys)"
+  fi
+  page_origin="$scheme://$page_host${port:+:$port}"
+  LK_ACCOUNT_PAGE_URL="$page_origin$rest/account/"
+  export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$page_origin}"
+  if [ "$page_host" = "$host" ] && [[ "$host" =~ ^[0-9.]+$ || "$host" =~ ^\[ ]]; then
+    :   # no relying party can be an IP address: the defaults stay (localhost)
+  else
+    export WEBAUTHN_ORIGINS="${WEBAUTHN_ORIGINS:-$page_origin}"
+    export WEBAUTHN_RP_ID="${WEBAUTHN_RP_ID:-$page_host}"
+  fi
+  export USER_SERVICE_PUBLIC_URL="${USER_SERVICE_PUBLIC_URL:-$1}"
+  local reset="${LK_ACCOUNT_PAGE_URL}reset-password#token={token}" verify="${LK_ACCOUNT_PAGE_URL}verify-email#token={token}"
+  export PASSWORD_RESET_URL="${PASSWORD_RESET_URL:-$reset}"
+  export EMAIL_VERIFY_URL="${EMAIL_VERIFY_URL:-$verify}"
+}
+
 lk_nginx() { "$(lk_nginx_bin)" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log" "$@"; }
 
 # lk_nginx_start: renders the configuration and starts our nginx (idempotent)

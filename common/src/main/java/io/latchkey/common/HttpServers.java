@@ -49,8 +49,20 @@ public final class HttpServers {
 
   /** A router with request ids, a 64 KiB body limit and the problem handler installed. */
   public static Router baseRouter(io.vertx.core.Vertx vertx) {
+    return baseRouter(vertx, null);
+  }
+
+  /**
+   * As {@link #baseRouter(io.vertx.core.Vertx)}, with {@code beforeBody} (when not null) between
+   * the request id and the body: a CORS handler there refuses an origin before reading its body,
+   * and its headers are on every later answer, errors included.
+   */
+  public static Router baseRouter(io.vertx.core.Vertx vertx, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> beforeBody) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds());
+    if (beforeBody != null) {
+      router.route().handler(beforeBody);
+    }
     router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     ProblemHandler.install(router);
     return router;

@@ -105,6 +105,12 @@ public final class ProblemHandler implements Handler<RoutingContext> {
       LOG.warn("[{}] database unavailable: {}", RequestIds.of(ctx), failure.toString());
       return ApiException.databaseUnavailable();
     }
+    // a Vert.x Web handler that refuses a request with a status and an exception of its own (CORS:
+    // 403 and a VertxException for an origin not allowed): that status's problem, not a 500
+    int status = ctx.statusCode();
+    if (status >= 400 && status < 500 && forStatus(status) != null) {
+      return forStatus(status);
+    }
     return internal(ctx, failure);
   }
 

@@ -3,8 +3,6 @@ package io.latchkey.common;
 import io.netty.util.NetUtil;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -40,6 +38,7 @@ public record WebAuthnParty(String rpId, List<String> origins) {
     if (origins.isEmpty()) {
       throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: at least one origin is required");
     }
+    Origins.parse(String.join(",", origins), "WEBAUTHN_ORIGINS");
     for (String origin : origins) {
       String host = hostOf(origin);
       if (!host.equals(rpId) && !host.endsWith("." + rpId)) {
@@ -52,7 +51,7 @@ public record WebAuthnParty(String rpId, List<String> origins) {
   public static WebAuthnParty from(Settings s) {
     String origins = s.string("webauthnOrigins", "WEBAUTHN_ORIGINS", DEFAULT_ORIGINS);
     return new WebAuthnParty(s.string("webauthnRpId", "WEBAUTHN_RP_ID", DEFAULT_RP_ID).trim().toLowerCase(Locale.ROOT),
-      Arrays.stream(origins.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList());
+      Origins.parse(origins, "WEBAUTHN_ORIGINS"));
   }
 
   /** An IPv4 or IPv6 literal (with or without brackets). */
@@ -61,21 +60,8 @@ public record WebAuthnParty(String rpId, List<String> origins) {
     return NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h);
   }
 
-  /** An origin is a scheme (http or https), a host and an optional port: nothing else, no trailing slash. */
+  /** The host of an origin {@link Origins#parse} accepted. */
   private static String hostOf(String origin) {
-    URI uri;
-    try {
-      uri = new URI(origin);
-    } catch (URISyntaxException e) {
-      uri = null;
-    }
-    boolean ok = uri != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
-      && uri.getRawPath() != null && uri.getRawPath().isEmpty() && uri.getRawQuery() == null && uri.getRawFragment() == null
-      && uri.getRawUserInfo() == null;
-    if (!ok) {
-      throw new IllegalArgumentException("invalid setting WEBAUTHN_ORIGINS: '" + origin
-        + "' is not an origin (scheme://host[:port], such as https://id.example.com)");
-    }
-    return uri.getHost().toLowerCase(Locale.ROOT);
+    return URI.create(origin).getHost().toLowerCase(Locale.ROOT);
   }
 }

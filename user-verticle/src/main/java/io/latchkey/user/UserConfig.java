@@ -8,6 +8,7 @@ import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.retention.RetentionSettings;
+import io.latchkey.user.http.CorsPolicy;
 import io.latchkey.user.mail.MailSettings;
 import io.latchkey.user.service.MfaSettings;
 import io.latchkey.user.service.WebAuthnSettings;
@@ -43,13 +44,15 @@ import java.util.List;
  * @param mfa               MFA_SECRET_KEY (environment only; required in production), MFA_ISSUER: see {@link MfaSettings}
  * @param webauthn          WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS (passkeys; the auth service reads the same): see
  *                          {@link WebAuthnSettings}
+ * @param cors              CORS_ALLOWED_ORIGINS (development: the account page's {@code http://localhost:8082}; production:
+ *                          none): the pages that may call this service from another origin, see {@link CorsPolicy}
  */
 public record UserConfig(String httpHost, int httpPort, DbConfig database, BcryptSettings bcrypt, long noticeWaitMs, long busTimeoutMs, long relaySweepMs,
                          long relayBackoffMinMs, long relayBackoffMaxMs, int relayBatchUsers, int registrationIpMax,
                          int registrationIpWindowSeconds, List<String> trustedProxies, MailSettings mail,
                          RetentionSettings retention, Duration outboxRetention, Duration mailTokenRetention,
                          ManagementSettings management, long outboxMetricsMs, long adminQueryTimeoutMs, MfaSettings mfa,
-                         WebAuthnSettings webauthn) {
+                         WebAuthnSettings webauthn, CorsPolicy cors) {
 
   public UserConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -87,7 +90,8 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
       s.longValue("outboxMetricsMs", "OUTBOX_METRICS_MS", 15_000, 1000, 3_600_000),
       AdminQueries.timeoutSetting(s),
       MfaSettings.from(s, profile),
-      WebAuthnSettings.from(s));
+      WebAuthnSettings.from(s),
+      CorsPolicy.from(s, profile));
     if (config.relayBackoffMaxMs < config.relayBackoffMinMs) {
       throw new IllegalArgumentException("invalid setting RELAY_BACKOFF_MAX_MS=" + config.relayBackoffMaxMs
         + " (must be at least RELAY_BACKOFF_MIN_MS=" + config.relayBackoffMinMs + ")");
@@ -104,7 +108,7 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, otherPort, otherDatabase, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, mail, retention, outboxRetention, mailTokenRetention, management, outboxMetricsMs,
-      adminQueryTimeoutMs, mfa, webauthn);
+      adminQueryTimeoutMs, mfa, webauthn, cors);
   }
 
   /** The same configuration sending mail through another server (tests). */
@@ -112,6 +116,6 @@ public record UserConfig(String httpHost, int httpPort, DbConfig database, Bcryp
     return new UserConfig(httpHost, httpPort, database, bcrypt, noticeWaitMs,
       busTimeoutMs, relaySweepMs, relayBackoffMinMs, relayBackoffMaxMs, relayBatchUsers, registrationIpMax,
       registrationIpWindowSeconds, trustedProxies, otherMail, retention, outboxRetention, mailTokenRetention, management,
-      outboxMetricsMs, adminQueryTimeoutMs, mfa, webauthn);
+      outboxMetricsMs, adminQueryTimeoutMs, mfa, webauthn, cors);
   }
 }

@@ -182,7 +182,7 @@ public final class UserModule {
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, mfa, passkeys, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin)).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin), config.cors()).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)

@@ -74,7 +74,7 @@ class AccountLifecycleTest {
 
     Mail mail = f.mail.latest("vic.verify@example.com", VERIFY);
     assertThat(mail.text()).contains("vic_verify").contains("24 hours");
-    assertThat(mail.html()).contains("href=\"http://localhost:8080/verify-email#token=" + mail.token() + "\"");
+    assertThat(mail.html()).contains("href=\"http://localhost:8082/account/verify-email#token=" + mail.token() + "\"");
 
     HttpResponse<Buffer> verified = verifyEmail(mail.token());
     assertThat(verified.statusCode()).isEqualTo(200);
@@ -194,7 +194,7 @@ class AccountLifecycleTest {
     assertThat(accepted.statusCode()).isEqualTo(202);
     Mail mail = f.mail.latest("rea.reset@example.com", RESET);
     assertThat(mail.text()).contains("30 minutes");
-    assertThat(mail.html()).contains("http://localhost:8080/reset-password#token=" + mail.token());
+    assertThat(mail.html()).contains("http://localhost:8082/account/reset-password#token=" + mail.token());
 
     assertProblem(confirm(mail.token(), "password"), 400, "weak_password");
     assertThat(confirm(mail.token(), "rea's new passphrase").statusCode()).isEqualTo(204);

@@ -76,10 +76,12 @@ public final class UserApi {
   private final RegistrationLimit registrations;
   private final TrustedProxies proxies;
   private final AuditRoutes audit;
+  private final CorsPolicy cors;
 
   public UserApi(UserService users, AccountService accounts, MfaService mfa, PasskeyService passkeys, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
-                 RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit) {
+                 RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit, CorsPolicy cors) {
     this.audit = audit;
+    this.cors = cors;
     this.users = users;
     this.accounts = accounts;
     this.mfa = mfa;
@@ -92,7 +94,7 @@ public final class UserApi {
   }
 
   public Router router(Vertx vertx) {
-    Router router = HttpServers.baseRouter(vertx);
+    Router router = HttpServers.baseRouter(vertx, cors.handler());
     router.post("/users").handler(Replies.handle(this::register));
     router.post("/users/verify-credentials").handler(Replies.handle(this::verifyCredentials));
     router.post("/users/verify-email").handler(Replies.handle(this::verifyEmail));

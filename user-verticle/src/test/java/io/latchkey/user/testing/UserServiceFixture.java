@@ -62,6 +62,11 @@ public final class UserServiceFixture {
 
   /** Test settings: bcrypt cost 4, a fast relay; {@code overrides} are environment-style settings. */
   public static UserConfig config(DbConfig database, Map<String, String> overrides) {
+    return config(database, overrides, null);
+  }
+
+  /** As {@link #config(DbConfig, Map)}, with {@code conf} as the service's {@code conf/user.json} (null: none). */
+  public static UserConfig config(DbConfig database, Map<String, String> overrides, JsonObject conf) {
     Map<String, String> env = new HashMap<>();
     env.put("USER_HTTP_HOST", "127.0.0.1");
     env.put("BCRYPT_COST", "4");
@@ -81,7 +86,7 @@ public final class UserServiceFixture {
     // the tests run the retention themselves when they test it
     env.put("RETENTION_INTERVAL_SECONDS", "0");
     env.putAll(overrides);
-    return UserConfig.from(new Settings(null, env)).with(database, 0);
+    return UserConfig.from(new Settings(conf, env)).with(database, 0);
   }
 
   /**
