@@ -15,13 +15,14 @@ const env = (name) => {
   if (!value) throw new Error(`${name} is not set: run scripts/browser-test.sh`);
   return value;
 };
-const AUTH = env('LK_AUTH_URL');
+const ORIGIN = env('LK_PAGE_URL');        // where the browser opens the page (localhost: WebAuthn refuses IP addresses)
+const AUTH = env('LK_AUTH_URL');          // the auth service for the tests' own API calls
 const USERS = env('LK_USER_URL');
 const MAIL_API = env('LK_MAIL_API');
 const SHOTS = env('LK_SCREENSHOTS');
 const { chromium } = createRequire(join(env('LK_BROWSER_MODULES'), 'x.js'))('playwright-core');
-const PAGE = `${AUTH}/account/`;
-const ALLOWED_ORIGINS = new Set([new URL(AUTH).origin, new URL(USERS).origin]);
+const PAGE = `${ORIGIN}/account/`;
+const ALLOWED_ORIGINS = new Set([new URL(ORIGIN).origin, new URL(USERS).origin]);
 const EXPECTED_CSP = `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; `
   + `connect-src 'self' ${new URL(USERS).origin}; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
 const STEP_TIMEOUT = 60_000;
@@ -232,7 +233,7 @@ after(async () => {
 const state = {};   // what the steps hand on to each other
 
 step('the page: served with its CSP and headers, from the jar, nothing else needed', async () => {
-  const answer = await fetch(PAGE);
+  const answer = await fetch(`${AUTH}/account/`);
   assert.equal(answer.status, 200);
   assert.equal(answer.headers.get('content-security-policy'), EXPECTED_CSP);
   assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
@@ -248,7 +249,7 @@ step('a) sign in with a password: the sessions list shows this session', async (
   const { page } = await newPage('alice');
   state.alicePage = page;
   // the verification link of the registration mail, opened in the page: the token is taken out of the address bar
-  const verify = await mailLink(user.email, `${AUTH}/account/verify-email#token=`);
+  const verify = await mailLink(user.email, `${ORIGIN}/account/verify-email#token=`);
   await page.goto(verify);
   await expectText(page, 'notice', `${user.email} is verified`);
   assert.ok(!page.url().includes('token'), `the token left the address bar (${page.url()})`);
@@ -430,7 +431,7 @@ step('d) another session, ended from the first browser, is refused in the second
   await expectSignInForm(second);
 });
 
-step('e) change the password, then reset it through the mail link', async () => {
+step('e) change the password, reset it through the mail link; remove the passkey', async () => {
   const { bob: user, bobPage: page } = state;
   await byId(page, 'password-current').fill('not my password');
   await byId(page, 'password-new').fill(`second passphrase ${run}`);
@@ -461,7 +462,7 @@ step('e) change the password, then reset it through the mail link', async () => 
   await byId(page, 'forgot-submit').click();
   await expectText(page, 'forgot-done', 'If the address belongs to an account, a mail is on its way');
   await screenshot(page, 'forgot-password-sent');
-  const link = await mailLink(user.email, `${AUTH}/account/reset-password#token=`, seen);
+  const link = await mailLink(user.email, `${ORIGIN}/account/reset-password#token=`, seen);
   await page.goto(link);
   await byId(page, 'reset-form').waitFor({ state: 'visible' });
   assert.ok(!page.url().includes('token'), `the token left the address bar (${page.url()})`);
@@ -480,6 +481,18 @@ step('e) change the password, then reset it through the mail link', async () => 
   await signInWithPassword(page, user, reset);
   await expectSignedIn(page, user);
   assert.equal((await apiLogin(user.username, changed)).status, 401, 'the changed password no longer works');
+
+  // last, the passkey goes, after a confirmation step
+  await byId(page, 'passkey-remove').click();
+  await expectText(page, 'passkey-remove-question', 'renamed key');
+  await screenshot(page, 'passkey-remove-confirm');
+  await byId(page, 'passkey-remove-confirm').click();
+  await byId(page, 'passkeys-empty').waitFor({ state: 'visible' });
+  assert.equal(await byId(page, 'passkey-row').count(), 0);
+  const token = await apiToken(user, reset);
+  const listed = await api('GET', `${USERS}/users/${user.id}/passkeys`, undefined, bearer(token));
+  assert.deepEqual(listed.json.items, [], 'the passkey is gone at the user service');
+  await apiLogout(token);
 });
 
 step('f) nothing but the two services was asked for, no CSP violation, no token in the page or console', async () => {

@@ -71,7 +71,9 @@ function describe(error) {
   switch (error?.name) {
     case 'NotAllowedError': return 'The passkey request was cancelled or timed out.';
     case 'InvalidStateError': return 'This authenticator already holds a passkey for your account.';
-    case 'SecurityError': return 'This address may not use passkeys (the page must be opened at the address the service is configured for).';
+    case 'SecurityError': return /^[\d.]+$|^\[/.test(location.hostname)
+      ? `Browsers allow passkeys only on a domain name, not on an IP address such as ${location.hostname}: open this page at a name the service is configured for (for example localhost).`
+      : 'This address may not use passkeys (the page must be opened at the address the service is configured for).';
     case 'NotSupportedError': return 'This browser or authenticator does not support the passkey requested.';
     default: return error?.message ? `Something went wrong: ${error.message}` : 'Something went wrong.';
   }
@@ -246,6 +248,7 @@ function signedOut() {
   endTotpFlow();
   hideRecoveryCodes();
   for (const input of el('account').querySelectorAll('input')) input.value = '';
+  el('signin-form').reset();   // nor who signed in last (a shared computer)
   for (const testid of ['me-message', 'me-error', 'sessions-error', 'password-error', 'password-done', 'totp-error',
     'totp-message', 'passkeys-error', 'passkeys-message']) clearMessage(testid);
   view('signin');
@@ -480,7 +483,7 @@ async function changePassword() {
   await userCall('POST', `/users/${user.id}/change-password`,
     { currentPassword: input('password-current'), newPassword: input('password-new') });
   for (const testid of ['password-current', 'password-new', 'password-repeat']) el(testid).value = '';
-  show(el('password-done'));
+  say('password-done', 'Password changed. You stay signed in here; every other session has ended.');
   await loadSessions();
 }
 
