@@ -67,6 +67,9 @@ import java.util.List;
  *   <li>bcrypt: {@link BcryptSettings}; login throttling: {@link ThrottleSettings}; the password cache:
  *       {@link CacheSettings}; the WebAuthn relying party of passkey logins (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS):
  *       {@link PasskeySettings}</li>
+ *   <li>userServicePublicUrl / USER_SERVICE_PUBLIC_URL (http://127.0.0.1:8081): the user service's URL as a browser
+ *       reaches it; the account page ({@code /account/}) calls it, and its Content-Security-Policy allows it. Checked
+ *       like PUBLIC_URL</li>
  * </ul>
  *
  * <p>The profile ({@code LATCHKEY_PROFILE}) is decided by the launcher and handed in: in
@@ -78,7 +81,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
                          RetentionSettings retention, Duration appliedNoticesRetention, Profile profile,
                          BcryptSettings bcrypt, ThrottleSettings throttle, CacheSettings cache, List<String> trustedProxies,
                          boolean emailVerificationRequired, String publicUrl, ManagementSettings management,
-                         long adminQueryTimeoutMs, Duration mfaTokenTtl, PasskeySettings passkeys) {
+                         long adminQueryTimeoutMs, Duration mfaTokenTtl, PasskeySettings passkeys, String userServicePublicUrl) {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthConfig.class);
 
@@ -123,7 +126,8 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       ManagementSettings.from(s, ManagementSettings.AUTH_DEFAULT_PORT),
       AdminQueries.timeoutSetting(s),
       Duration.ofSeconds(s.longValue("mfaTokenTtlSeconds", "MFA_TOKEN_TTL_SECONDS", 300, 1, 3600)),
-      PasskeySettings.from(s));
+      PasskeySettings.from(s),
+      httpUrl(s, "userServicePublicUrl", "USER_SERVICE_PUBLIC_URL", "http://127.0.0.1:8081", production));
   }
 
   /**
@@ -134,31 +138,36 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
    * since the issuer derived from it is compared as a string by every client.
    */
   static String publicUrl(Settings s, boolean production) {
-    String raw = s.string("publicUrl", "PUBLIC_URL", "http://127.0.0.1:8082");
+    return httpUrl(s, "publicUrl", "PUBLIC_URL", "http://127.0.0.1:8082", production);
+  }
+
+  /** A URL setting checked as {@link #publicUrl} explains. */
+  private static String httpUrl(Settings s, String key, String env, String fallback, boolean production) {
+    String raw = s.string(key, env, fallback);
     URI uri;
     try {
       uri = new URI(raw);
     } catch (URISyntaxException e) {
-      throw invalidPublicUrl(raw, "not a URL");
+      throw invalidUrl(env, raw, "not a URL");
     }
     String scheme = uri.getScheme();
     if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
-      throw invalidPublicUrl(raw, "expected an absolute http:// or https:// URL");
+      throw invalidUrl(env, raw, "expected an absolute http:// or https:// URL");
     }
     if (uri.getHost() == null || uri.getRawUserInfo() != null) {
-      throw invalidPublicUrl(raw, "expected a host, without user info");
+      throw invalidUrl(env, raw, "expected a host, without user info");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw invalidPublicUrl(raw, "a query or fragment is not allowed");
+      throw invalidUrl(env, raw, "a query or fragment is not allowed");
     }
     if (production && scheme.equals("http") && !isLoopback(uri.getHost())) {
-      throw invalidPublicUrl(raw, "the production profile requires https unless the host is loopback");
+      throw invalidUrl(env, raw, "the production profile requires https unless the host is loopback");
     }
     return raw;
   }
 
-  private static IllegalArgumentException invalidPublicUrl(String raw, String why) {
-    return new IllegalArgumentException("invalid setting PUBLIC_URL=" + raw + " (" + why + ")");
+  private static IllegalArgumentException invalidUrl(String env, String raw, String why) {
+    return new IllegalArgumentException("invalid setting " + env + "=" + raw + " (" + why + ")");
   }
 
   /** localhost, 127.0.0.0/8 or ::1 (a literal: no name is resolved). */
@@ -231,14 +240,14 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   public AuthConfig withTokens(TokenSettings other) {
     return new AuthConfig(httpHost, httpPort, database, other, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, throttle, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys, userServicePublicUrl);
   }
 
   /** A copy with other throttling limits (tests lower them). */
   public AuthConfig withThrottle(ThrottleSettings other) {
     return new AuthConfig(httpHost, httpPort, database, tokens, jwtKeys, refreshTokenSecret, verifiedTokenMemorySize,
       revocationReconcileInterval, userServiceTimeoutMs, retention, appliedNoticesRetention, profile, bcrypt, other, cache, trustedProxies,
-      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys);
+      emailVerificationRequired, publicUrl, management, adminQueryTimeoutMs, mfaTokenTtl, passkeys, userServicePublicUrl);
   }
 
   @Override
@@ -248,6 +257,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
       + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()
-      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + ", mfaTokenTtl=" + mfaTokenTtl + ", passkeys=" + passkeys + "]";
+      + ", adminQueryTimeoutMs=" + adminQueryTimeoutMs + ", mfaTokenTtl=" + mfaTokenTtl + ", passkeys=" + passkeys
+      + ", userServicePublicUrl=" + userServicePublicUrl + "]";
   }
 }

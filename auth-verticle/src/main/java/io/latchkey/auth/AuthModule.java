@@ -8,6 +8,8 @@ import io.latchkey.auth.cache.CacheCipher;
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.http.AccessGuard;
+import io.latchkey.auth.http.AccountPage;
+import io.latchkey.auth.http.AccountSessionRoutes;
 import io.latchkey.auth.http.AuthApi;
 import io.latchkey.auth.http.DiscoveryRoutes;
 import io.latchkey.auth.http.LoginRoutes;
@@ -15,7 +17,6 @@ import io.latchkey.auth.http.PasswordCacheRoutes;
 import io.latchkey.auth.http.SessionRoutes;
 import io.latchkey.auth.http.SyncRoutes;
 import io.latchkey.auth.http.TokenRoutes;
-import io.latchkey.common.TrustedProxies;
 import io.latchkey.auth.login.LoginOutcomes;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.LoginThrottle;
@@ -41,6 +42,7 @@ import io.latchkey.common.Database;
 import io.latchkey.common.Deployments;
 import io.latchkey.common.NodeState;
 import io.latchkey.common.Resources;
+import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.WindowCounters;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
@@ -186,15 +188,18 @@ public final class AuthModule {
     // the API
     AccessGuard guard = new AccessGuard(keys, validator);
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
+    LoginRoutes loginRoutes = new LoginRoutes(logins, mfaLogins, passkeyLogins, proxies, new LoginOutcomes(metrics));
     AuthApi api = new AuthApi(state, pool,
-      new LoginRoutes(logins, mfaLogins, passkeyLogins, proxies, new LoginOutcomes(metrics)),
+      loginRoutes,
       new TokenRoutes(sessions, validator, guard, config.jwtKeys().jwks().encode(), proxies),
       new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
       new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
       new AuditRoutes(audit, admin, guard::requireAdmin),
-      prepared.openApi());
+      prepared.openApi(),
+      AccountPage.fromClassPath(config.userServicePublicUrl()),
+      new AccountSessionRoutes(loginRoutes, sessions, proxies, config.publicUrl()));
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);

@@ -2,6 +2,8 @@ package io.latchkey.auth;
 
 import io.latchkey.auth.testing.AuthFixture;
 import io.latchkey.auth.testing.AuthTest;
+import io.latchkey.auth.http.AccountPage;
+import io.latchkey.auth.http.AccountSessionRoutes;
 import io.latchkey.auth.http.AuthApi;
 import io.latchkey.auth.http.DiscoveryRoutes;
 import io.latchkey.auth.http.LoginRoutes;
@@ -72,7 +74,8 @@ class OpenApiCoverageTest {
       new TokenRoutes(null, null, null, "{}", null), new SessionRoutes(null, null, null, null), new SyncRoutes(null, null),
       new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),
-      Resources.read(AuthApi.OPENAPI_RESOURCE)).router(auth.nodes.get(0)));
+      Resources.read(AuthApi.OPENAPI_RESOURCE), AccountPage.fromClassPath("http://127.0.0.1:8081"),
+      new AccountSessionRoutes(null, null, null, "http://h")).router(auth.nodes.get(0)));
 
     assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);
     assertThat(documented).as("documented operations without a route").isSubsetOf(routed);

@@ -12,7 +12,7 @@ import io.vertx.sqlclient.Pool;
 /**
  * The auth service's HTTP API as one router: health, login, tokens, sessions, sync, the password
  * cache, JWKS, the discovery documents and the OpenAPI document ({@code openapi/auth-service.json}, which documents every
- * route here and nothing else). Built once per process; each verticle instance asks it for a
+ * route here and nothing else), and the account page ({@link AccountPage}) with its session ({@link AccountSessionRoutes}). Built once per process; each verticle instance asks it for a
  * router on its own event loop.
  */
 public final class AuthApi {
@@ -29,9 +29,14 @@ public final class AuthApi {
   private final DiscoveryRoutes discovery;
   private final String openApi;
   private final AuditRoutes audit;
+  private final AccountPage accountPage;
+  private final AccountSessionRoutes accountSession;
 
   public AuthApi(NodeState state, Pool pool, LoginRoutes login, TokenRoutes tokens, SessionRoutes sessions, SyncRoutes sync,
-                 PasswordCacheRoutes cache, DiscoveryRoutes discovery, AuditRoutes audit, Buffer openApi) {
+                 PasswordCacheRoutes cache, DiscoveryRoutes discovery, AuditRoutes audit, Buffer openApi, AccountPage accountPage,
+                 AccountSessionRoutes accountSession) {
+    this.accountPage = accountPage;
+    this.accountSession = accountSession;
     this.audit = audit;
     this.state = state;
     this.pool = pool;
@@ -54,6 +59,8 @@ public final class AuthApi {
     cache.mount(router);
     discovery.mount(router);
     audit.mount(router);
+    accountPage.mount(router);
+    accountSession.mount(router);
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
     return router;
   }

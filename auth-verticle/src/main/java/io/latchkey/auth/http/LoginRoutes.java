@@ -1,28 +1,20 @@
 package io.latchkey.auth.http;
 
 import io.latchkey.auth.login.LoginOutcomes;
+import io.latchkey.auth.login.LoginResult;
 import io.latchkey.auth.login.LoginService;
 import io.latchkey.auth.login.MfaLoginService;
 import io.latchkey.auth.login.PasskeyLoginService;
-import io.latchkey.auth.session.MfaChallenges;
-import io.latchkey.common.ApiException;
+import io.latchkey.auth.session.TokenPair;
 import io.latchkey.common.JsonBodies;
-import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.Replies;
 import io.latchkey.common.RequestIds;
-import io.latchkey.common.TextRules;
-import io.latchkey.common.Uuids;
-import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.TrustedProxies;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * {@code POST /auth/login} {@code {"login", "password"}}: 200 token pair, or for a user with a
@@ -30,34 +22,18 @@ import java.util.UUID;
  * {@code POST /auth/login/mfa} {@code {"mfaToken", "code"}} or {@code {"mfaToken", "recoveryCode"}}:
  * 200 token pair ({@link MfaLoginService}); {@code POST /auth/passkey/options} (no body or {@code {}}):
  * 200 request options; {@code POST /auth/passkey/login} {@code {"challengeId", "credential"}}: 200
- * token pair ({@link PasskeyLoginService}).
- *
- * <p>A login or password with a control character or a lone surrogate is refused here with 400
- * {@code validation_failed} (read through {@link JsonBodies#string}, see
- * {@link io.latchkey.common.TextRules}) rather than treated as an unknown login: no user can have
- * such a login or password, so the answer reveals nothing about accounts, and it costs neither a
- * bcrypt verification nor a question to the user service (it is not counted either; there is
- * nothing to guess).
+ * token pair ({@link PasskeyLoginService}). The bodies are read by {@link LoginRequests}.
  */
 public final class LoginRoutes {
 
-  /** Longer than any username (32) or email (254) can be. */
-  public static final int MAX_LOGIN_LENGTH = 320;
-  private static final int MAX_USER_AGENT_LENGTH = 512;
-  /** A TOTP code is 6 digits; some room for spaces an app shows, no room for anything else. */
-  public static final int MAX_CODE_LENGTH = 16;
-  /** Longer than any recovery code the user service issues. */
-  public static final int MAX_RECOVERY_CODE_LENGTH = 64;
-
-  /** A passkey assertion is a few hundred bytes; room for large extension results, no room for anything else. */
-  public static final int MAX_CREDENTIAL_LENGTH = 16 * 1024;
-  /** The assertion's JSON form nests three levels (credential, response, extension results and their values). */
-  private static final int MAX_CREDENTIAL_DEPTH = 6;
+  /** The longest passkey assertion taken, as JSON. */
+  public static final int MAX_CREDENTIAL_LENGTH = LoginRequests.MAX_CREDENTIAL_LENGTH;
 
   private final LoginService logins;
   private final MfaLoginService mfaLogins;
   private final PasskeyLoginService passkeyLogins;
   private final TrustedProxies proxies;
+  private final LoginRequests requests;
   private final LoginOutcomes outcomes;
 
   public LoginRoutes(LoginService logins, MfaLoginService mfaLogins, PasskeyLoginService passkeyLogins, TrustedProxies proxies,
@@ -66,14 +42,15 @@ public final class LoginRoutes {
     this.mfaLogins = mfaLogins;
     this.passkeyLogins = passkeyLogins;
     this.proxies = proxies;
+    this.requests = new LoginRequests(proxies);
     this.outcomes = outcomes;
   }
 
   public void mount(Router router) {
-    router.post("/auth/login").handler(Replies.handle(this::login));
-    router.post("/auth/login/mfa").handler(Replies.handle(this::loginMfa));
+    router.post("/auth/login").handler(Replies.handle(ctx -> login(ctx).map(result -> Replies.json(ctx, 200, result.toJson()))));
+    router.post("/auth/login/mfa").handler(Replies.handle(ctx -> loginMfa(ctx).map(pair -> Replies.json(ctx, 200, pair.toJson()))));
     router.post("/auth/passkey/options").handler(Replies.handle(this::passkeyOptions));
-    router.post("/auth/passkey/login").handler(Replies.handle(this::passkeyLogin));
+    router.post("/auth/passkey/login").handler(Replies.handle(ctx -> passkeyLogin(ctx).map(pair -> Replies.json(ctx, 200, pair.toJson()))));
   }
 
   /** No body, or {@code {}}. */
@@ -82,125 +59,18 @@ public final class LoginRoutes {
     return passkeyLogins.options(proxies.clientIp(ctx), RequestIds.of(ctx)).map(options -> Replies.json(ctx, 200, options));
   }
 
-  private Future<Void> passkeyLogin(RoutingContext ctx) {
-    return outcomes.count(passkeyLogins.login(parsePasskey(ctx))).map(pair -> Replies.json(ctx, 200, pair.toJson()));
+  /** A password login of this request's body, counted; the account page's session answers it its own way. */
+  Future<LoginResult> login(RoutingContext ctx) {
+    return outcomes.count(logins.login(requests.password(ctx)));
   }
 
-  /**
-   * {@code challengeId} a UUID string, {@code credential} an object within
-   * {@link #MAX_CREDENTIAL_LENGTH} whose strings are clean text (no control characters or lone
-   * surrogates: no assertion field can hold them) nested at most {@link #MAX_CREDENTIAL_DEPTH}
-   * deep. What the assertion says is the user service's to judge (401 when it is wrong).
-   */
-  private PasskeyLoginService.Attempt parsePasskey(RoutingContext ctx) {
-    JsonObject body = JsonBodies.object(ctx);
-    JsonBodies.onlyFields(body, Set.of("challengeId", "credential"));
-    String challengeId = JsonBodies.string(body, "challengeId");
-    Object credential = body.getValue("credential");
-    if (credential != null && !(credential instanceof JsonObject)) {
-      throw ApiException.malformed("The field 'credential' must be an object (as PublicKeyCredential.toJSON() gives it).");
-    }
-    List<ApiException.FieldError> errors = new ArrayList<>();
-    if (challengeId == null || challengeId.isEmpty()) {
-      errors.add(new ApiException.FieldError("challengeId", "Required: the challengeId of POST /auth/passkey/options."));
-    } else if (!Uuids.isUuid(challengeId)) {
-      errors.add(new ApiException.FieldError("challengeId", "Must be a UUID."));
-    }
-    if (credential == null) {
-      errors.add(new ApiException.FieldError("credential", "Required: the assertion, as PublicKeyCredential.toJSON() gives it."));
-    } else if (((JsonObject) credential).encode().length() > MAX_CREDENTIAL_LENGTH) {
-      errors.add(new ApiException.FieldError("credential", "At most " + MAX_CREDENTIAL_LENGTH + " characters of JSON."));
-    } else if (!cleanJson(credential, 0)) {
-      errors.add(new ApiException.FieldError("credential", "Nested at most " + MAX_CREDENTIAL_DEPTH
-        + " levels, with no control characters or ill-formed Unicode (lone surrogates) in any name or string."));
-    }
-    if (!errors.isEmpty()) {
-      throw ApiException.validation(errors);
-    }
-    return new PasskeyLoginService.Attempt(UUID.fromString(challengeId), (JsonObject) credential, proxies.clientIp(ctx),
-      userAgent(ctx), RequestIds.of(ctx));
+  /** The second step of this request's body, counted. */
+  Future<TokenPair> loginMfa(RoutingContext ctx) {
+    return outcomes.count(mfaLogins.finish(requests.mfa(ctx)));
   }
 
-  /** Every key and string within the depth bound and clean ({@link TextRules#isClean}). */
-  private static boolean cleanJson(Object value, int depth) {
-    if (value instanceof JsonObject object) {
-      return depth < MAX_CREDENTIAL_DEPTH && object.stream()
-        .allMatch(e -> TextRules.isClean(e.getKey()) && cleanJson(e.getValue(), depth + 1));
-    }
-    if (value instanceof JsonArray array) {
-      return depth < MAX_CREDENTIAL_DEPTH && array.stream().allMatch(v -> cleanJson(v, depth + 1));
-    }
-    return !(value instanceof String text) || TextRules.isClean(text);
-  }
-
-  private Future<Void> login(RoutingContext ctx) {
-    return outcomes.count(logins.login(parse(ctx))).map(result -> Replies.json(ctx, 200, result.toJson()));
-  }
-
-  private Future<Void> loginMfa(RoutingContext ctx) {
-    return outcomes.count(mfaLogins.finish(parseMfa(ctx))).map(pair -> Replies.json(ctx, 200, pair.toJson()));
-  }
-
-  /** Exactly one of {@code code} and {@code recoveryCode}, beside the token; each a non-empty string within its cap. */
-  private MfaLoginService.Attempt parseMfa(RoutingContext ctx) {
-    JsonObject body = JsonBodies.object(ctx);
-    JsonBodies.onlyFields(body, Set.of("mfaToken", "code", "recoveryCode"));
-    String token = JsonBodies.string(body, "mfaToken");
-    String code = JsonBodies.string(body, "code");
-    String recoveryCode = JsonBodies.string(body, "recoveryCode");
-    List<ApiException.FieldError> errors = new ArrayList<>();
-    if (token == null || token.isEmpty()) {
-      errors.add(new ApiException.FieldError("mfaToken", "Required: the mfaToken of the login's first step."));
-    } else if (token.length() > MfaChallenges.MAX_TOKEN_LENGTH) {
-      errors.add(new ApiException.FieldError("mfaToken", "At most " + MfaChallenges.MAX_TOKEN_LENGTH + " characters."));
-    }
-    if (code != null && recoveryCode != null) {
-      errors.add(new ApiException.FieldError("recoveryCode", "Give either code or recoveryCode, not both."));
-    } else if (code == null && recoveryCode == null) {
-      errors.add(new ApiException.FieldError("code", "Required: a code from the authenticator app, or a recoveryCode."));
-    } else if (code != null) {
-      capped(errors, "code", code, MAX_CODE_LENGTH);
-    } else {
-      capped(errors, "recoveryCode", recoveryCode, MAX_RECOVERY_CODE_LENGTH);
-    }
-    if (!errors.isEmpty()) {
-      throw ApiException.validation(errors);
-    }
-    MfaCheck.Method method = code != null ? MfaCheck.Method.TOTP : MfaCheck.Method.RECOVERY_CODE;
-    return new MfaLoginService.Attempt(token, method, code != null ? code : recoveryCode, proxies.clientIp(ctx), userAgent(ctx),
-      RequestIds.of(ctx));
-  }
-
-  private static void capped(List<ApiException.FieldError> errors, String field, String value, int max) {
-    if (value.isBlank()) {
-      errors.add(new ApiException.FieldError(field, "Must not be empty."));
-    } else if (value.length() > max) {
-      errors.add(new ApiException.FieldError(field, "At most " + max + " characters."));
-    }
-  }
-
-  private static String userAgent(RoutingContext ctx) {
-    String userAgent = ctx.request().getHeader("User-Agent");
-    return userAgent != null && userAgent.length() > MAX_USER_AGENT_LENGTH ? userAgent.substring(0, MAX_USER_AGENT_LENGTH) : userAgent;
-  }
-
-  private LoginService.Attempt parse(RoutingContext ctx) {
-    JsonObject body = JsonBodies.object(ctx);
-    JsonBodies.onlyFields(body, Set.of("login", "password"));
-    String login = JsonBodies.string(body, "login");
-    String password = JsonBodies.string(body, "password");
-    List<ApiException.FieldError> errors = new ArrayList<>();
-    if (login == null || login.isBlank()) {
-      errors.add(new ApiException.FieldError("login", "Required: a username or an email."));
-    } else if (login.length() > MAX_LOGIN_LENGTH) {
-      errors.add(new ApiException.FieldError("login", "At most " + MAX_LOGIN_LENGTH + " characters."));
-    }
-    if (password == null || password.isEmpty()) {
-      errors.add(new ApiException.FieldError("password", "Required."));
-    }
-    if (!errors.isEmpty()) {
-      throw ApiException.validation(errors);
-    }
-    return new LoginService.Attempt(login, password, proxies.clientIp(ctx), userAgent(ctx), RequestIds.of(ctx));
+  /** A passkey login of this request's body, counted. */
+  Future<TokenPair> passkeyLogin(RoutingContext ctx) {
+    return outcomes.count(passkeyLogins.login(requests.passkey(ctx)));
   }
 }
