@@ -383,7 +383,6 @@ async function confirmReset() {
   resetToken = null;
   el('reset-password').value = '';
   el('reset-repeat').value = '';
-  history.replaceState(null, '', page.pathname);
   view('signin');
   notice('Your new password is set, and every session of the account has ended. Sign in with the new password.');
 }
@@ -794,10 +793,13 @@ function wire() {
   onSubmit('passkey-add-form', 'passkeys-error', addPasskey);
 }
 
-/** The token of a mail link (#token=...), taken out of the address bar at once. */
+/**
+ * The token of a mail link (#token=...), taken out of the address bar at once: the address becomes the
+ * page's own (.../account/), so that neither the history nor a reload holds or repeats the link.
+ */
 function takeFragmentToken() {
   const token = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  history.replaceState(null, '', page.pathname);
   return token;
 }
 
