@@ -96,28 +96,6 @@ apt_install() {
     || lk_die "could not install $package"
 }
 
-# browser_install: the pinned playwright-core into .tools/browser unless the installed one was made
-# from the current lock file (as lk_stockclient_install does); PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: never a browser
-browser_install() {
-  local want have tmp
-  want="$(sha256sum "$LK_BROWSER_SRC/package-lock.json" | cut -d' ' -f1)"
-  have="$(cat "$LK_BROWSER_DIR/.installed" 2>/dev/null || true)"
-  [ "$want" = "$have" ] && [ -f "$LK_BROWSER_DIR/node_modules/playwright-core/package.json" ] && return 0
-  lk_log "installing playwright-core (pinned by scripts/browser/package-lock.json) into ${LK_BROWSER_DIR#"$LK_ROOT"/}"
-  tmp="$LK_BROWSER_DIR.tmp.$$"
-  rm -rf "$tmp"
-  mkdir -p "$tmp"
-  cp "$LK_BROWSER_SRC/package.json" "$LK_BROWSER_SRC/package-lock.json" "$tmp/"
-  if ! (cd "$tmp" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
-    tail -n 20 "$tmp/npm.log" >&2
-    rm -rf "$tmp"
-    lk_die "npm could not install playwright-core (see above)"
-  fi
-  echo "$want" >"$tmp/.installed"
-  rm -rf "$LK_BROWSER_DIR"
-  mv "$tmp" "$LK_BROWSER_DIR"
-}
-
 start_node() { # start_node ROLE PORT
   local log="$LK_RUN/logs/$1.log"
   lk_spawn_node "$1" "$2" "$log"
@@ -132,7 +110,8 @@ lk_require java curl node npm
 apt_install /usr/bin/chromium chromium
 apt_install oathtool oathtool
 lk_log "$(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
-browser_install
+# playwright-core alone: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD, never a browser of its own
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 lk_npm_install "playwright-core" "$LK_BROWSER_SRC" "$LK_BROWSER_DIR" playwright-core
 lk_build_if_needed
 for port in $USER_PORT $AUTH_PORT $((USER_PORT + 1100)) $((AUTH_PORT + 1100)); do
   lk_port_open "$port" && lk_die "port $port is taken by another process (an earlier run still going?)"
