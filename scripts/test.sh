@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test command: a throwaway PostgreSQL of its own (port 54339, data under .pg/test, fsync
-# off), then `mvn -B verify` against it, then PostgreSQL stopped again. Exits with the build's
-# status. Extra arguments go to Maven (for example: ./scripts/test.sh -pl launcher -am).
+# off), then `mvn -B verify` against it, then PostgreSQL stopped again; after a successful
+# verify, the account page's browser tests (scripts/browser-test.sh: headless Chromium against
+# the jar verify built, its own services and PostgreSQL). Exits with the first failure's status.
+# Extra arguments go to Maven (for example: ./scripts/test.sh -pl launcher -am); with them the
+# browser tests are skipped (a partial build may not have made the jar they need).
 #
 # A running development database (scripts/pg.sh start, port 54329) is left untouched.
 # Environment: TEST_PG_PORT (default 54339), TEST_PG_DATA (default .pg/test/data).
@@ -56,5 +59,18 @@ set +e
 mvn -B -ntp -Dstyle.color=never verify "$@"
 status=$?
 set -e
-if [ "$status" -eq 0 ]; then log "build and tests passed"; else log "build or tests FAILED (status $status)"; fi
+if [ "$status" -ne 0 ]; then
+  log "build or tests FAILED (status $status)"
+  exit "$status"
+fi
+log "build and tests passed"
+if [ "$#" -gt 0 ]; then
+  log "Maven arguments given ($*): the browser tests (scripts/browser-test.sh) are skipped"
+  exit 0
+fi
+set +e
+"$here/scripts/browser-test.sh"
+status=$?
+set -e
+if [ "$status" -eq 0 ]; then log "browser tests passed"; else log "browser tests FAILED (status $status)"; fi
 exit "$status"

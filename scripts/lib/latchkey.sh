@@ -739,24 +739,34 @@ LK_STOCKCLIENT_DIR="$LK_ROOT/.tools/stockclient"
 
 # lk_stockclient_install: installs the pinned jose unless the installed one was made from the current lock file
 lk_stockclient_install() {
-  local want have tmp
-  command -v node >/dev/null && command -v npm >/dev/null || lk_die "the stock JWT verifier needs Node.js 20 or newer and npm"
-  want="$(sha256sum "$LK_STOCKCLIENT_SRC/package-lock.json" | cut -d' ' -f1)"
-  have="$(cat "$LK_STOCKCLIENT_DIR/.installed" 2>/dev/null || true)"
-  [ "$want" = "$have" ] && [ -f "$LK_STOCKCLIENT_DIR/node_modules/jose/package.json" ] && return 0
-  lk_log "installing the stock JWT verifier (npm jose, pinned by scripts/stockclient/package-lock.json) into ${LK_STOCKCLIENT_DIR#"$LK_ROOT"/}"
-  tmp="$LK_STOCKCLIENT_DIR.tmp.$$"
+  lk_npm_install "the stock JWT verifier (npm jose)" "$LK_STOCKCLIENT_SRC" "$LK_STOCKCLIENT_DIR" jose verify.mjs
+}
+
+# lk_npm_install <what> <src> <dir> <package> [file...]: installs what <src>/package-lock.json pins
+# (npm ci, no dev packages) into <dir>, unless <dir> was made from the current lock file and holds
+# <package>; the files named of <src> are copied along. Into a fresh folder, moved in place once
+# complete: a failed or concurrent install leaves no half one. Dies naming <what> when npm fails.
+lk_npm_install() {
+  local what="$1" src="$2" dir="$3" package="$4" want have tmp file
+  shift 4
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then lk_die "$what needs Node.js 20 or newer and npm"; fi
+  want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$dir/.installed" 2>/dev/null || true)"
+  [ "$want" = "$have" ] && [ -f "$dir/node_modules/$package/package.json" ] && return 0
+  lk_log "installing $what, pinned by ${src#"$LK_ROOT"/}/package-lock.json, into ${dir#"$LK_ROOT"/}"
+  tmp="$dir.tmp.$$"
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  cp "$LK_STOCKCLIENT_SRC/package.json" "$LK_STOCKCLIENT_SRC/package-lock.json" "$LK_STOCKCLIENT_SRC/verify.mjs" "$tmp/"
+  cp "$src/package.json" "$src/package-lock.json" "$tmp/"
+  for file in "$@"; do cp "$src/$file" "$tmp/"; done
   if ! (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
     tail -n 20 "$tmp/npm.log" >&2
     rm -rf "$tmp"
-    lk_die "npm could not install the stock JWT verifier (see above)"
+    lk_die "npm could not install $what (see above)"
   fi
   echo "$want" >"$tmp/.installed"
-  rm -rf "$LK_STOCKCLIENT_DIR"
-  mv "$tmp" "$LK_STOCKCLIENT_DIR"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
 }
 
 # lk_stockclient_verify <issuer-url> <audience> <token>: prints verify.mjs's JSON line; its exit status
