@@ -17,7 +17,8 @@
 # Isolated from a development run: PostgreSQL on BROWSER_TEST_PG_PORT (default 54349, data
 # .pg/browser, fsync off), mail SMTP 11025 / web+API 11080, user node 18081, auth node 18082
 # (management ports 19181, 19182), Hazelcast cluster "browser-test-<pid>" from port 5871. The
-# browser opens http://localhost:18082/account/ (passkeys need a domain name, see PAGE_URL).
+# browser opens http://127.0.0.1:18082/account/ and is moved to http://localhost:18082/account/
+# (passkeys need a domain name; lk_account_page_env).
 # Needs a JDK 17, Maven (to build the jar when it is missing or stale), curl, Node.js 20+ and npm;
 # Chromium (/usr/bin/chromium), oathtool and PostgreSQL are installed from Debian's packages when
 # absent (as root; otherwise the script says what to run).
@@ -33,11 +34,11 @@ cd "$LK_ROOT"
 T0=$(date +%s)
 USER_PORT=18081 AUTH_PORT=18082
 MAIL_SMTP_PORT=11025 MAIL_WEB_PORT=11080
-# The page is opened at localhost, not 127.0.0.1: browsers refuse WebAuthn on an IP address
-# ("SecurityError: This is an invalid domain"; an RP ID must be a domain), and localhost is a
-# secure context like 127.0.0.1. So the auth service's public URL, the RP ID and the allowed
-# origins name localhost; the tests' own API calls and the user service stay on 127.0.0.1.
-PAGE_URL="http://localhost:$AUTH_PORT"
+# The services run as from the README's run command: PUBLIC_URL on 127.0.0.1, and the account
+# page's settings derived from it by lk_account_page_env (its home is localhost on the same port:
+# browsers refuse WebAuthn on an IP address, so the page opened at 127.0.0.1 moves there). The
+# tests open the page at 127.0.0.1 once to see that move, then at its home; their own API calls
+# and the user service stay on 127.0.0.1.
 AUTH_URL="http://127.0.0.1:$AUTH_PORT" USER_URL="http://127.0.0.1:$USER_PORT"
 SCREENSHOTS="$LK_ROOT/target/browser"
 
@@ -55,10 +56,10 @@ export BCRYPT_COST=4 BCRYPT_THREADS=2 LATCHKEY_INSTANCES=1 LATCHKEY_HEAP=200m LA
 # two JVMs started once: a quick start matters more than peak speed; no AppCDS training starts
 export LATCHKEY_CDS=0 LATCHKEY_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss512k"
 # the page as a person reaches it, and what the services must allow for it
-export PUBLIC_URL="$PAGE_URL" USER_SERVICE_PUBLIC_URL="$USER_URL"
-export WEBAUTHN_RP_ID=localhost WEBAUTHN_ORIGINS="$PAGE_URL" CORS_ALLOWED_ORIGINS="$PAGE_URL"
-export PASSWORD_RESET_URL="$PAGE_URL/account/reset-password#token={token}"
-export EMAIL_VERIFY_URL="$PAGE_URL/account/verify-email#token={token}"
+unset CORS_ALLOWED_ORIGINS WEBAUTHN_ORIGINS WEBAUTHN_RP_ID PASSWORD_RESET_URL EMAIL_VERIFY_URL USER_SERVICE_PUBLIC_URL
+export PUBLIC_URL="$AUTH_URL"
+lk_account_page_env "$USER_URL"
+PAGE_URL="${LK_ACCOUNT_PAGE_URL%/account/}"
 export SMTP_HOST=127.0.0.1 SMTP_PORT="$MAIL_SMTP_PORT" SMTP_STARTTLS=off MAIL_FROM=no-reply@latchkey.localhost
 LK_BROWSER_SRC="$LK_ROOT/scripts/browser"
 LK_BROWSER_DIR="$LK_ROOT/.tools/browser"

@@ -22,7 +22,7 @@ const MAIL_API = env('LK_MAIL_API');
 const SHOTS = env('LK_SCREENSHOTS');
 const { chromium } = createRequire(join(env('LK_BROWSER_MODULES'), 'x.js'))('playwright-core');
 const PAGE = `${ORIGIN}/account/`;
-const ALLOWED_ORIGINS = new Set([new URL(ORIGIN).origin, new URL(USERS).origin]);
+const ALLOWED_ORIGINS = new Set([new URL(ORIGIN).origin, new URL(AUTH).origin, new URL(USERS).origin]);
 const EXPECTED_CSP = `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; `
   + `connect-src 'self' ${new URL(USERS).origin}; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
 const STEP_TIMEOUT = 60_000;
@@ -248,6 +248,9 @@ step('a) sign in with a password: the sessions list shows this session', async (
   state.alice = user;
   const { page } = await newPage('alice');
   state.alicePage = page;
+  // opened at the auth service's IP address, the page moves to its home, where passkeys work
+  await page.goto(`${AUTH}/account/`);
+  assert.equal(page.url(), PAGE, 'the page opened at 127.0.0.1 moved to its home');
   // the verification link of the registration mail, opened in the page: the token is taken out of the address bar
   const verify = await mailLink(user.email, `${ORIGIN}/account/verify-email#token=`);
   await page.goto(verify);
