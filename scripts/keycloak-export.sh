@@ -25,9 +25,9 @@
 #      latchkey-import-realm.json and different_files/ (README.md there is written by hand).
 # Everything it started is stopped on every exit path (trap).
 #
-# Takes about 3 minutes on 2 cores (measured 168 s) once the zip is here (the download adds seconds
-# on a fast link): start-dev first builds the Quarkus image (~40 s) and is ready after ~95 s, the
-# admin calls take ~15 s (pbkdf2 at Keycloak's default iterations), each export ~30 s.
+# Takes 1.5 to 3 minutes on 2 cores (measured 80 s and 168 s) once the zip is here (the download
+# adds seconds on a fast link): start-dev first builds the Quarkus image and is ready after 45-95 s,
+# the admin calls take ~15 s (pbkdf2 at Keycloak's default iterations), each export ~15-30 s.
 # Needs: curl, jq, unzip, sha1sum, ss, and a JDK 21+ (Keycloak 26.7 needs it; the project stays on
 # 17): KC_JAVA_HOME, else the newest JDK 21+ found in /usr/lib/jvm (Temurin 25 on our machines).
 # Environment: KC_VERSION (default 26.7.3), OUT (output directory), KC_KEEP_RUN=1 keeps
