@@ -199,7 +199,7 @@ public final class AuthModule {
       new AuditRoutes(audit, admin, guard::requireAdmin),
       prepared.openApi(),
       AccountPage.fromClassPath(config.userServicePublicUrl(), config.publicUrl(), config.passkeys().origins().get(0)),
-      new AccountSessionRoutes(loginRoutes, sessions, proxies, config.publicUrl()));
+      new AccountSessionRoutes(loginRoutes, sessions, proxies, config.publicUrl(), config.passkeys().origins().get(0)));
     ValidateTokenConsumer validateConsumer = new ValidateTokenConsumer(validator, keys);
     SyncConsumer syncConsumer = new SyncConsumer(vertx, keys, sync);
     PasswordCheckConsumer passwordChecks = new PasswordCheckConsumer(vertx, keys, throttle);

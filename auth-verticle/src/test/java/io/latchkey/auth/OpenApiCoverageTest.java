@@ -75,7 +75,7 @@ class OpenApiCoverageTest {
       new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),
       Resources.read(AuthApi.OPENAPI_RESOURCE), AccountPage.fromClassPath("http://127.0.0.1:8081", "http://h", "http://localhost:8082"),
-      new AccountSessionRoutes(null, null, null, "http://h")).router(auth.nodes.get(0)));
+      new AccountSessionRoutes(null, null, null, "http://h", "http://localhost:8082")).router(auth.nodes.get(0)));
 
     assertThat(routed).as("routes without a documented operation").isSubsetOf(documented);
     assertThat(documented).as("documented operations without a route").isSubsetOf(routed);

@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -40,9 +41,9 @@ import java.util.function.Function;
  * </ul>
  *
  * <p>Against cross-site request forgery, beside {@code SameSite=Strict}: every route refuses with
- * 403 a request whose {@code Origin} header is missing or is not the page's (the public URL's
- * origin, or the origin of the request's own Host), which a browser always sends with a POST and
- * a page elsewhere cannot forge; and each takes only JSON or no body, which a form elsewhere
+ * 403 a request whose {@code Origin} header is missing, repeated or not the page's (its home, the
+ * first of WEBAUTHN_ORIGINS; the public URL's origin; or the origin of the request's own Host),
+ * which a browser always sends once with a POST and a page elsewhere cannot forge; and each takes only JSON or no body, which a form elsewhere
  * cannot send without a CORS preflight this service never grants.
  */
 public final class AccountSessionRoutes {
@@ -54,17 +55,20 @@ public final class AccountSessionRoutes {
   private final SessionService sessions;
   private final TrustedProxies proxies;
   private final String cookiePath;
+  private final String homeOrigin;
   private final String publicOrigin;
 
   /**
-   * @param publicUrl the auth service's public URL (PUBLIC_URL): its origin is the page's, its path
-   *                  prefixes the cookie's
+   * @param publicUrl  the auth service's public URL (PUBLIC_URL): its path prefixes the cookie's
+   * @param homeOrigin the page's home (the first of WEBAUTHN_ORIGINS), where it moves when opened at an IP address
    */
-  public AccountSessionRoutes(LoginRoutes logins, SessionService sessions, TrustedProxies proxies, String publicUrl) {
+  public AccountSessionRoutes(LoginRoutes logins, SessionService sessions, TrustedProxies proxies, String publicUrl,
+                              String homeOrigin) {
     this.logins = logins;
     this.sessions = sessions;
     this.proxies = proxies;
     this.cookiePath = AccountPage.path(publicUrl) + "/account/session";
+    this.homeOrigin = AccountPage.origin(homeOrigin);
     this.publicOrigin = AccountPage.origin(publicUrl);
   }
 
@@ -138,20 +142,21 @@ public final class AccountSessionRoutes {
   }
 
   /**
-   * The Origin a browser sends with every POST: the public URL's origin, or this request's own
-   * (its Host, over either scheme: a TLS-terminating balancer may hide which one the browser used).
+   * The one Origin a browser sends with every POST: the page's home, the public URL's origin, or
+   * this request's own (its Host, over either scheme: a TLS-terminating balancer may hide which
+   * one the browser used).
    */
   private void requireOwnOrigin(RoutingContext ctx) {
-    String origin = ctx.request().getHeader("Origin");
-    if (origin != null) {
-      String o = origin.toLowerCase(Locale.ROOT);
+    List<String> origins = ctx.request().headers().getAll("Origin");
+    if (origins.size() == 1) {
+      String o = origins.get(0).toLowerCase(Locale.ROOT);
       String host = ctx.request().getHeader("Host");
-      if (o.equals(publicOrigin) || host != null && (o.equals("http://" + host.toLowerCase(Locale.ROOT))
+      if (o.equals(homeOrigin) || o.equals(publicOrigin) || host != null && (o.equals("http://" + host.toLowerCase(Locale.ROOT))
         || o.equals("https://" + host.toLowerCase(Locale.ROOT)))) {
         return;
       }
     }
-    throw ApiException.forbidden("The account page's session takes requests from the account page only (an Origin header of "
-      + publicOrigin + ").");
+    throw ApiException.forbidden("The account page's session takes requests from the account page only (one Origin header: "
+      + homeOrigin + ").");
   }
 }

@@ -177,7 +177,10 @@ class AccountPageTest {
       assertProblem(response, 403, "forbidden");
       assertThat(response.cookies()).as(String.valueOf(origin)).isEmpty();
     }
-    // the request's own origin (its Host) is the page's too, whatever PUBLIC_URL says
+    // the page's home (the first of WEBAUTHN_ORIGINS) is the page's origin, whatever the Host
+    HttpResponse<Buffer> home = login(user, "http://localhost:8082");
+    assertThat(home.statusCode()).as(home.bodyAsString()).isEqualTo(200);
+    // and so is the request's own origin (its Host), whatever PUBLIC_URL says
     String own = "http://127.0.0.1:" + auth.module(0).httpPort();
     HttpResponse<Buffer> ok = login(user, own);
     assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
@@ -185,6 +188,12 @@ class AccountPageTest {
 
     assertProblem(await(post(0, "/account/session/refresh", "https://evil.example", token).send()), 403, "forbidden");
     assertProblem(await(post(0, "/account/session/logout", null, token).send()), 403, "forbidden");
+    // a browser sends one Origin: two are refused, whichever comes first
+    for (String[] pair : new String[][] {{ORIGIN, "https://evil.example"}, {"https://evil.example", ORIGIN}}) {
+      HttpRequest<Buffer> twice = post(0, "/account/session/logout", pair[0], token);
+      twice.headers().add("Origin", pair[1]);
+      assertProblem(await(twice.send()), 403, "forbidden");
+    }
     // nothing was ended or rotated by the refused calls
     HttpResponse<Buffer> refreshed = await(post(0, "/account/session/refresh", ORIGIN, token).send());
     assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
