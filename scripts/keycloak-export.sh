@@ -21,7 +21,7 @@
 #   4. stops the server (SIGTERM, waits), and runs `kc.sh export` twice: users inline in the realm
 #      file (--file, --users same_file), and users in separate files (--dir, --users
 #      different_files, 3 a file);
-#   5. writes them to $OUT (user-verticle/src/test/resources/keycloak/ by default), replacing
+#   5. writes them to $KC_EXPORT_DIR (user-verticle/src/test/resources/keycloak/ by default), replacing
 #      latchkey-import-realm.json and different_files/ (README.md there is written by hand).
 # Everything it started is stopped on every exit path (trap).
 #
@@ -30,7 +30,7 @@
 # the admin calls take ~15 s (pbkdf2 at Keycloak's default iterations), each export ~15-30 s.
 # Needs: curl, jq, unzip, sha1sum, ss, and a JDK 21+ (Keycloak 26.7 needs it; the project stays on
 # 17): KC_JAVA_HOME, else the newest JDK 21+ found in /usr/lib/jvm (Temurin 25 on our machines).
-# Environment: KC_VERSION (default 26.7.3), OUT (output directory), KC_KEEP_RUN=1 keeps
+# Environment: KC_VERSION (default 26.7.3), KC_EXPORT_DIR (output directory), KC_KEEP_RUN=1 keeps
 # .tools/keycloak/run/ (the server's log is kc.log there) after a successful run.
 #
 # The passwords are test fixtures, written here and in the README beside the export: not secrets.
@@ -44,7 +44,7 @@ LK_NAME="keycloak-export"
 KC_VERSION="${KC_VERSION:-26.7.3}"
 TOOLS="$LK_ROOT/.tools/keycloak"
 RUN="$TOOLS/run"
-OUT="${OUT:-$LK_ROOT/user-verticle/src/test/resources/keycloak}"
+KC_EXPORT_DIR="${KC_EXPORT_DIR:-$LK_ROOT/user-verticle/src/test/resources/keycloak}"
 REALM=latchkey-import
 ZIP_NAME="keycloak-quarkus-dist-$KC_VERSION.zip"
 ZIP_URL="https://repo1.maven.org/maven2/org/keycloak/keycloak-quarkus-dist/$KC_VERSION/$ZIP_NAME"
@@ -260,8 +260,8 @@ lk_log "exporting (users in separate files, 3 a file)"
 
 jq -e --arg r "$REALM" '.realm == $r and (.users | length) == 6' "$EXPORT_TMP/$REALM-realm.json" >/dev/null ||
   lk_die "the realm file does not hold realm $REALM with its 6 users"
-mkdir -p "$OUT"
-rm -rf "$OUT/different_files"
-cp "$EXPORT_TMP/$REALM-realm.json" "$OUT/$REALM-realm.json"
-cp -r "$EXPORT_TMP/different_files" "$OUT/different_files"
-lk_log "wrote $(find "$OUT" -name '*.json' | wc -l) files to ${OUT#"$LK_ROOT"/} ($(du -sh "$OUT" | cut -f1)) in $(($(date +%s) - T0)) s"
+mkdir -p "$KC_EXPORT_DIR"
+rm -rf "$KC_EXPORT_DIR/different_files"
+cp "$EXPORT_TMP/$REALM-realm.json" "$KC_EXPORT_DIR/$REALM-realm.json"
+cp -r "$EXPORT_TMP/different_files" "$KC_EXPORT_DIR/different_files"
+lk_log "wrote $(find "$KC_EXPORT_DIR" -name '*.json' | wc -l) files to ${KC_EXPORT_DIR#"$LK_ROOT"/} ($(du -sh "$KC_EXPORT_DIR" | cut -f1)) in $(($(date +%s) - T0)) s"
