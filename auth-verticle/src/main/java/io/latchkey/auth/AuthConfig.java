@@ -3,6 +3,7 @@ package io.latchkey.auth;
 import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.login.PasskeySettings;
 import io.latchkey.auth.login.ThrottleSettings;
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.common.AdminQueries;
@@ -40,11 +41,15 @@ import java.util.List;
  *   <li>accessTokenTtlSeconds / ACCESS_TOKEN_TTL_SECONDS (900), refreshTokenTtlSeconds /
  *       REFRESH_TOKEN_TTL_SECONDS (2592000 = 30 days, sliding), sessionMaxLifetimeSeconds /
  *       SESSION_MAX_LIFETIME_SECONDS (7776000 = 90 days), refreshGraceSeconds / REFRESH_GRACE_SECONDS (10; 0 = off)</li>
- *   <li>jwtPrivateKeyFile / JWT_PRIVATE_KEY_FILE: PKCS#8 PEM signing key; else {@code jwt-private.pem} in
- *       jwtKeysDir / JWT_KEYS_DIR (.run/keys), generated there outside production when absent</li>
+ *   <li>jwtAlgorithm / JWT_ALGORITHM (RS256): RS256 or EdDSA (Ed25519), the algorithm that signs access tokens;
+ *       the signing key must be of its type ({@link JwsAlgorithm})</li>
+ *   <li>jwtPrivateKeyFile / JWT_PRIVATE_KEY_FILE: PKCS#8 PEM signing key; else {@code jwt-private.pem} (RS256) or
+ *       {@code jwt-eddsa-private.pem} (EdDSA) in jwtKeysDir / JWT_KEYS_DIR (.run/keys), generated there outside
+ *       production when absent</li>
  *   <li>jwtKeyId / JWT_KEY_ID: kid of the signing key (default: its RFC 7638 thumbprint)</li>
  *   <li>jwtPublicKeyFiles / JWT_PUBLIC_KEY_FILES: comma-separated X.509 PEM files ({@code path} or
- *       {@code kid=path}) of previous signing keys that still verify live tokens (rotation)</li>
+ *       {@code kid=path}) of previous signing keys that still verify live tokens (rotation), RSA or Ed25519
+ *       whatever the signing algorithm</li>
  *   <li>refreshTokenSecret / REFRESH_TOKEN_SECRET: at least 32 bytes; the keys of a refresh token's tag
  *       and of its successor are derived from it (required in production; else derived from the
  *       internal API key)</li>
@@ -193,26 +198,27 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   }
 
   private static JwtKeys jwtKeys(Settings s, boolean production) {
+    JwsAlgorithm algorithm = JwsAlgorithm.parse(s.string("jwtAlgorithm", JwsAlgorithm.SETTING, JwsAlgorithm.RS256.wireName()));
     List<String> extra = ApiKeys.split(s.string("jwtPublicKeyFiles", "JWT_PUBLIC_KEY_FILES", ""));
     String kid = s.string("jwtKeyId", "JWT_KEY_ID", null);
     String file = s.string("jwtPrivateKeyFile", "JWT_PRIVATE_KEY_FILE", null);
     if (file != null) {
-      return JwtKeys.load(Path.of(file), kid, extra);
+      return JwtKeys.load(algorithm, Path.of(file), kid, extra);
     }
     String dirSetting = s.string("jwtKeysDir", "JWT_KEYS_DIR", null);
     if (production && dirSetting == null) {
       throw new IllegalStateException("the production profile needs JWT keys: set JWT_PRIVATE_KEY_FILE (PKCS#8 PEM) or JWT_KEYS_DIR");
     }
     Path dir = Path.of(dirSetting == null ? ".run/keys" : dirSetting);
-    Path privateKey = dir.resolve(JwtKeys.PRIVATE_FILE);
+    Path privateKey = dir.resolve(algorithm.privateFile());
     if (!Files.exists(privateKey)) {
       if (production) {
         throw new IllegalStateException("the production profile needs JWT keys: " + privateKey + " does not exist");
       }
       LOG.warn("no JWT signing key configured: generating development keys in {}", dir);
-      JwtKeys.generateDevelopmentKeys(dir);
+      JwtKeys.generateDevelopmentKeys(algorithm, dir);
     }
-    return JwtKeys.load(privateKey, kid, extra);
+    return JwtKeys.load(algorithm, privateKey, kid, extra);
   }
 
   private static byte[] refreshSecret(Settings s, boolean production) {
@@ -253,7 +259,7 @@ public record AuthConfig(String httpHost, int httpPort, DbConfig database, Token
   @Override
   public String toString() {
     return "AuthConfig[http=" + httpHost + ":" + httpPort + ", database=" + database.describe() + ", tokens=" + tokens
-      + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
+      + ", jwtAlgorithm=" + jwtKeys.signingAlgorithm() + ", signingKid=" + jwtKeys.signingKid() + ", verificationKids=" + jwtKeys.verificationKeys().keySet()
       + ", profile=" + profile + ", bcrypt=" + bcrypt + ", throttle=" + throttle + ", cache=" + cache
       + ", trustedProxies=" + trustedProxies + ", emailVerificationRequired=" + emailVerificationRequired
       + ", publicUrl=" + publicUrl + ", management=" + management.host() + ":" + management.port()

@@ -195,7 +195,7 @@ public final class AuthModule {
       new SessionRoutes(sessions, guard, users, proxies),
       new SyncRoutes(sync, guard),
       new PasswordCacheRoutes(cache, sync, guard),
-      new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().signingAlgorithm()),
+      new DiscoveryRoutes(config.tokens().issuer(), config.publicUrl(), config.jwtKeys().verificationAlgorithms()),
       new AuditRoutes(audit, admin, guard::requireAdmin),
       prepared.openApi(),
       AccountPage.fromClassPath(config.userServicePublicUrl(), config.publicUrl(), config.passkeys().origins().get(0)),

@@ -1,5 +1,6 @@
 package io.latchkey.auth;
 
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
@@ -47,6 +48,31 @@ class AuthConfigTest {
     assertThat(Files.exists(dir.resolve(JwtKeys.PRIVATE_FILE))).as("development keys generated").isTrue();
     assertThat(c.refreshTokenSecret()).hasSize(32);
     assertThat(c.emailVerificationRequired()).as("EMAIL_VERIFICATION_REQUIRED defaults to false").isFalse();
+  }
+
+  @Test
+  void jwtAlgorithmPicksTheSigningKeyTypeAndAnythingElseIsRefusedNamingTheSetting() {
+    assertThat(config(Map.of("JWT_KEYS_DIR", dir.toString())).jwtKeys().signingAlgorithm()).isEqualTo("RS256");
+    AuthConfig eddsa = config(Map.of("JWT_KEYS_DIR", dir.toString(), "JWT_ALGORITHM", "EdDSA"));
+    assertThat(eddsa.jwtKeys().signingAlgorithm()).isEqualTo("EdDSA");
+    assertThat(eddsa.jwtKeys().verificationAlgorithms()).containsExactly("EdDSA");
+    assertThat(Files.exists(dir.resolve("jwt-eddsa-private.pem"))).as("development Ed25519 keys generated beside the RSA ones").isTrue();
+    for (String bad : java.util.List.of("ES256", "eddsa", "HS256", "none")) {
+      assertThatThrownBy(() -> config(Map.of("JWT_KEYS_DIR", dir.toString(), "JWT_ALGORITHM", bad)))
+        .hasMessage("invalid setting JWT_ALGORITHM=" + bad + " (expected RS256 or EdDSA)");
+    }
+    Map<String, String> env = production();
+    env.put("REFRESH_TOKEN_SECRET", "x".repeat(40));
+    env.put("JWT_ALGORITHM", "EdDSA");
+    env.put("JWT_PRIVATE_KEY_FILE", dir.resolve(JwtKeys.PRIVATE_FILE).toString());
+    assertThatThrownBy(() -> config(env)).as("an RSA key for EdDSA")
+      .hasMessageContaining("is a key of type RSA, but JWT_ALGORITHM=EdDSA signs with Ed25519 keys");
+    env.put("JWT_PRIVATE_KEY_FILE", dir.resolve("jwt-eddsa-private.pem").toString());
+    env.put("JWT_PUBLIC_KEY_FILES", dir.resolve(JwtKeys.PUBLIC_FILE).toString());
+    AuthConfig rotating = config(env);
+    assertThat(rotating.jwtKeys().verificationAlgorithms()).as("a previous RSA key beside an Ed25519 signing key")
+      .containsExactly("EdDSA", "RS256");
+    assertThat(rotating.toString()).contains("jwtAlgorithm=EdDSA").doesNotContain("PRIVATE");
   }
 
   @Test
@@ -125,7 +151,7 @@ class AuthConfigTest {
   void productionWantsHttpsUnlessThePublicUrlIsOnLoopback() throws Exception {
     Map<String, String> env = production();
     env.put("REFRESH_TOKEN_SECRET", "x".repeat(40));
-    JwtKeys.generateDevelopmentKeys(dir);
+    JwtKeys.generateDevelopmentKeys(JwsAlgorithm.RS256, dir);
     env.put("JWT_KEYS_DIR", dir.toString());
     env.put("PUBLIC_URL", "http://auth.example.com");
     assertThatThrownBy(() -> config(env)).hasMessageContaining("PUBLIC_URL").hasMessageContaining("https");
@@ -149,7 +175,7 @@ class AuthConfigTest {
 
   @Test
   void productionRefusesToStartWithoutARefreshSecret() {
-    JwtKeys.generateDevelopmentKeys(dir);
+    JwtKeys.generateDevelopmentKeys(JwsAlgorithm.RS256, dir);
     Map<String, String> env = production();
     env.put("JWT_PRIVATE_KEY_FILE", dir.resolve(JwtKeys.PRIVATE_FILE).toString());
     assertThatThrownBy(() -> config(env)).hasMessageContaining("REFRESH_TOKEN_SECRET");

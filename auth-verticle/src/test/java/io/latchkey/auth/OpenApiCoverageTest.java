@@ -72,7 +72,7 @@ class OpenApiCoverageTest {
     }
     Set<String> routed = routeTable(new AuthApi(new NodeState("n"), null, new LoginRoutes(null, null, null, null, null),
       new TokenRoutes(null, null, null, "{}", null), new SessionRoutes(null, null, null, null), new SyncRoutes(null, null),
-      new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", "RS256"),
+      new PasswordCacheRoutes(null, null, null), new DiscoveryRoutes("i", "http://h", java.util.List.of("RS256")),
       new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),
       Resources.read(AuthApi.OPENAPI_RESOURCE), AccountPage.fromClassPath("http://127.0.0.1:8081", "http://h", "http://localhost:8082"),
       new AccountSessionRoutes(null, null, null, "http://h", "http://localhost:8082")).router(auth.nodes.get(0)));

@@ -2,15 +2,12 @@ package io.latchkey.bench;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.TokenSettings;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,10 +118,7 @@ public final class CryptoBounds {
   }
 
   static double medianRs256SignMs(int warmups, int samples) throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-    generator.initialize(JwtKeys.MIN_RSA_BITS);
-    KeyPair pair = generator.generateKeyPair();
-    JwtKeys keys = new JwtKeys("bench", (RSAPrivateCrtKey) pair.getPrivate(), Map.of("bench", (RSAPublicKey) pair.getPublic()));
+    JwtKeys keys = JwtKeys.of("bench", JwtKeys.newSigningKey(JwsAlgorithm.RS256));
     AccessTokens tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofMinutes(15),
       Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
     String userId = UUID.randomUUID().toString();

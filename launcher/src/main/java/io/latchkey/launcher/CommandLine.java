@@ -1,5 +1,6 @@
 package io.latchkey.launcher;
 
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.common.Profile;
 
 import java.nio.file.Path;
@@ -16,11 +17,13 @@ public final class CommandLine {
 
   public static final String USAGE = String.join("\n",
     "usage: java -jar latchkey.jar run [--role user|auth|all] [--instances N]",
-    "       java -jar latchkey.jar keygen <dir>",
+    "       java -jar latchkey.jar keygen [--algorithm RS256|EdDSA] <dir>",
     "  run     start a node of the cluster (role also from LATCHKEY_ROLE, instances from",
     "          LATCHKEY_INSTANCES, default: the number of cores); configuration from",
     "          $LATCHKEY_CONF_DIR/<service>.json (default conf/) with environment overrides",
-    "  keygen  write development JWT signing keys (PEM) into <dir>");
+    "  keygen  write JWT signing keys (PEM) into <dir>: an RSA 2048 pair (jwt-private.pem,",
+    "          jwt-public.pem) for RS256, an Ed25519 pair (jwt-eddsa-private.pem, jwt-eddsa-public.pem)",
+    "          for EdDSA; the algorithm also from JWT_ALGORITHM, default RS256; existing keys are kept");
 
   static final int MAX_INSTANCES = 512;
 
@@ -41,10 +44,45 @@ public final class CommandLine {
   }
 
   private static LaunchCommand.Keygen parseKeygen(List<String> rest, Map<String, String> env) {
-    if (rest.size() != 1 || rest.get(0).startsWith("-") || rest.get(0).isBlank()) {
+    String algorithm = null;
+    String algorithmSource = null;
+    List<String> folders = new java.util.ArrayList<>();
+    for (int i = 0; i < rest.size(); i++) {
+      String arg = rest.get(i);
+      if (arg.equals("--algorithm")) {
+        if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("-")) {
+          throw new UsageException("--algorithm needs a value (RS256 or EdDSA)");
+        }
+        algorithm = rest.get(++i);
+        algorithmSource = "--algorithm";
+      } else if (arg.startsWith("--algorithm=")) {
+        algorithm = arg.substring("--algorithm=".length());
+        algorithmSource = "--algorithm";
+      } else if (arg.startsWith("-")) {
+        throw new UsageException("unknown argument " + arg + " for keygen (expected --algorithm)");
+      } else {
+        folders.add(arg);
+      }
+    }
+    if (folders.size() != 1 || folders.get(0).isBlank()) {
       throw new UsageException("keygen takes exactly one argument: the folder to write the keys into");
     }
-    return new LaunchCommand.Keygen(Path.of(rest.get(0)), LogFormat.fromEnvironment(env));
+    if (algorithm == null && present(env, JwsAlgorithm.SETTING)) {
+      algorithm = env.get(JwsAlgorithm.SETTING);
+      algorithmSource = JwsAlgorithm.SETTING;
+    }
+    return new LaunchCommand.Keygen(Path.of(folders.get(0)), algorithm(algorithmSource, algorithm), LogFormat.fromEnvironment(env));
+  }
+
+  private static JwsAlgorithm algorithm(String source, String raw) {
+    if (raw == null) {
+      return JwsAlgorithm.RS256;
+    }
+    JwsAlgorithm algorithm = JwsAlgorithm.ofWireName(raw.trim());
+    if (algorithm == null) {
+      throw new UsageException("invalid " + source + "=" + raw + " (expected RS256 or EdDSA)");
+    }
+    return algorithm;
   }
 
   private static RunOptions parseRun(List<String> rest, Map<String, String> env, int cores) {

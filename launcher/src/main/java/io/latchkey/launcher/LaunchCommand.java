@@ -1,5 +1,7 @@
 package io.latchkey.launcher;
 
+import io.latchkey.auth.token.JwsAlgorithm;
+
 import java.nio.file.Path;
 
 /** What the command line asked for. */
@@ -9,8 +11,8 @@ public sealed interface LaunchCommand {
   record Run(RunOptions options) implements LaunchCommand {
   }
 
-  /** {@code keygen <dir>}: write development JWT signing keys into a folder. */
-  record Keygen(Path directory, LogFormat logFormat) implements LaunchCommand {
+  /** {@code keygen [--algorithm RS256|EdDSA] <dir>}: write JWT signing keys of the algorithm into a folder. */
+  record Keygen(Path directory, JwsAlgorithm algorithm, LogFormat logFormat) implements LaunchCommand {
   }
 
   /** {@code help}, {@code --help}, {@code -h}. */

@@ -65,8 +65,9 @@ public final class Main {
     configureLogging(Path.of(env.getOrDefault("LATCHKEY_CONF_DIR", "conf")), keygen.logFormat());
     Path directory = keygen.directory();
     try {
-      io.latchkey.auth.token.JwtKeys.generateDevelopmentKeys(directory);
-      System.out.println("latchkey: development JWT keys written to " + directory.toAbsolutePath());
+      io.latchkey.auth.token.JwtKeys.generateDevelopmentKeys(keygen.algorithm(), directory);
+      System.out.println("latchkey: " + keygen.algorithm().wireName() + " JWT keys in " + directory.toAbsolutePath()
+        + " (" + keygen.algorithm().privateFile() + ", " + keygen.algorithm().publicFile() + ")");
       return 0;
     } catch (Exception e) {
       System.err.println("latchkey: cannot write keys to " + directory + ": " + e.getMessage());

@@ -2,6 +2,7 @@ package io.latchkey.e2e;
 
 import io.latchkey.auth.AuthConfig;
 import io.latchkey.auth.AuthModule;
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiKeys;
@@ -81,7 +82,7 @@ final class BothServices implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    JwtKeys.generateDevelopmentKeys(keysDir);
+    JwtKeys.generateDevelopmentKeys(JwsAlgorithm.RS256, keysDir);
     env.put("DATABASE_URL", TestPostgres.url(database));
     env.put("DATABASE_POOL_SIZE", "4");
     env.put("API_KEYS", FULL_KEY);

@@ -1,5 +1,6 @@
 package io.latchkey.launcher;
 
+import io.latchkey.auth.token.JwsAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class CommandLineTest {
     assertThat(run(Map.of("LOG_FORMAT", " JSON "), "run", "--role", "user").logFormat()).isEqualTo(LogFormat.JSON);
     assertThat(run(Map.of("LOG_FORMAT", "text"), "run", "--role", "user").logFormat()).isEqualTo(LogFormat.TEXT);
     assertThat(CommandLine.parse(new String[]{"keygen", "k"}, Map.of("LOG_FORMAT", "json"), 2))
-      .isEqualTo(new LaunchCommand.Keygen(Path.of("k"), LogFormat.JSON));
+      .isEqualTo(new LaunchCommand.Keygen(Path.of("k"), JwsAlgorithm.RS256, LogFormat.JSON));
     assertUsage(Map.of("LOG_FORMAT", "logstash"), "invalid LOG_FORMAT=logstash (expected text or json)", "run", "--role", "user");
     assertUsage(Map.of("LOG_FORMAT", "jsonl"), "invalid LOG_FORMAT=jsonl (expected text or json)", "keygen", "k");
   }
@@ -64,11 +65,25 @@ class CommandLineTest {
   @Test
   void keygenTakesExactlyOneFolder() {
     assertThat(CommandLine.parse(new String[]{"keygen", ".run/keys"}, NO_ENV, 2))
-      .isEqualTo(new LaunchCommand.Keygen(Path.of(".run/keys"), LogFormat.TEXT));
+      .isEqualTo(new LaunchCommand.Keygen(Path.of(".run/keys"), JwsAlgorithm.RS256, LogFormat.TEXT));
     assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen"}, NO_ENV, 2))
       .isInstanceOf(UsageException.class).hasMessageContaining("keygen takes exactly one argument");
     assertThatThrownBy(() -> CommandLine.parse(new String[]{"keygen", "a", "b"}, NO_ENV, 2))
       .isInstanceOf(UsageException.class).hasMessageContaining("keygen takes exactly one argument");
+  }
+
+  @Test
+  void keygenTakesItsAlgorithmFromTheOptionOrJwtAlgorithmAndRefusesAnyOther() {
+    assertThat(CommandLine.parse(new String[]{"keygen", "--algorithm", "EdDSA", "k"}, NO_ENV, 2))
+      .isEqualTo(new LaunchCommand.Keygen(Path.of("k"), JwsAlgorithm.EDDSA, LogFormat.TEXT));
+    assertThat(keygen(NO_ENV, "keygen", "k", "--algorithm=EdDSA").algorithm()).isEqualTo(JwsAlgorithm.EDDSA);
+    assertThat(keygen(Map.of("JWT_ALGORITHM", "EdDSA"), "keygen", "k").algorithm()).isEqualTo(JwsAlgorithm.EDDSA);
+    assertThat(keygen(Map.of("JWT_ALGORITHM", "EdDSA"), "keygen", "--algorithm", "RS256", "k").algorithm())
+      .as("the option wins over the environment").isEqualTo(JwsAlgorithm.RS256);
+    assertUsage(NO_ENV, "invalid --algorithm=ES256 (expected RS256 or EdDSA)", "keygen", "--algorithm", "ES256", "k");
+    assertUsage(Map.of("JWT_ALGORITHM", "eddsa"), "invalid JWT_ALGORITHM=eddsa (expected RS256 or EdDSA)", "keygen", "k");
+    assertUsage(NO_ENV, "--algorithm needs a value (RS256 or EdDSA)", "keygen", "k", "--algorithm");
+    assertUsage(NO_ENV, "unknown argument --size for keygen (expected --algorithm)", "keygen", "--size", "k");
   }
 
   @Test
@@ -94,6 +109,10 @@ class CommandLineTest {
     assertUsage(Map.of("LATCHKEY_DRAIN_SECONDS", "2s"), "invalid LATCHKEY_DRAIN_SECONDS=2s", "run", "--role", "user");
     assertUsage(Map.of("LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS", "0"), "invalid LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS=0",
       "run", "--role", "user");
+  }
+
+  private static LaunchCommand.Keygen keygen(Map<String, String> env, String... args) {
+    return (LaunchCommand.Keygen) CommandLine.parse(args, env, 2);
   }
 
   private static void assertUsage(Map<String, String> env, String expected, String... args) {

@@ -124,6 +124,13 @@ class LauncherProcessIT {
       assertThat(Files.readString(keys.resolve("jwt-private.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
       assertThat(Files.readString(keys.resolve("jwt-public.pem"))).startsWith("-----BEGIN PUBLIC KEY-----");
     }
+    try (LauncherProcess p = LauncherProcess.start(Map.of(), "keygen", "--algorithm", "EdDSA", keys.toString())) {
+      assertThat(p.exitStatus(60)).as(p.transcript()).isZero();
+      // an Ed25519 PKCS#8 key (RFC 8410) is 48 bytes of DER: 64 base64 characters on one line
+      assertThat(Files.readString(keys.resolve("jwt-eddsa-private.pem")))
+        .matches("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI[A-Za-z0-9+/]{43}\n-----END PRIVATE KEY-----\n");
+      assertThat(Files.readString(keys.resolve("jwt-eddsa-public.pem"))).startsWith("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA");
+    }
   }
 
   @Test

@@ -5,9 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,13 +12,15 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Signs and verifies access tokens (JWS compact form, RS256) with {@code java.security}
- * directly rather than vertx-auth-jwt, so that exactly one algorithm and only configured kids
- * are ever accepted: the header must say {@code "alg":"RS256"} (case and all; {@code none},
- * HS256 and everything else are refused before any key is touched), the {@code kid} is an exact
- * lookup in the configured keys, no {@code crit} or embedded key headers are honoured, and the
- * three parts may only hold base64url characters (so no padding or whitespace variants of one
- * token exist). Verification is pure CPU and never throws on hostile input.
+ * Signs and verifies access tokens (JWS compact form, RS256 or EdDSA) with {@code java.security}
+ * and Bouncy Castle's Ed25519 directly rather than vertx-auth-jwt, so that only configured kids,
+ * each with the one algorithm of its key, are ever accepted: the {@code kid} is an exact lookup
+ * in the configured keys, and the header's {@code alg} must be exactly that key's algorithm
+ * ({@code "RS256"} for an RSA key, {@code "EdDSA"} for an Ed25519 key, case and all; {@code none},
+ * HS256, the other algorithm and everything else are refused before any signature check), no
+ * {@code crit} or embedded key headers are honoured, and the three parts may only hold base64url
+ * characters (so no padding or whitespace variants of one token exist). Verification is pure CPU
+ * and never throws on hostile input.
  */
 public final class AccessTokens {
 
@@ -75,14 +74,7 @@ public final class AccessTokens {
       .put("gen", claims.generation())
       .put("amr", new JsonArray(claims.amr()));
     String signingInput = encode(header) + "." + encode(payload);
-    try {
-      Signature rsa = Signature.getInstance("SHA256withRSA");
-      rsa.initSign(keys.signingKey());
-      rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return signingInput + "." + ENCODER.encodeToString(rsa.sign());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign an access token", e);
-    }
+    return signingInput + "." + ENCODER.encodeToString(keys.signingKey().sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
   }
 
   /**
@@ -112,14 +104,19 @@ public final class AccessTokens {
     if (header == null || payload == null) {
       return TokenCheck.invalid(TokenCheck.Reason.MALFORMED);
     }
-    if (!"RS256".equals(header.getValue("alg")) || header.containsKey("crit") || header.containsKey("jwk")
+    JwsAlgorithm alg = JwsAlgorithm.ofWireName(header.getValue("alg"));
+    if (alg == null || header.containsKey("crit") || header.containsKey("jwk")
       || header.containsKey("jku") || header.containsKey("x5u") || header.containsKey("x5c")) {
       return TokenCheck.invalid(TokenCheck.Reason.INVALID_SIGNATURE);
     }
     Object kid = header.getValue("kid");
-    RSAPublicKey key = kid instanceof String k ? keys.verificationKey(k) : null;
+    JwtPublicKey key = kid instanceof String k ? keys.verificationKey(k) : null;
     if (key == null) {
       return TokenCheck.invalid(TokenCheck.Reason.UNKNOWN_KEY);
+    }
+    // the algorithm is the key's, never the token's choice: an RS256 header on an Ed25519 kid (or the reverse) is forged
+    if (key.algorithm() != alg) {
+      return TokenCheck.invalid(TokenCheck.Reason.INVALID_SIGNATURE);
     }
     String encodedSignature = token.substring(secondDot + 1);
     byte[] signature = DECODER.decode(encodedSignature);
@@ -128,8 +125,8 @@ public final class AccessTokens {
     if (!ENCODER.encodeToString(signature).equals(encodedSignature)) {
       return TokenCheck.invalid(TokenCheck.Reason.MALFORMED);
     }
-    if (signature.length != (key.getModulus().bitLength() + 7) / 8 || !signatureMatches(key,
-      token.substring(0, secondDot), signature)) {
+    if (signature.length != key.signatureLength()
+      || !key.verifies(token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII), signature)) {
       return TokenCheck.invalid(TokenCheck.Reason.INVALID_SIGNATURE);
     }
     AccessClaims claims = claims(payload);
@@ -140,17 +137,6 @@ public final class AccessTokens {
       return TokenCheck.invalid(TokenCheck.Reason.EXPIRED);
     }
     return TokenCheck.valid(claims);
-  }
-
-  private static boolean signatureMatches(RSAPublicKey key, String signingInput, byte[] signature) {
-    try {
-      Signature rsa = Signature.getInstance("SHA256withRSA");
-      rsa.initVerify(key);
-      rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return rsa.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
   }
 
   private boolean audienceMatches(Object aud) {

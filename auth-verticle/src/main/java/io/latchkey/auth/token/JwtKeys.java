@@ -6,73 +6,71 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.RSAPublicKeySpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The RSA keys of access tokens: one private key that signs (with its {@code kid}) and every
- * public key that may still verify a live token (the signing key's own, plus the previous
- * signing keys kept during a rotation). A {@code kid} is the RFC 7638 thumbprint of the public
+ * The keys of access tokens: one private key that signs (with its {@code kid}) and every public
+ * key that may still verify a live token (the signing key's own, plus the previous signing keys
+ * kept during a rotation, which may be of the other algorithm: RS256 and EdDSA keys verify side
+ * by side, each only its own algorithm). A {@code kid} is the RFC 7638 thumbprint of the public
  * key unless configured otherwise, so the same PEM files give the same kid on every node.
  */
 public final class JwtKeys {
 
   private static final Logger LOG = LoggerFactory.getLogger(JwtKeys.class);
   public static final int MIN_RSA_BITS = 2048;
-  public static final String PRIVATE_FILE = "jwt-private.pem";
-  public static final String PUBLIC_FILE = "jwt-public.pem";
+  /** The RS256 key files of a keys folder (the names from before EdDSA, kept). */
+  public static final String PRIVATE_FILE = JwsAlgorithm.RS256.privateFile();
+  public static final String PUBLIC_FILE = JwsAlgorithm.RS256.publicFile();
 
   private final String signingKid;
-  private final RSAPrivateCrtKey signingKey;
-  private final Map<String, RSAPublicKey> verificationKeys;
+  private final JwtSigningKey signingKey;
+  private final Map<String, JwtPublicKey> verificationKeys;
 
-  public JwtKeys(String signingKid, RSAPrivateCrtKey signingKey, Map<String, RSAPublicKey> verificationKeys) {
-    if (!verificationKeys.containsKey(signingKid)) {
-      throw new IllegalArgumentException("the signing key's kid must be among the verification keys");
+  public JwtKeys(String signingKid, JwtSigningKey signingKey, Map<String, JwtPublicKey> verificationKeys) {
+    JwtPublicKey own = verificationKeys.get(signingKid);
+    if (own == null || !own.thumbprint().equals(signingKey.publicKey().thumbprint())) {
+      throw new IllegalArgumentException("the signing key's public key must be among the verification keys, under its kid");
     }
     this.signingKid = signingKid;
     this.signingKey = signingKey;
-    this.verificationKeys = Map.copyOf(verificationKeys);
+    // the insertion order is kept: the signing key first in the JWK set, then the previous keys as configured
+    this.verificationKeys = Collections.unmodifiableMap(new LinkedHashMap<>(verificationKeys));
+  }
+
+  /** Keys that sign and verify with {@code signingKey} alone, under {@code kid} (tests and the bench). */
+  public static JwtKeys of(String kid, JwtSigningKey signingKey) {
+    return new JwtKeys(kid, signingKey, Map.of(kid, signingKey.publicKey()));
   }
 
   /**
-   * Loads the signing key (PKCS#8 PEM) and the extra verification keys (X.509 PEM).
+   * Loads the signing key (PKCS#8 PEM, of the type {@code algorithm} signs with) and the extra
+   * verification keys (X.509 PEM, RSA or Ed25519 whatever {@code algorithm} is).
    *
+   * @param algorithm           JWT_ALGORITHM: a private key of another type is refused
    * @param privateKeyFile      the private signing key
    * @param signingKid          its kid, or null for the RFC 7638 thumbprint
    * @param extraPublicKeyFiles previous signing keys still verifying live tokens; each either a
    *                            path (kid = thumbprint) or {@code kid=path}
    */
-  public static JwtKeys load(Path privateKeyFile, String signingKid, List<String> extraPublicKeyFiles) {
-    RSAPrivateCrtKey privateKey = readPrivateKey(privateKeyFile);
-    RSAPublicKey publicKey = publicOf(privateKey);
-    String kid = signingKid == null || signingKid.isBlank() ? thumbprint(publicKey) : signingKid.trim();
-    Map<String, RSAPublicKey> keys = new LinkedHashMap<>();
-    keys.put(kid, publicKey);
+  public static JwtKeys load(JwsAlgorithm algorithm, Path privateKeyFile, String signingKid, List<String> extraPublicKeyFiles) {
+    JwtSigningKey privateKey = JwtKeyFiles.readPrivateKey(algorithm, privateKeyFile);
+    String kid = signingKid == null || signingKid.isBlank() ? privateKey.publicKey().thumbprint() : signingKid.trim();
+    Map<String, JwtPublicKey> keys = new LinkedHashMap<>();
+    keys.put(kid, privateKey.publicKey());
     for (String entry : extraPublicKeyFiles) {
       int eq = entry.indexOf('=');
       Path file = Path.of(eq > 0 ? entry.substring(eq + 1).trim() : entry.trim());
-      RSAPublicKey extra = readPublicKey(file);
-      String extraKid = eq > 0 ? entry.substring(0, eq).trim() : thumbprint(extra);
-      if (keys.putIfAbsent(extraKid, extra) != null && !keys.get(extraKid).equals(extra)) {
+      JwtPublicKey extra = JwtKeyFiles.readPublicKey(file);
+      String extraKid = eq > 0 ? entry.substring(0, eq).trim() : extra.thumbprint();
+      JwtPublicKey known = keys.putIfAbsent(extraKid, extra);
+      if (known != null && !known.thumbprint().equals(extra.thumbprint())) {
         throw new IllegalArgumentException("two different JWT keys share the kid " + extraKid);
       }
     }
@@ -80,25 +78,27 @@ public final class JwtKeys {
   }
 
   /**
-   * Writes a fresh 2048-bit RSA key pair to {@code dir} ({@value #PRIVATE_FILE}, PKCS#8 PEM, and
-   * {@value #PUBLIC_FILE}, X.509 PEM) unless the private key file already exists: running it
-   * again keeps the keys, so tokens issued earlier stay valid. For development and tests only.
+   * Writes a fresh key pair of {@code algorithm} to {@code dir} (for RS256 a 2048-bit RSA pair in
+   * {@value #PRIVATE_FILE}, PKCS#8 PEM, and {@value #PUBLIC_FILE}, X.509 PEM; for EdDSA an Ed25519
+   * pair in {@code jwt-eddsa-private.pem} and {@code jwt-eddsa-public.pem}) unless the private key
+   * file already exists: running it again keeps the keys, so tokens issued earlier stay valid.
+   * For development and tests only.
    */
-  public static void generateDevelopmentKeys(Path dir) {
+  public static void generateDevelopmentKeys(JwsAlgorithm algorithm, Path dir) {
     try {
-      Files.createDirectories(dir);
-      Path privateFile = dir.resolve(PRIVATE_FILE);
-      if (Files.exists(privateFile)) {
-        return;
-      }
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(MIN_RSA_BITS);
-      KeyPair pair = generator.generateKeyPair();
-      writeAtomically(dir.resolve(PUBLIC_FILE), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
-      writeAtomically(privateFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-      LOG.info("generated development JWT keys in {} (kid {})", dir, thumbprint((RSAPublicKey) pair.getPublic()));
+      JwtPublicKey key = JwtKeyFiles.generate(algorithm, dir);
+      LOG.info("development {} JWT keys in {} (kid {})", algorithm.wireName(), dir, key.thumbprint());
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot write development JWT keys to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A fresh signing key of {@code algorithm}, in memory only (the bench and tests; services load theirs from PEM files). */
+  public static JwtSigningKey newSigningKey(JwsAlgorithm algorithm) {
+    try {
+      return JwtKeyFiles.generate(algorithm);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot generate a " + algorithm.keyType() + " key", e);
     }
   }
 
@@ -106,7 +106,7 @@ public final class JwtKeys {
     return signingKid;
   }
 
-  public RSAPrivateCrtKey signingKey() {
+  public JwtSigningKey signingKey() {
     return signingKey;
   }
 
@@ -116,142 +116,38 @@ public final class JwtKeys {
    * so that another key type brings its own algorithm to all of them at once.
    */
   public String signingAlgorithm() {
-    return algorithmOf(signingKey);
+    return signingKey.algorithm().wireName();
   }
 
-  private static String algorithmOf(java.security.Key key) {
-    if ("RSA".equals(key.getAlgorithm())) {
-      return "RS256";
-    }
-    throw new IllegalStateException("no JWS algorithm for a " + key.getAlgorithm() + " key");
+  /**
+   * The algorithms of every verification key, the signing key's first: during a rotation across
+   * algorithms, both (a client that takes its allowed algorithms from the discovery document,
+   * as npm jose's callers do, must accept the previous key's live tokens too).
+   */
+  public List<String> verificationAlgorithms() {
+    List<String> algorithms = new ArrayList<>();
+    algorithms.add(signingAlgorithm());
+    verificationKeys.values().forEach(key -> {
+      if (!algorithms.contains(key.algorithm().wireName())) {
+        algorithms.add(key.algorithm().wireName());
+      }
+    });
+    return List.copyOf(algorithms);
   }
 
   /** The public key of a kid, or null. An exact map lookup: a path-like or unknown kid finds nothing. */
-  public RSAPublicKey verificationKey(String kid) {
+  public JwtPublicKey verificationKey(String kid) {
     return kid == null ? null : verificationKeys.get(kid);
   }
 
-  public Map<String, RSAPublicKey> verificationKeys() {
+  public Map<String, JwtPublicKey> verificationKeys() {
     return verificationKeys;
   }
 
-  /** The JWK set of every key that can verify a live token (RFC 7517). */
+  /** The JWK set of every key that can verify a live token (RFC 7517; Ed25519 keys as RFC 8037 OKP keys). */
   public JsonObject jwks() {
     JsonArray keys = new JsonArray();
-    verificationKeys.forEach((kid, key) -> keys.add(new JsonObject()
-      .put("kty", "RSA")
-      .put("use", "sig")
-      .put("alg", algorithmOf(key))
-      .put("kid", kid)
-      .put("n", base64Url(unsigned(key.getModulus())))
-      .put("e", base64Url(unsigned(key.getPublicExponent())))));
+    verificationKeys.forEach((kid, key) -> keys.add(key.jwk(kid)));
     return new JsonObject().put("keys", keys);
-  }
-
-  /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA public key. */
-  public static String thumbprint(RSAPublicKey key) {
-    String canonical = "{\"e\":\"" + base64Url(unsigned(key.getPublicExponent())) + "\",\"kty\":\"RSA\",\"n\":\""
-      + base64Url(unsigned(key.getModulus())) + "\"}";
-    try {
-      return base64Url(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.US_ASCII)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static RSAPrivateCrtKey readPrivateKey(Path file) {
-    String text = readText(file, "JWT private key");
-    if (text.contains("BEGIN RSA PRIVATE KEY")) {
-      throw new IllegalArgumentException("the JWT private key " + file + " is PKCS#1; convert it to PKCS#8: "
-        + "openssl pkcs8 -topk8 -nocrypt -in old.pem -out new.pem");
-    }
-    try {
-      var key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pemBody(text, "PRIVATE KEY", file)));
-      if (!(key instanceof RSAPrivateCrtKey crt)) {
-        throw new IllegalArgumentException("the JWT private key " + file + " lacks its CRT parameters");
-      }
-      requireSize(crt.getModulus(), file);
-      return crt;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("the JWT private key " + file + " is not an RSA PKCS#8 key: " + e.getMessage());
-    }
-  }
-
-  static RSAPublicKey readPublicKey(Path file) {
-    String text = readText(file, "JWT public key");
-    try {
-      RSAPublicKey key = (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(pemBody(text, "PUBLIC KEY", file)));
-      requireSize(key.getModulus(), file);
-      return key;
-    } catch (GeneralSecurityException | ClassCastException e) {
-      throw new IllegalArgumentException("the JWT public key " + file + " is not an RSA X.509 key: " + e.getMessage());
-    }
-  }
-
-  static RSAPublicKey publicOf(RSAPrivateCrtKey key) {
-    try {
-      return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(key.getModulus(), key.getPublicExponent()));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void requireSize(BigInteger modulus, Path file) {
-    if (modulus.bitLength() < MIN_RSA_BITS) {
-      throw new IllegalArgumentException("the JWT key " + file + " has " + modulus.bitLength() + " bits; at least " + MIN_RSA_BITS + " are required");
-    }
-  }
-
-  private static String readText(Path file, String what) {
-    try {
-      return Files.readString(file, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the " + what + " " + file + ": " + e.getMessage());
-    }
-  }
-
-  private static byte[] pemBody(String text, String label, Path file) {
-    String begin = "-----BEGIN " + label + "-----";
-    String end = "-----END " + label + "-----";
-    int from = text.indexOf(begin);
-    int to = text.indexOf(end);
-    if (from < 0 || to < from) {
-      throw new IllegalArgumentException(file + " is not a PEM file with a '" + begin + "' block");
-    }
-    try {
-      return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " holds invalid base64 in its PEM block");
-    }
-  }
-
-  private static String pem(String label, byte[] der) {
-    return "-----BEGIN " + label + "-----\n"
-      + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-      + "\n-----END " + label + "-----\n";
-  }
-
-  private static void writeAtomically(Path target, String content) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-    Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  static byte[] unsigned(BigInteger value) {
-    byte[] bytes = value.toByteArray();
-    if (bytes.length > 1 && bytes[0] == 0) {
-      byte[] trimmed = new byte[bytes.length - 1];
-      System.arraycopy(bytes, 1, trimmed, 0, trimmed.length);
-      return trimmed;
-    }
-    return bytes;
-  }
-
-  static String base64Url(byte[] bytes) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

@@ -106,7 +106,7 @@ class DiscoveryAndBasicIntrospectionTest {
 
   @Test
   void urlsAreJoinedToAPublicUrlWithATrailingSlashWithoutADoubleSlash() {
-    JsonObject document = DiscoveryRoutes.document("http://h:1/", "http://h:1/", "RS256");
+    JsonObject document = DiscoveryRoutes.document("http://h:1/", "http://h:1/", List.of("RS256"));
     assertThat(document.getString("issuer")).as("the issuer is kept as written").isEqualTo("http://h:1/");
     assertThat(document.getString("jwks_uri")).isEqualTo("http://h:1/.well-known/jwks.json");
     assertThat(document.getString("revocation_endpoint")).isEqualTo("http://h:1/auth/revoke");

@@ -10,6 +10,7 @@ import io.latchkey.auth.cache.CacheSettings;
 import io.latchkey.auth.cache.PasswordCache;
 import io.latchkey.auth.floor.VersionFloors;
 import io.latchkey.auth.session.TokenPair;
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.common.ApiKeys;
 import io.latchkey.common.Database;
@@ -88,7 +89,10 @@ public final class AuthFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    JwtKeys.generateDevelopmentKeys(keysDir);
+    // both algorithms' pairs: JWT_ALGORITHM in the overrides picks one
+    for (JwsAlgorithm algorithm : JwsAlgorithm.values()) {
+      JwtKeys.generateDevelopmentKeys(algorithm, keysDir);
+    }
     env.put("DATABASE_URL", TestPostgres.url(database));
     env.put("JWT_KEYS_DIR", keysDir.toString());
     env.put("AUTH_HTTP_HOST", "127.0.0.1");

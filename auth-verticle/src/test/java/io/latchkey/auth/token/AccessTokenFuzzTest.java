@@ -46,8 +46,8 @@ class AccessTokenFuzzTest {
   @BeforeAll
   static void keys() throws IOException {
     keyDir = Files.createTempDirectory("latchkey-fuzz-keys");
-    JwtKeys.generateDevelopmentKeys(keyDir);
-    JwtKeys keys = JwtKeys.load(keyDir.resolve(JwtKeys.PRIVATE_FILE), null, List.of());
+    JwtKeys.generateDevelopmentKeys(JwsAlgorithm.RS256, keyDir);
+    JwtKeys keys = JwtKeys.load(JwsAlgorithm.RS256, keyDir.resolve(JwtKeys.PRIVATE_FILE), null, List.of());
     Clock clock = Clock.systemUTC();
     tokens = new AccessTokens(keys, SETTINGS, clock);
     validator = new TokenValidator(tokens, new VerifiedTokenMemory(1000),

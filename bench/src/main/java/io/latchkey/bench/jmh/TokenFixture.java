@@ -2,16 +2,13 @@ package io.latchkey.bench.jmh;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.latchkey.auth.token.AccessTokens;
+import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.auth.token.JwtKeys;
 import io.latchkey.auth.token.Revocations;
 import io.latchkey.auth.token.TokenSettings;
 import io.latchkey.common.ApiKeys;
 import io.vertx.core.Vertx;
 
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -24,16 +21,9 @@ final class TokenFixture {
   final AccessTokens tokens;
 
   TokenFixture() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(JwtKeys.MIN_RSA_BITS);
-      KeyPair pair = generator.generateKeyPair();
-      JwtKeys keys = new JwtKeys("bench", (RSAPrivateCrtKey) pair.getPrivate(), Map.of("bench", (RSAPublicKey) pair.getPublic()));
-      tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofHours(1),
-        Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    JwtKeys keys = JwtKeys.of("bench", JwtKeys.newSigningKey(JwsAlgorithm.RS256));
+    tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofHours(1),
+      Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
   }
 
   /** Revocations with nothing revoked, as a fresh auth node has them. */
