@@ -204,12 +204,17 @@ lk_build_if_needed() {
   (cd "$LK_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl "$modules" -am) || lk_die "the build failed; see the output above"
 }
 
-# lk_ensure_keys <dir>: development JWT keys shared by every auth node (generated once)
+# lk_ensure_keys <dir> [algorithm]: development JWT keys shared by every auth node (generated once),
+# of the algorithm given, else JWT_ALGORITHM's (default RS256): keygen's file names, one pair per algorithm
 lk_ensure_keys() {
-  local dir="$1"
-  if [ -z "$(ls -A "$dir" 2>/dev/null)" ]; then
-    lk_log "generating development JWT keys in ${dir#"$LK_ROOT"/}"
-    java -jar "$LK_JAR" keygen "$dir" >/dev/null || lk_die "could not generate development JWT keys in $dir"
+  local dir="$1" algorithm="${2:-${JWT_ALGORITHM:-RS256}}" file
+  case "$algorithm" in
+    EdDSA) file=jwt-eddsa-private.pem ;;
+    *) file=jwt-private.pem ;;   # RS256, or a typo keygen refuses below
+  esac
+  if [ ! -f "$dir/$file" ]; then
+    lk_log "generating development $algorithm JWT keys in ${dir#"$LK_ROOT"/}"
+    java -jar "$LK_JAR" keygen --algorithm "$algorithm" "$dir" >/dev/null || lk_die "could not generate development $algorithm JWT keys in $dir"
   fi
 }
 

@@ -225,8 +225,9 @@ public final class AuthModule {
       .onSuccess(deployed::add)
       .compose(id -> vertx.deployVerticle(retention)).onSuccess(deployed::add)
       .map(deploymentId -> {
-        LOG.info("auth service listening on {}:{} (public URL {}, {} HTTP instance(s), signing kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
-          config.httpHost(), port, config.publicUrl(), instances, config.jwtKeys().signingKid(), config.jwtKeys().verificationKeys().size(),
+        LOG.info("auth service listening on {}:{} (public URL {}, {} HTTP instance(s), signing {} kid {}, {} verification key(s), bcrypt {} thread(s), key {})",
+          config.httpHost(), port, config.publicUrl(), instances, config.jwtKeys().signingAlgorithm(), config.jwtKeys().signingKid(),
+          config.jwtKeys().verificationKeys().size(),
           bcrypt.threads(), ApiKeys.fingerprint(keys.outgoing()));
         return new AuthModule(vertx, parts, deployed, port);
       });
