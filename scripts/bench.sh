@@ -36,7 +36,10 @@
 #   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
 #   BENCH_SCENARIOS  only these scenarios, space-separated (baseline validate introspect me refresh
-#                    login login-mfa under-login); default all. The bounds, memory and start times are always measured
+#                    validate-eddsa refresh-eddsa login login-mfa under-login); default all. The bounds
+#                    (bcrypt, RS256 and EdDSA signing), memory and start times are always measured.
+#                    The two -eddsa scenarios run on the auth service restarted with JWT_ALGORITHM=EdDSA
+#                    (the RSA key kept as the previous key), after which it is restarted with RS256
 #   BENCH_SCALE      the levels of --scale (comma-separated), when the flag is not given
 #   BENCH_SEARCH_COUNT        searches (and by-email lookups) measured per term and level, default 100
 #   BENCH_SEARCH_MAX_SECONDS  no new search of a term starts after this many seconds, default 120
@@ -229,8 +232,11 @@ export LOGIN_ACCOUNT_MAX_FAILURES=1000000 LOGIN_IP_MAX_FAILURES=1000000
 export JWT_KEYS_DIR="$OUT/keys"
 export LATCHKEY_LOG_LEVEL="${LATCHKEY_LOG_LEVEL:-WARN}"
 unset JWT_PRIVATE_KEY_FILE JWT_PUBLIC_KEY_FILES API_KEY API_KEYS_VALIDATE 2>/dev/null || true
+# RS256 unless a scenario says otherwise (the -eddsa ones)
+export JWT_ALGORITHM=RS256
 
-lk_ensure_keys "$JWT_KEYS_DIR"
+lk_ensure_keys "$JWT_KEYS_DIR" RS256
+lk_ensure_keys "$JWT_KEYS_DIR" EdDSA
 
 # the start times are measured: readiness polled every 50 ms
 LK_POLL_S=0.05
@@ -409,6 +415,10 @@ login_many() {
 }
 export AUTH_PORT USERS
 
+SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh validate-eddsa refresh-eddsa login login-mfa under-login} "
+[ "$MODE" != scale ] || SCENARIOS=" "
+wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+
 # refresh chains: one pool per wrk run (a run ends with requests in flight, whose successors are
 # never seen), each of at least 1.5x the run's connections so that no connection waits for a token
 if [ "$MODE" != scale ]; then
@@ -417,11 +427,17 @@ if [ "$MODE" != scale ]; then
   login_many 96 "$DATA/chains-warmup"
   login_many 32 "$DATA/chains-16"
   login_many 96 "$DATA/chains-64"
+  if wanted refresh-eddsa; then
+    # refresh tokens do not depend on the signing algorithm: sessions opened now refresh on the EdDSA node
+    login_many 96 "$DATA/chains-eddsa-warmup"
+    login_many 32 "$DATA/chains-eddsa-16"
+    login_many 96 "$DATA/chains-eddsa-64"
+  fi
 fi
 
 # ---- the bounds, measured alone (the services idle)
 
-lk_log "measuring the bcrypt and RS256 bounds alone"
+lk_log "measuring the bcrypt, RS256 and EdDSA bounds alone"
 java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}" >>"$RAW"
 
 # ---- the scenarios
@@ -445,9 +461,6 @@ warm_up() {
     -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns$LEVEL_TAG.txt" 2>&1 || true
 }
 
-SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh login login-mfa under-login} "
-[ "$MODE" != scale ] || SCENARIOS=" "
-wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
 # ---- the scale measures (--seed-users / --seed-sessions / --scale): docs/BENCHMARKS.md, "At scale"
 
@@ -602,6 +615,34 @@ if wanted refresh; then
   warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64
   run_wrk refresh 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-16.refresh"
   run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-64.refresh"
+fi
+
+# restart_auth <algorithm> [previous public key files]: the auth service alone restarted, signing with <algorithm>
+restart_auth() {
+  lk_stop_processes 30 TERM "the auth node on port $AUTH_PORT" "$auth_pid"
+  forget "$auth_pid"
+  starts=$((starts + 1))
+  start_tag="-$starts"
+  export JWT_ALGORITHM="$1" JWT_PUBLIC_KEY_FILES="${2:-}"
+  start_service auth "$AUTH_PORT"
+}
+
+# the same durable refresh (and validate-token) with EdDSA access tokens, in the same run (issue 16);
+# the RSA key stays as the previous key, so the RS256 tokens seeded above stay valid
+if wanted validate-eddsa || wanted refresh-eddsa; then
+  lk_log "restarting the auth service with JWT_ALGORITHM=EdDSA"
+  restart_auth EdDSA "$JWT_KEYS_DIR/jwt-public.pem"
+  if wanted validate-eddsa; then
+    login_many 200 "$DATA/tokens-eddsa"
+    http_scenario validate-eddsa validate-token-eddsa validate.lua "$DATA/tokens-eddsa.access"
+  fi
+  if wanted refresh-eddsa; then
+    warm_up refresh.lua "$AUTH" "$DATA/chains-eddsa-warmup.refresh" 64
+    run_wrk refresh-eddsa 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-eddsa-16.refresh"
+    run_wrk refresh-eddsa 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-eddsa-64.refresh"
+  fi
+  lk_log "restarting the auth service with JWT_ALGORITHM=RS256"
+  restart_auth RS256
 fi
 
 if wanted login; then

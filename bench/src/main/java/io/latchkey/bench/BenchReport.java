@@ -39,6 +39,9 @@ public final class BenchReport {
     TARGETS.put("introspect", new Target("baseline", 0.5, ">= 50 % of baseline"));
     TARGETS.put("me", new Target("baseline", 0.1, ">= 10 % of baseline"));
     TARGETS.put("refresh", new Target("rs256-sign-bound", 0.6, ">= 60 % of the RS256 signing bound"));
+    // the same refresh chains, the auth service restarted with JWT_ALGORITHM=EdDSA (issue 16)
+    TARGETS.put("refresh-eddsa", new Target("refresh", 1.8, ">= 1.8x refresh with RS256"));
+    TARGETS.put("validate-token-eddsa", new Target("baseline", 0.5, ">= 50 % of baseline, EdDSA tokens"));
     TARGETS.put("login", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
     // completed two-step logins (password, then a TOTP code): the second step adds no hash
     TARGETS.put("login-mfa", new Target("bcrypt-bound", 0.9, ">= 90 % of the bcrypt bound"));
@@ -80,6 +83,18 @@ public final class BenchReport {
     System.out.println(markdown);
   }
 
+  /** The error-free rates of a scenario (outside the scale levels), by connections. */
+  private static Map<Integer, Double> rates(List<JsonObject> raw, String scenario) {
+    Map<Integer, Double> rates = new LinkedHashMap<>();
+    for (JsonObject r : raw) {
+      if ("wrk".equals(r.getString("kind")) && scenario.equals(r.getString("scenario")) && !ScaleReport.isScale(r)
+        && errors(r) == null) {
+        rates.put(r.getInteger("connections"), rate(r));
+      }
+    }
+    return rates;
+  }
+
   /**
    * The result rows: wrk scenarios with their ratios, then the bounds, memory and start times. The
    * records of a scale level ({@link ScaleReport}) are not among them.
@@ -87,13 +102,8 @@ public final class BenchReport {
   static JsonArray rows(List<JsonObject> raw) {
     JsonObject bounds = raw.stream().filter(r -> "bounds".equals(r.getString("kind")) && !ScaleReport.isScale(r))
       .findFirst().orElse(new JsonObject());
-    Map<Integer, Double> baseline = new LinkedHashMap<>();
-    for (JsonObject r : raw) {
-      if ("wrk".equals(r.getString("kind")) && "baseline".equals(r.getString("scenario")) && !ScaleReport.isScale(r)
-        && errors(r) == null) {
-        baseline.put(r.getInteger("connections"), rate(r));
-      }
-    }
+    Map<Integer, Double> baseline = rates(raw, "baseline");
+    Map<Integer, Double> refresh = rates(raw, "refresh");
     JsonArray rows = new JsonArray();
     for (JsonObject r : raw) {
       if (!"wrk".equals(r.getString("kind")) || ScaleReport.isScale(r)) {
@@ -108,6 +118,7 @@ public final class BenchReport {
         case "baseline" -> baseline.get(connections);
         case "bcrypt-bound" -> bounds.getDouble("bcryptBoundPerSecond");
         case "rs256-sign-bound" -> bounds.getDouble("rs256SignBoundPerSecond");
+        case "refresh" -> refresh.get(connections);
         default -> null;
       };
       Double ratio = rps == null || reference == null || reference == 0 ? null : round(rps / reference, 3);
@@ -157,6 +168,14 @@ public final class BenchReport {
         .put("p50Ms", bounds.getDouble("rs256SignMedianMs")).put("p99Ms", null).put("non2xx", 0)
         .put("ratio", null).put("ratioTo", null)
         .put("target", bounds.getInteger("signingThreads") + " signing thread(s) / median RS256 sign"));
+      if (bounds.containsKey("eddsaSignBoundPerSecond")) {
+        double eddsa = bounds.getDouble("eddsaSignBoundPerSecond");
+        rows.add(new JsonObject().put("scenario", "eddsa-sign-bound").put("connections", 0)
+          .put("requestsPerSecond", eddsa)
+          .put("p50Ms", bounds.getDouble("eddsaSignMedianMs")).put("p99Ms", null).put("non2xx", 0)
+          .put("ratio", round(eddsa / bounds.getDouble("rs256SignBoundPerSecond"), 3)).put("ratioTo", "rs256-sign-bound")
+          .put("target", bounds.getInteger("signingThreads") + " signing thread(s) / median EdDSA (Ed25519) sign"));
+      }
     }
     for (JsonObject p : raw) {
       if (!"process".equals(p.getString("kind")) || ScaleReport.isScale(p)) {

@@ -26,9 +26,10 @@ import java.util.concurrent.Future;
  * <ul>
  *   <li>bcrypt verify at the benchmark's cost, exactly the call {@code BcryptPool} makes
  *       (at.favre.lib); login bound = bcrypt threads / median verify time;</li>
- *   <li>an RS256 access-token signature made by the product's own {@link AccessTokens#issue}
- *       (2048-bit key, the claims a refresh signs); refresh bound = signing threads (the auth
- *       service's event-loop instances) / median sign time.</li>
+ *   <li>an access-token signature made by the product's own {@link AccessTokens#issue} (the
+ *       claims a refresh signs), RS256 with a 2048-bit key and EdDSA with an Ed25519 key; refresh
+ *       bound = signing threads (the auth service's event-loop instances) / median sign time, one
+ *       per algorithm.</li>
  * </ul>
  * Prints one JSON object on stdout.
  *
@@ -49,7 +50,8 @@ public final class CryptoBounds {
     int signingThreads = Integer.parseInt(args[2]);
 
     double verifyMs = medianBcryptVerifyMs(cost, 5, 41);
-    double signMs = medianRs256SignMs(1_000, 3_001);
+    double signMs = medianSignMs(JwsAlgorithm.RS256, 1_000, 3_001);
+    double eddsaSignMs = medianSignMs(JwsAlgorithm.EDDSA, 10_000, 30_001);
     double loopPerSecond = bcryptLoopPerSecond(cost, bcryptThreads, 30);
     JsonObject out = new JsonObject().put("kind", "bounds")
       .put("bcryptCost", cost)
@@ -59,7 +61,9 @@ public final class CryptoBounds {
       .put("bcryptLoopPerSecond", round(loopPerSecond, 1))
       .put("rs256SignMedianMs", round(signMs, 4))
       .put("signingThreads", signingThreads)
-      .put("rs256SignBoundPerSecond", round(signingThreads * 1000.0 / signMs, 1));
+      .put("rs256SignBoundPerSecond", round(signingThreads * 1000.0 / signMs, 1))
+      .put("eddsaSignMedianMs", round(eddsaSignMs, 4))
+      .put("eddsaSignBoundPerSecond", round(signingThreads * 1000.0 / eddsaSignMs, 1));
     System.out.println(out.encode());
   }
 
@@ -117,8 +121,8 @@ public final class CryptoBounds {
     }
   }
 
-  static double medianRs256SignMs(int warmups, int samples) throws Exception {
-    JwtKeys keys = JwtKeys.of("bench", JwtKeys.newSigningKey(JwsAlgorithm.RS256));
+  static double medianSignMs(JwsAlgorithm algorithm, int warmups, int samples) {
+    JwtKeys keys = JwtKeys.of("bench", JwtKeys.newSigningKey(algorithm));
     AccessTokens tokens = new AccessTokens(keys, new TokenSettings("latchkey-auth", "latchkey", Duration.ofMinutes(15),
       Duration.ofDays(30), Duration.ofDays(90), Duration.ofSeconds(10)), Clock.systemUTC());
     String userId = UUID.randomUUID().toString();

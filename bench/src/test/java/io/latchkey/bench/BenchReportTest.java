@@ -49,6 +49,32 @@ class BenchReportTest {
   }
 
   @Test
+  void refreshWithEdDsaIsComparedWithRefreshWithRs256AndTheEdDsaBoundWithTheRs256One() {
+    JsonObject bounds = new JsonObject().put("kind", "bounds").put("bcryptBoundPerSecond", 28.0).put("bcryptVerifyMedianMs", 70.0)
+      .put("bcryptThreads", 2).put("bcryptCost", 10).put("rs256SignBoundPerSecond", 2000.0).put("rs256SignMedianMs", 1.0)
+      .put("eddsaSignBoundPerSecond", 40_000.0).put("eddsaSignMedianMs", 0.05).put("signingThreads", 2);
+    JsonArray rows = BenchReport.rows(List.of(bounds,
+      wrk("baseline", 16, 1_000_000, 0, 0, 0),
+      wrk("refresh", 16, 10_000, 0, 0, 0),
+      wrk("refresh", 64, 11_000, 0, 0, 0),
+      wrk("refresh-eddsa", 16, 20_000, 0, 0, 0),
+      wrk("refresh-eddsa", 64, 15_000, 0, 0, 0),
+      wrk("validate-token-eddsa", 16, 600_000, 0, 0, 0)));
+
+    assertThat(row(rows, "refresh-eddsa", 16).getDouble("ratio")).isEqualTo(2.0);
+    assertThat(row(rows, "refresh-eddsa", 16).getString("ratioTo")).isEqualTo("refresh");
+    assertThat(row(rows, "refresh-eddsa", 16).getBoolean("met")).isTrue();
+    assertThat(row(rows, "refresh-eddsa", 64).getDouble("ratio")).isEqualTo(1.364);
+    assertThat(row(rows, "refresh-eddsa", 64).getBoolean("met")).isFalse();
+    assertThat(row(rows, "validate-token-eddsa", 16).getDouble("ratio")).isEqualTo(0.6);
+    assertThat(row(rows, "validate-token-eddsa", 16).getBoolean("met")).isTrue();
+    JsonObject bound = row(rows, "eddsa-sign-bound", 0);
+    assertThat(bound.getDouble("requestsPerSecond")).isEqualTo(40_000.0);
+    assertThat(bound.getDouble("ratio")).isEqualTo(20.0);
+    assertThat(bound.getString("ratioTo")).isEqualTo("rs256-sign-bound");
+  }
+
+  @Test
   void aScenarioWithNon2xxBadBodiesOrTimeoutsReportsErrorsInsteadOfARate() {
     JsonArray rows = BenchReport.rows(List.of(
       wrk("baseline", 16, 1_000_000, 0, 0, 0),

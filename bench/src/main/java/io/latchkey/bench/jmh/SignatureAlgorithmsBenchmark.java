@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * What another JWS algorithm would change for refresh (one signature per refresh) and for the
  * first validation of each new token (one verification per token and auth node, then the
  * verified-token memory answers): sign and verify of a JWT-sized input with the JDK's own
- * providers, one thread. RS256 is the product's algorithm; ES256 and Ed25519 are not offered by
- * it, they are measured for the comparison in docs/BENCHMARKS.md.
+ * providers, one thread. RS256 and EdDSA are the product's algorithms (its EdDSA uses Bouncy
+ * Castle's Ed25519 instead of the JDK's, measured by {@code io.latchkey.bench.SigningRates}); ES256
+ * is not offered, it is measured for the comparison in docs/BENCHMARKS.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
