@@ -34,6 +34,7 @@ json-bodies      common         io.latchkey.common.JsonBodiesFuzzTest           
 introspect-form  auth-verticle  io.latchkey.auth.http.IntrospectFormFuzzTest     form
 token-string     auth-verticle  io.latchkey.auth.token.AccessTokenFuzzTest       anyString
 token-mutation   auth-verticle  io.latchkey.auth.token.AccessTokenFuzzTest       mutatedToken
+token-mutation-eddsa auth-verticle io.latchkey.auth.token.AccessTokenFuzzTest     mutatedEdDsaToken
 search-cursor    user-verticle  io.latchkey.user.service.SearchCursorFuzzTest    cursor
 "
 

@@ -109,7 +109,11 @@ final class JwtKeyFiles {
     }
     if ("Ed25519".equals(type) && info.getAlgorithm().getParameters() == null
       && info.getPublicKeyData().getPadBits() == 0 && info.getPublicKeyData().getOctets().length == Ed25519PublicKeyParameters.KEY_SIZE) {
-      return new JwtPublicKey.Ed25519(new Ed25519PublicKeyParameters(info.getPublicKeyData().getOctets()));
+      try {
+        return new JwtPublicKey.Ed25519(new Ed25519PublicKeyParameters(info.getPublicKeyData().getOctets()));
+      } catch (IllegalArgumentException e) {
+        // not a point of the curve: reported below as malformed
+      }
     }
     throw new IllegalArgumentException("the JWT public key " + source + " is " + (type.equals("Ed25519") ? "a malformed Ed25519 key"
       : "a key of type " + type) + "; JWT keys are RSA (RS256) or Ed25519 (EdDSA)");

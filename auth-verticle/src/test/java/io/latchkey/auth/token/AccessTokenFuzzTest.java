@@ -27,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never an exception, with a reason whenever it is not valid; and a token that verifies is one
  * our key signed. {@code anyString} reads each input as the token itself; {@code mutatedToken}
  * takes a token really issued with the test key and edits it as the input says (the empty input
- * leaves it whole, so the run also proves that a genuine token does verify).
+ * leaves it whole, so the run also proves that a genuine token does verify); {@code
+ * mutatedEdDsaToken} does the same with an EdDSA token. The verifier holds both kinds of key, as
+ * a node in the middle of a rotation across algorithms does (RS256 signing, the Ed25519 key as a
+ * previous one), so every input meets both.
  */
 class AccessTokenFuzzTest {
 
@@ -42,12 +45,17 @@ class AccessTokenFuzzTest {
   private static TokenValidator validator;
   private static String genuine;
   private static AccessClaims genuineClaims;
+  private static String genuineEdDsa;
+  private static AccessClaims genuineEdDsaClaims;
 
   @BeforeAll
   static void keys() throws IOException {
     keyDir = Files.createTempDirectory("latchkey-fuzz-keys");
     JwtKeys.generateDevelopmentKeys(JwsAlgorithm.RS256, keyDir);
-    JwtKeys keys = JwtKeys.load(JwsAlgorithm.RS256, keyDir.resolve(JwtKeys.PRIVATE_FILE), null, List.of());
+    JwtKeys.generateDevelopmentKeys(JwsAlgorithm.EDDSA, keyDir);
+    JwtKeys keys = JwtKeys.load(JwsAlgorithm.RS256, keyDir.resolve(JwtKeys.PRIVATE_FILE), null,
+      List.of(keyDir.resolve(JwsAlgorithm.EDDSA.publicFile()).toString()));
+    JwtKeys eddsaKeys = JwtKeys.load(JwsAlgorithm.EDDSA, keyDir.resolve(JwsAlgorithm.EDDSA.privateFile()), null, List.of());
     Clock clock = Clock.systemUTC();
     tokens = new AccessTokens(keys, SETTINGS, clock);
     validator = new TokenValidator(tokens, new VerifiedTokenMemory(1000),
@@ -56,6 +64,9 @@ class AccessTokenFuzzTest {
     genuine = tokens.issue(USER_ID, SESSION_ID, "alice", List.of("user"), 1, Long.MAX_VALUE);
     genuineClaims = tokens.verify(genuine).claims();
     assertThat(genuineClaims).as("a freshly issued token verifies").isNotNull();
+    genuineEdDsa = new AccessTokens(eddsaKeys, SETTINGS, clock).issue(USER_ID, SESSION_ID, "alice", List.of("user"), 1, Long.MAX_VALUE);
+    genuineEdDsaClaims = tokens.verify(genuineEdDsa).claims();
+    assertThat(genuineEdDsaClaims).as("a freshly issued EdDSA token verifies with the previous key").isNotNull();
   }
 
   @AfterAll
@@ -75,14 +86,23 @@ class AccessTokenFuzzTest {
 
   @FuzzTest(maxDuration = FuzzDurations.ROUND)
   void mutatedToken(FuzzedDataProvider data) {
-    String token = mutate(genuine, data);
+    checkMutated(genuine, genuineClaims, data);
+  }
+
+  @FuzzTest(maxDuration = FuzzDurations.ROUND)
+  void mutatedEdDsaToken(FuzzedDataProvider data) {
+    checkMutated(genuineEdDsa, genuineEdDsaClaims, data);
+  }
+
+  private static void checkMutated(String original, AccessClaims originalClaims, FuzzedDataProvider data) {
+    String token = mutate(original, data);
     TokenCheck check = checkBothWays(token);
     if (check.valid()) {
-      // the only token our key signed is the genuine one: a valid check must be that very string
-      assertThat(token).as("a token that differs from the one signed verifies").isEqualTo(genuine);
-      assertThat(check.claims()).isEqualTo(genuineClaims);
+      // the only token this key signed is the genuine one: a valid check must be that very string
+      assertThat(token).as("a token that differs from the one signed verifies").isEqualTo(original);
+      assertThat(check.claims()).isEqualTo(originalClaims);
     }
-    if (token.equals(genuine)) {
+    if (token.equals(original)) {
       assertThat(check.valid()).as("the genuine token verifies").isTrue();
     }
   }

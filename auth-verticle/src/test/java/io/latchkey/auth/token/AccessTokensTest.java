@@ -514,6 +514,22 @@ class AccessTokensTest {
             + "; JWT keys are RSA (RS256) or Ed25519 (EdDSA)");
       }
     }
+    // 32 bytes that are no point of the curve (about half of all y values have no x)
+    byte[] notAPoint = new byte[32];
+    for (notAPoint[0] = 2; ; notAPoint[0]++) {
+      try {
+        new org.bouncycastle.crypto.params.Ed25519PublicKeyParameters(notAPoint);
+      } catch (IllegalArgumentException e) {
+        break;
+      }
+    }
+    Path offCurve = dir.resolve("off-curve.pem");
+    byte[] spki = new org.bouncycastle.asn1.x509.SubjectPublicKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+      new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.101.112")), notAPoint).getEncoded();
+    Files.writeString(offCurve, pem("PUBLIC KEY", spki));
+    assertThatThrownBy(() -> JwtKeys.load(JwsAlgorithm.EDDSA, dir.resolve("current").resolve(JwsAlgorithm.EDDSA.privateFile()), null,
+      List.of(offCurve.toString())))
+      .hasMessage("the JWT public key " + offCurve + " is a malformed Ed25519 key; JWT keys are RSA (RS256) or Ed25519 (EdDSA)");
     Path garbage = dir.resolve("garbage.pem");
     Files.writeString(garbage, pem("PRIVATE KEY", "not DER at all".getBytes(StandardCharsets.US_ASCII)));
     assertThatThrownBy(() -> JwtKeys.load(JwsAlgorithm.EDDSA, garbage, null, List.of()))
