@@ -27,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -339,14 +338,15 @@ public final class UserService {
   /** Sets the roles (a non-empty subset of user/admin); a real change notifies the auth service. */
   public Future<User> setRoles(UUID id, List<String> requested, AuditContext by) {
     String requestId = by.requestId();
-    Set<String> wanted = new LinkedHashSet<>(requested);
-    if (wanted.isEmpty() || !Roles.ALL.containsAll(wanted)) {
-      return Future.failedFuture(ApiException.validation("roles", "The roles must be a non-empty subset of " + Roles.ALL + "."));
+    List<String> roles;
+    try {
+      roles = UserFields.roles(requested);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
     }
     if (id == null) {
       return Future.failedFuture(userNotFound());
     }
-    List<String> roles = Roles.ALL.stream().filter(wanted::contains).toList();
     return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         .compose(current -> {
           if (Set.copyOf(current.roles()).equals(Set.copyOf(roles))) {
