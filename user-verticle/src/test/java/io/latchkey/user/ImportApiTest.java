@@ -1,6 +1,7 @@
 package io.latchkey.user;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.latchkey.common.testing.ImportedHashes;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
 import io.vertx.core.buffer.Buffer;
@@ -219,6 +220,36 @@ class ImportApiTest {
     List<Map<String, Object>> rows = f.rows("SELECT * FROM users.users WHERE username = ?", username);
     assertThat(rows).as(username).hasSize(1);
     return rows.get(0);
+  }
+
+  @Test
+  void importedUsersProveTheirPasswordsWhereverAPasswordIsAsked() {
+    String body = String.join("\n",
+      line("imp_argon", "imp_argon@example.com").put("passwordHash", ImportedHashes.argon2id("argon's old pass")).encode(),
+      line("imp_pbkdf", "imp_pbkdf@example.com").put("passwordHash", ImportedHashes.pbkdf2Sha256("pbkdf's old pass")).encode());
+    assertThat(importBody(body, key()).bodyAsJsonObject().getLong("created")).isEqualTo(2);
+
+    // verify-credentials, by each hash's own rule
+    assertThat(verifyCredentials("imp_argon", "argon's old pass")).isEqualTo(200);
+    assertThat(verifyCredentials("imp_pbkdf", "pbkdf's old pass")).isEqualTo(200);
+    assertThat(verifyCredentials("imp_pbkdf", "argon's old pass")).isEqualTo(401);
+
+    // the current password of a change, before any login upgraded the hash
+    String id = userByName("imp_pbkdf").get("id").toString();
+    String token = f.auth.issueToken(id, "imp_pbkdf", "user");
+    assertProblem(f.send(HttpMethod.POST, "/users/" + id + "/change-password",
+      new JsonObject().put("currentPassword", "not it").put("newPassword", "pbkdf's new passphrase"), bearer(token)),
+      403, "invalid_current_password");
+    assertThat(f.send(HttpMethod.POST, "/users/" + id + "/change-password",
+      new JsonObject().put("currentPassword", "pbkdf's old pass").put("newPassword", "pbkdf's new passphrase"), bearer(token))
+      .statusCode()).isEqualTo(204);
+    assertThat(userByName("imp_pbkdf").get("password_hash").toString()).startsWith("$2a$04$");
+    assertThat(verifyCredentials("imp_pbkdf", "pbkdf's new passphrase")).isEqualTo(200);
+  }
+
+  private int verifyCredentials(String login, String password) {
+    return f.send(HttpMethod.POST, "/users/verify-credentials", new JsonObject().put("login", login).put("password", password), key())
+      .statusCode();
   }
 
   static JsonObject line(String username, String email) {

@@ -34,6 +34,11 @@ final class BcryptHash implements PasswordHash {
   }
 
   @Override
+  public boolean isBcrypt() {
+    return true;
+  }
+
+  @Override
   public boolean isBcryptWithCost(int cost) {
     return this.cost == cost;
   }

@@ -50,6 +50,11 @@ public sealed interface PasswordHash permits BcryptHash, DerivedHash {
   /** True when the password matches (see the class comment for the form used). Slow: off the event loop. */
   boolean verify(String password);
 
+  /** True for a bcrypt hash ($2a$, $2b$ or $2y$), the kind this service writes. */
+  default boolean isBcrypt() {
+    return false;
+  }
+
   /** True for a bcrypt hash ($2a$, $2b$ or $2y$) of exactly this cost: one that needs no upgrade at login. */
   default boolean isBcryptWithCost(int cost) {
     return false;

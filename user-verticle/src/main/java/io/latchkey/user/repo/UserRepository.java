@@ -167,6 +167,19 @@ public final class UserRepository {
   }
 
   /**
+   * Replaces the hash a login was checked against by its bcrypt upgrade, by compare-and-set: only
+   * while the row still has {@code oldHash} and {@code passwordVersion} (a newer password, or a
+   * racing upgrade, wins). The password version stays; {@code updated_at} moves, so the auth
+   * service's cache takes the new state over the old. Empty when nothing was replaced.
+   */
+  public Future<Optional<User>> replaceHash(SqlClient client, UUID id, long passwordVersion, String oldHash, String newHash) {
+    return client.preparedQuery("UPDATE users.users SET password_hash = $4, updated_at = now() "
+        + "WHERE id = $1 AND password_version = $2 AND password_hash = $3 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, passwordVersion, oldHash, newHash))
+      .map(rows -> rows.size() == 0 ? Optional.<User>empty() : Optional.of(toUser(rows.iterator().next())));
+  }
+
+  /**
    * The session the change to the user's current password version kept alive (null: none). It
    * lives on the user's row, not in the notice that announced it, so that sending the notice
    * again works however long ago the first one was delivered and deleted.
