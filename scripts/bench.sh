@@ -697,10 +697,12 @@ done
 
 # ---- the import (after the memory figures above, which stay comparable with runs before it)
 
-# live_heap_kb <pid>: the heap in use right after a full collection, in KiB
+# live_heap_kb <pid>: the heap in use right after a full collection, in KiB (the sum over the
+# generations: "def new generation total …K, used …K" and "tenured generation …" with SerialGC,
+# one "garbage-first heap" line with G1; Metaspace lines have no "total")
 live_heap_kb() {
   jcmd "$1" GC.run >/dev/null 2>&1 || true
-  jcmd "$1" GC.heap_info 2>/dev/null | grep -m1 -oE 'used [0-9]+K' | grep -oE '[0-9]+' || echo 0
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/total [0-9]+K, used [0-9]+K/ { sub(/.*used /, ""); sub(/K.*/, ""); kb += $0 } END { print kb + 0 }'
 }
 
 if wanted import; then
