@@ -19,6 +19,7 @@ public record KeycloakUser(String username, String email, String firstName, Stri
 
   /** The Keycloak realm role that becomes our {@code admin} role. */
   public static final String ADMIN_ROLE = "admin";
+  static final int MAX_LABEL = 64;
 
   /**
    * A credential of {@code "type": "password"}: its {@code priority} (null when the export has
@@ -47,9 +48,17 @@ public record KeycloakUser(String username, String email, String firstName, Stri
     return passwords.stream().min(Comparator.comparingInt(p -> p.priority() == null ? Integer.MAX_VALUE : p.priority()));
   }
 
-  /** The name an error of this user is reported under. */
+  /**
+   * The name an error of this user is reported under, safe to print on a terminal: control
+   * characters (an escape sequence in a hostile export) become {@code ?}, and a long name is cut.
+   */
   public String label() {
-    return username == null ? "(a user without a username)" : username;
+    if (username == null) {
+      return "(a user without a username)";
+    }
+    StringBuilder shown = new StringBuilder();
+    username.codePoints().limit(MAX_LABEL).forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return username.codePointCount(0, username.length()) > MAX_LABEL ? shown + "..." : shown.toString();
   }
 
   /**

@@ -154,6 +154,16 @@ class KeycloakExportTest {
   }
 
   @Test
+  void theNameAnErrorIsReportedUnderIsSafeToPrint() {
+    assertThat(new KeycloakUser("bad\u001b[31mname\n", null, null, null, null, null, List.of(), null, List.of()).label())
+      .isEqualTo("bad?[31mname?");
+    assertThat(new KeycloakUser("u".repeat(70), null, null, null, null, null, List.of(), null, List.of()).label())
+      .isEqualTo("u".repeat(64) + "...");
+    assertThat(new KeycloakUser(null, null, null, null, null, null, List.of(), null, List.of()).label())
+      .isEqualTo("(a user without a username)");
+  }
+
+  @Test
   void aGapInTheUsersFilesAUsersFileGivenForTheRealmAndAForeignRealmAreRefused() throws IOException {
     Path realm = write("x-realm.json", realm("x"));
     write("x-users-0.json", realm("x", user("a")));
