@@ -66,7 +66,8 @@ class PackageLadderTest {
       List.of("io.latchkey.auth.cache"),
       List.of("io.latchkey.auth.token", "io.latchkey.auth.floor", "io.latchkey.auth.users")),
     "launcher", List.of(
-      List.of("io.latchkey.launcher")),
+      List.of("io.latchkey.launcher"),
+      List.of("io.latchkey.launcher.keycloak")),
     "bench", List.of(
       List.of("io.latchkey.bench"),
       List.of("io.latchkey.bench.jmh")),
