@@ -233,8 +233,10 @@ public final class LoginService {
   }
 
   /**
-   * The right password against a hash that is not bcrypt at the configured cost (an imported one,
-   * or bcrypt of another cost): re-hashed with bcrypt on the hashing pool here, and the hash
+   * The right password, for a login that is not refused (disabled, unverified: those keep their
+   * hash until a login of theirs succeeds; a second factor still to come does not count as a
+   * refusal), against a hash that is not bcrypt at the configured cost (an imported one, or
+   * bcrypt of another cost): re-hashed with bcrypt on the hashing pool here, and the hash
    * replaced at the user service by compare-and-set ({@link PasswordRehash}: only the hashes cross
    * the bus), before the login answers. The new state goes into the cluster-wide cache, so no node
    * checks the old hash again. The password version stays and no session is revoked. Whatever
@@ -243,7 +245,7 @@ public final class LoginService {
    */
   private Future<Outcome> upgraded(Outcome outcome, String password, String rid) {
     Credentials user = outcome.credentials();
-    if (outcome.verdict() != Verdict.SUCCESS || !bcrypt.needsRehash(user.passwordHash())) {
+    if (outcome.verdict() != Verdict.SUCCESS || refusal(user) != null || !bcrypt.needsRehash(user.passwordHash())) {
       return Future.succeededFuture(outcome);
     }
     return bcrypt.rehash(password)

@@ -27,13 +27,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * every converted hash verifying with the user's Keycloak password. Then the odd exports: service
  * accounts, several passwords, unconvertible credentials, missing or misnamed users files.
  */
-class KeycloakExportTest {
+public class KeycloakExportTest {
 
   static final Path FIXTURE = Path.of("..").toAbsolutePath().normalize().resolve("user-verticle/src/test/resources/keycloak");
-  static final Path INLINE = FIXTURE.resolve("latchkey-import-realm.json");
+  public static final Path INLINE = FIXTURE.resolve("latchkey-import-realm.json");
   static final Path DIRECTORY = FIXTURE.resolve("different_files/latchkey-import-realm.json");
   /** The README's passwords. */
-  static final Map<String, String> PASSWORDS = Map.of(
+  public static final Map<String, String> PASSWORDS = Map.of(
     "argon-alice", "alice-Argon2-pass!",
     "umlaut-ute", "Grüße-aus-Köln 42",
     "pbkdf-bob", "bob-Pbkdf2-sha256-pass",
