@@ -22,25 +22,12 @@ import io.vertx.core.json.JsonObject;
  */
 public record PasswordRehash(String userId, long passwordVersion, String oldHash, String newHash) {
 
-  /** What the user service answers. */
+  /** What the user service answers ({@code "installed"}, {@code "stale"} on the wire). */
   public enum Result {
     /** Stored: {@code credentials} is the user's state with the new hash. */
     INSTALLED,
     /** Not stored: the hash or the password version changed since the login read them (or the user is gone). */
-    STALE;
-
-    public String wire() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    public static Result fromWire(String text) {
-      for (Result r : values()) {
-        if (r.wire().equals(text)) {
-          return r;
-        }
-      }
-      throw new IllegalArgumentException("unknown result: " + text);
-    }
+    STALE
   }
 
   /** The reply: {@code {"result"}}, with {@code "credentials"} when installed. */
@@ -61,18 +48,12 @@ public record PasswordRehash(String userId, long passwordVersion, String oldHash
     }
 
     public JsonObject toJson() {
-      JsonObject json = new JsonObject().put("result", result.wire());
-      if (credentials != null) {
-        json.put("credentials", credentials.toJson());
-      }
-      return json;
+      return WireAnswers.toJson(result, credentials);
     }
 
     /** Throws IllegalArgumentException when the reply is not an answer. */
     public static Answer fromJson(JsonObject json) {
-      Result result = Result.fromWire(json.getString("result"));
-      JsonObject credentials = json.getJsonObject("credentials");
-      return new Answer(result, credentials == null ? null : Credentials.fromJson(credentials));
+      return new Answer(WireAnswers.fromWire(Result.class, json.getString("result")), WireAnswers.credentials(json));
     }
   }
 
