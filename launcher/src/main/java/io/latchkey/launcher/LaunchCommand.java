@@ -1,5 +1,6 @@
 package io.latchkey.launcher;
 
+import java.net.URI;
 import java.nio.file.Path;
 
 /** What the command line asked for. */
@@ -11,6 +12,17 @@ public sealed interface LaunchCommand {
 
   /** {@code keygen <dir>}: write development JWT signing keys into a folder. */
   record Keygen(Path directory, LogFormat logFormat) implements LaunchCommand {
+  }
+
+  /**
+   * {@code import-keycloak <realm-export.json> --user-service <url>}, the key from {@code API_KEY}
+   * ({@link #toString()} leaves it out).
+   */
+  record ImportKeycloak(Path export, URI userService, String apiKey) implements LaunchCommand {
+    @Override
+    public String toString() {
+      return "ImportKeycloak[export=" + export + ", userService=" + userService + ", apiKey=(hidden)]";
+    }
   }
 
   /** {@code help}, {@code --help}, {@code -h}. */
