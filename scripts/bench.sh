@@ -27,6 +27,7 @@
 #   BENCH_QUICK=1    short runs while developing: 3 s measured, 1 s warm-up
 #   BENCH_THREADS    wrk threads, default 2
 #   BENCH_USERS      users seeded, default 50
+#   BENCH_IMPORT_LINES  users generated for the import scenario (one streamed request), default 100000
 #   BENCH_JFR=1      record a JFR profile of each service into target/bench/<role>.jfr
 #   BENCH_HEAP       -Xmx of each service, default 256m (as scripts/run.sh)
 #   BENCH_JAVA_OPTS  extra JVM flags of both services (e.g. -XX:+UseSerialGC), recorded in the results
@@ -36,8 +37,8 @@
 #   BENCH_PORT_BASE  baseline = base, user = base+1, auth = base+2; default 18080
 #   BENCH_HZ_PORT    first Hazelcast port of the benchmark's own cluster, default 5771
 #   BENCH_SCENARIOS  only these scenarios, space-separated (baseline validate introspect me refresh
-#                    validate-eddsa refresh-eddsa login login-mfa under-login); default all. The bounds
-#                    (bcrypt, RS256 and EdDSA signing), memory and start times are always measured.
+#                    validate-eddsa refresh-eddsa login login-mfa under-login import); default all. The
+#                    bounds (bcrypt, RS256 and EdDSA signing), memory and start times are always measured.
 #                    The two -eddsa scenarios run on the auth service restarted with JWT_ALGORITHM=EdDSA
 #                    (the RSA key kept as the previous key), after which it is restarted with RS256
 #   BENCH_SCALE      the levels of --scale (comma-separated), when the flag is not given
@@ -138,6 +139,8 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 fi
 THREADS="${BENCH_THREADS:-2}"
 USERS="${BENCH_USERS:-50}"
+IMPORT_LINES="${BENCH_IMPORT_LINES:-100000}"
+[[ "$IMPORT_LINES" =~ ^[1-9][0-9]{0,7}$ ]] || lk_die "BENCH_IMPORT_LINES must be a number of lines (1..99999999)"
 HEAP="${BENCH_HEAP:-256m}"
 PORT_BASE="${BENCH_PORT_BASE:-18080}"
 BASELINE_PORT="$PORT_BASE"
@@ -415,7 +418,7 @@ login_many() {
 }
 export AUTH_PORT USERS
 
-SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh validate-eddsa refresh-eddsa login login-mfa under-login} "
+SCENARIOS=" ${BENCH_SCENARIOS:-baseline validate introspect me refresh validate-eddsa refresh-eddsa login login-mfa under-login import} "
 [ "$MODE" != scale ] || SCENARIOS=" "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
@@ -732,6 +735,44 @@ for role in user auth; do
   jcmd "${!pid_var}" GC.heap_info >"$LOGS/$role-heap.txt" 2>&1 || true
   jcmd "${!pid_var}" VM.native_memory summary >"$LOGS/$role-native-memory.txt" 2>&1 || true
 done
+
+# ---- the import (after the memory figures above, which stay comparable with runs before it)
+
+# live_heap_kb <pid>: the heap in use right after a full collection, in KiB (the sum over the
+# generations: "def new generation total …K, used …K" and "tenured generation …" with SerialGC,
+# one "garbage-first heap" line with G1; Metaspace lines have no "total")
+live_heap_kb() {
+  jcmd "$1" GC.run >/dev/null 2>&1 || true
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/total [0-9]+K, used [0-9]+K/ { sub(/.*used /, ""); sub(/K.*/, ""); kb += $0 } END { print kb + 0 }'
+}
+
+if wanted import; then
+  # IMPORT_LINES generated users streamed in one POST /admin/users/import; the user service's live
+  # heap (after a forced GC) and RSS before and after, and its RSS peak sampled every 100 ms meanwhile
+  lk_log "import: $IMPORT_LINES generated users in one streamed request"
+  java -Xmx64m -cp "$BENCH_JAR" io.latchkey.bench.ImportLines "$IMPORT_LINES" "imp$(date +%s)" >"$DATA/import.ndjson"
+  # shellcheck disable=SC2154 # set by start_service through eval
+  heap_before="$(live_heap_kb "$user_pid")"; rss_before="$(rss_kb "$user_pid")"
+  echo "$rss_before" >"$DATA/import.rss-peak"
+  ( peak="$rss_before"; while kill -0 "$user_pid" 2>/dev/null && [ ! -e "$DATA/import.done" ]; do
+      now="$(rss_kb "$user_pid" || echo 0)"; [ "${now:-0}" -le "$peak" ] || { peak="$now"; echo "$peak" >"$DATA/import.rss-peak"; }
+      sleep 0.1; done ) &
+  sampler=$!
+  started_ns="$(date +%s%N)"
+  # -T streams the file (curl reads it as it sends); the answer is the summary
+  status="$(curl -s -o "$DATA/import.answer" -w '%{http_code}' -T "$DATA/import.ndjson" -X POST \
+    -H 'Content-Type: application/x-ndjson' -H "X-API-Key: $API_KEY_VALUE" "http://127.0.0.1:$USER_PORT/admin/users/import")" || status=000
+  ended_ns="$(date +%s%N)"
+  touch "$DATA/import.done"; wait "$sampler" 2>/dev/null || true
+  [ "$status" = 200 ] || lk_die "the import answered $status: $(head -c 300 "$DATA/import.answer")"
+  heap_after="$(live_heap_kb "$user_pid")"; rss_after="$(rss_kb "$user_pid")"
+  answer_field() { grep -oE "\"$1\":[0-9]+" "$DATA/import.answer" | grep -oE '[0-9]+$' || echo 0; }
+  printf '{"kind":"import","lines":%s,"bodyBytes":%s,"durationUs":%s,"created":%s,"skipped":%s,"errorCount":%s,"heapUsedKbBefore":%s,"heapUsedKbAfter":%s,"rssKbBefore":%s,"rssKbAfter":%s,"rssKbPeak":%s}\n' \
+    "$IMPORT_LINES" "$(stat -c %s "$DATA/import.ndjson")" $(((ended_ns - started_ns) / 1000)) "$(answer_field created)" \
+    "$(answer_field skipped)" "$(answer_field errorCount)" "$heap_before" "$heap_after" "$rss_before" "$rss_after" \
+    "$(cat "$DATA/import.rss-peak")" >>"$RAW"
+  lk_log "import: $(tail -1 "$RAW")"
+fi
 
 hardware="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"%s"}\n' \

@@ -56,6 +56,8 @@ public final class BenchReport {
 
   static final double VALIDATION_P99_TARGET_MS = 10;
   static final double RSS_TARGET_MB = 250;
+  /** The user service's live heap after an import of 100,000 users, against before it (ImportVolumeTest bounds 8 MiB too). */
+  static final int IMPORT_HEAP_GROWTH_TARGET_MB = 8;
   static final double READY_TARGET_MS = 3000;
 
   private BenchReport() {
@@ -195,6 +197,25 @@ public final class BenchReport {
           .put("p50Ms", null).put("p99Ms", null).put("non2xx", 0).put("ratio", round(readyMs / READY_TARGET_MS, 3))
           .put("ratioTo", "3 s").put("readyMs", readyMs).put("target", "<= 3 s from process start").put("met", readyMs <= READY_TARGET_MS));
       }
+    }
+    for (JsonObject i : raw) {
+      if (!"import".equals(i.getString("kind"))) {
+        continue;
+      }
+      long lines = i.getLong("lines");
+      double seconds = i.getLong("durationUs") / 1e6;
+      double heapGrowthMb = round((i.getLong("heapUsedKbAfter") - i.getLong("heapUsedKbBefore")) / 1024.0, 1);
+      boolean complete = i.getLong("created") + i.getLong("skipped") + i.getLong("errorCount") == lines;
+      rows.add(new JsonObject().put("scenario", "import-" + lines).put("connections", 1)
+        .put("requestsPerSecond", round(lines / seconds, 1)).put("p50Ms", null).put("p99Ms", null).put("non2xx", 0)
+        .put("ratio", null).put("ratioTo", null)
+        .put("target", String.format(Locale.ROOT, "users/s in one request of %.1f MB (%d s); created %d, skipped %d, errors %d; "
+            + "user service: live heap %.1f -> %.1f MB, RSS %.1f -> %.1f MB (peak %.1f); live heap growth <= %d MB",
+          i.getLong("bodyBytes") / 1e6, Math.round(seconds), i.getLong("created"), i.getLong("skipped"), i.getLong("errorCount"),
+          i.getLong("heapUsedKbBefore") / 1024.0, i.getLong("heapUsedKbAfter") / 1024.0, i.getLong("rssKbBefore") / 1024.0,
+          i.getLong("rssKbAfter") / 1024.0, i.getLong("rssKbPeak") / 1024.0, IMPORT_HEAP_GROWTH_TARGET_MB))
+        .put("heapGrowthMb", heapGrowthMb)
+        .put("met", complete && heapGrowthMb <= IMPORT_HEAP_GROWTH_TARGET_MB));
     }
     return rows;
   }

@@ -12,8 +12,15 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.latchkey.common.hash.HashLimits;
+import io.latchkey.common.hash.PasswordHash;
+import io.latchkey.common.hash.PasswordHashes;
+import io.latchkey.common.hash.UnsupportedHashException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -27,10 +34,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queue. When the queue is full the returned future fails with {@code 503 overloaded} at once,
  * instead of letting latency grow without bound. Results come back on the caller's context.
  *
- * <p>Passwords reach this class already normalized (NFKC) and checked to be at most 72 UTF-8
- * bytes: bcrypt would silently ignore the rest, so longer ones are refused before this point.
+ * <p>It is the pool of every password computation, not only bcrypt's: {@link #verifyPassword}
+ * also checks the argon2 and PBKDF2 hashes an import brought (issue 15) on the same bounded
+ * threads. {@link #verifyPassword}, {@link #verifyDummy} and {@link #rehash} take the password as
+ * the person typed it and apply each kind of hash's own rule (see {@link PasswordHash}): bcrypt
+ * its NFKC form, never over 72 UTF-8 bytes (bcrypt would silently ignore the rest); imported
+ * hashes its UTF-8 bytes as given. {@link #hash} and {@link #verify} take a password the caller
+ * has already normalized and checked.
  */
 public final class BcryptPool implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BcryptPool.class);
+
+  /**
+   * What a stored hash may be: bcrypt of any cost this service can be configured with (4..31),
+   * or an imported hash within the import's limits (which refused anything else at import).
+   */
+  static final HashLimits STORED = HashLimits.defaults().withBcryptCost(4, 31);
+  /** Hashed by {@link #verifyDummy} when the password has no bcrypt form, so that it costs the same work. */
+  private static final String NO_BCRYPT_FORM = "a password with no bcrypt form";
 
   private final Vertx vertx;
   private final ThreadPoolExecutor executor;
@@ -119,12 +141,59 @@ public final class BcryptPool implements AutoCloseable {
     return submit(() -> verifyNow(password, hash));
   }
 
-  /** The same work as {@link #verify} against a hash nobody knows the password of; always false. */
+  /**
+   * The same work as verifying a wrong password against a bcrypt hash of this pool's cost, whatever
+   * the password (one with no bcrypt form, say over 72 bytes, costs it too); always false.
+   */
   public Future<Boolean> verifyDummy(String password) {
+    String input = PasswordHashes.bcryptInput(password).orElse(NO_BCRYPT_FORM);
     return submit(() -> {
-      verifyNow(password, dummyHash.join());
+      verifyNow(input, dummyHash.join());
       return false;
     });
+  }
+
+  /**
+   * True when {@code password}, as the person typed it, matches the stored hash {@code encoded}:
+   * bcrypt (ours) or an imported argon2 or PBKDF2 hash, each checked by its own rule (class
+   * comment). A password that can never match a bcrypt hash costs {@link #verifyDummy}'s work; so
+   * does a stored hash this service cannot read, which is logged (without the hash) and never
+   * matches.
+   */
+  public Future<Boolean> verifyPassword(String password, String encoded) {
+    PasswordHash hash = stored(encoded);
+    if (hash == null || (hash.isBcrypt() && PasswordHashes.bcryptInput(password).isEmpty())) {
+      return verifyDummy(password);
+    }
+    return submit(() -> hash.verify(password));
+  }
+
+  /**
+   * True when a stored hash should be replaced by bcrypt at this pool's cost after a successful
+   * login: it is an imported argon2 or PBKDF2 hash, or bcrypt of another cost. Cheap (no hashing).
+   */
+  public boolean needsRehash(String encoded) {
+    PasswordHash hash = stored(encoded);
+    return hash != null && !hash.isBcryptWithCost(cost);
+  }
+
+  /**
+   * A bcrypt hash at this pool's cost of {@code password} as the person typed it (its NFKC form),
+   * to replace a hash {@link #needsRehash} named; empty when the password has no bcrypt form (over
+   * 72 bytes, say: Keycloak took such passwords), and the old hash must then stay.
+   */
+  public Future<Optional<String>> rehash(String password) {
+    Optional<String> input = PasswordHashes.bcryptInput(password);
+    return input.isEmpty() ? Future.succeededFuture(Optional.empty()) : hash(input.get()).map(Optional::of);
+  }
+
+  private static PasswordHash stored(String encoded) {
+    try {
+      return PasswordHashes.parse(encoded, STORED);
+    } catch (UnsupportedHashException e) {
+      LOG.error("a stored password hash cannot be read ({}): it never matches", e.code());
+      return null;
+    }
   }
 
   /** The dummy hash once computed (tests: it has this pool's cost). */

@@ -26,6 +26,14 @@ public final class BusAddresses {
    */
   public static final String USER_PASSKEY_CHECK = "latchkey.user.passkey-check";
 
+  /**
+   * user service: a {@link io.latchkey.common.bus.PasswordRehash} from the auth service after a
+   * successful login against a hash that is not bcrypt at the configured cost, to its
+   * {@link io.latchkey.common.bus.PasswordRehash.Answer}: the bcrypt hash replaces the old one by
+   * compare-and-set. It changes state, so a replayed request is refused.
+   */
+  public static final String USER_PASSWORD_REHASH = "latchkey.user.password-rehash";
+
   /** auth service: a {@link io.latchkey.common.bus.UserNotice}; the reply {@code {"applied": true}} is the acknowledgement. */
   public static final String AUTH_SYNC = "latchkey.auth.sync";
 

@@ -58,10 +58,25 @@ public final class HttpServers {
    * and its headers are on every later answer, errors included.
    */
   public static Router baseRouter(io.vertx.core.Vertx vertx, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> beforeBody) {
+    return baseRouter(vertx, beforeBody, null);
+  }
+
+  /**
+   * As {@link #baseRouter(io.vertx.core.Vertx, io.vertx.core.Handler)}, with {@code streamedRoutes}
+   * (when not null) mounting the routes that read their body themselves, as a stream, after
+   * {@code beforeBody} and before the body handler: the 64 KiB limit does not apply to them, and
+   * they bound their memory themselves (the user import). Such a route must pause its request
+   * before anything asynchronous, or the body is lost.
+   */
+  public static Router baseRouter(io.vertx.core.Vertx vertx, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> beforeBody,
+                                  java.util.function.Consumer<Router> streamedRoutes) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds());
     if (beforeBody != null) {
       router.route().handler(beforeBody);
+    }
+    if (streamedRoutes != null) {
+      streamedRoutes.accept(router);
     }
     router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     ProblemHandler.install(router);

@@ -3,6 +3,8 @@ package io.latchkey.launcher;
 import io.latchkey.auth.token.JwsAlgorithm;
 import io.latchkey.common.Profile;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -18,12 +20,17 @@ public final class CommandLine {
   public static final String USAGE = String.join("\n",
     "usage: java -jar latchkey.jar run [--role user|auth|all] [--instances N]",
     "       java -jar latchkey.jar keygen [--algorithm RS256|EdDSA] <dir>",
+    "       API_KEY=<key> java -jar latchkey.jar import-keycloak <realm-export.json> --user-service <url>",
     "  run     start a node of the cluster (role also from LATCHKEY_ROLE, instances from",
     "          LATCHKEY_INSTANCES, default: the number of cores); configuration from",
     "          $LATCHKEY_CONF_DIR/<service>.json (default conf/) with environment overrides",
     "  keygen  write JWT signing keys (PEM) into <dir>: an RSA 2048 pair (jwt-private.pem,",
     "          jwt-public.pem) for RS256, an Ed25519 pair (jwt-eddsa-private.pem, jwt-eddsa-public.pem)",
-    "          for EdDSA; the algorithm also from JWT_ALGORITHM, default RS256; existing keys are kept");
+    "          for EdDSA; the algorithm also from JWT_ALGORITHM, default RS256; existing keys are kept",
+    "  import-keycloak  import the users of a Keycloak realm export (kc.sh export --file F, or the",
+    "          realm file of --dir D, its R-users-<n>.json read with it) with their password hashes",
+    "          into the user service at <url> (e.g. http://127.0.0.1:8081); API_KEY: a full key of",
+    "          it. Exit 0: all created or skipped; 3: some users were errors; 1: the import stopped");
 
   static final int MAX_INSTANCES = 512;
 
@@ -32,14 +39,15 @@ public final class CommandLine {
 
   public static LaunchCommand parse(String[] args, Map<String, String> env, int cores) {
     if (args.length == 0) {
-      throw new UsageException("no command given (expected run, keygen or help)");
+      throw new UsageException("no command given (expected run, keygen, import-keycloak or help)");
     }
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     return switch (args[0]) {
       case "run" -> new LaunchCommand.Run(parseRun(rest, env, cores));
       case "keygen" -> parseKeygen(rest, env);
+      case "import-keycloak" -> parseImportKeycloak(rest, env);
       case "help", "--help", "-h" -> new LaunchCommand.Help();
-      default -> throw new UsageException("unknown command " + args[0] + " (expected run, keygen or help)");
+      default -> throw new UsageException("unknown command " + args[0] + " (expected run, keygen, import-keycloak or help)");
     };
   }
 
@@ -83,6 +91,53 @@ public final class CommandLine {
       throw new UsageException("invalid " + source + "=" + raw + " (expected RS256 or EdDSA)");
     }
     return algorithm;
+  }
+
+  private static LaunchCommand.ImportKeycloak parseImportKeycloak(List<String> rest, Map<String, String> env) {
+    String export = null;
+    String url = null;
+    for (int i = 0; i < rest.size(); i++) {
+      String arg = rest.get(i);
+      if (arg.equals("--user-service")) {
+        if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--") || rest.get(i + 1).isBlank()) {
+          throw new UsageException("--user-service needs a value: the user service's URL, e.g. http://127.0.0.1:8081");
+        }
+        url = rest.get(++i);
+      } else if (arg.startsWith("--user-service=")) {
+        url = arg.substring("--user-service=".length());
+      } else if (arg.startsWith("-")) {
+        throw new UsageException("unknown argument " + arg + " for import-keycloak (expected the realm export file and --user-service <url>)");
+      } else if (export != null) {
+        throw new UsageException("import-keycloak takes one realm export file, not " + export + " and " + arg);
+      } else if (!arg.isBlank()) {
+        export = arg;
+      }
+    }
+    if (export == null) {
+      throw new UsageException("import-keycloak needs the realm export file (written by kc.sh export --realm R --file F)");
+    }
+    if (url == null) {
+      throw new UsageException("import-keycloak needs --user-service <url> (the user service's URL, e.g. http://127.0.0.1:8081)");
+    }
+    if (!present(env, "API_KEY")) {
+      throw new UsageException("import-keycloak needs API_KEY in the environment: a full API key of the user service");
+    }
+    return new LaunchCommand.ImportKeycloak(Path.of(export), userServiceUrl(url), env.get("API_KEY").trim());
+  }
+
+  /** An http(s) URL with a host and nothing after its path; a trailing slash is allowed. */
+  private static URI userServiceUrl(String raw) {
+    URI uri;
+    try {
+      uri = new URI(raw.trim());
+    } catch (URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null
+      || uri.getRawUserInfo() != null || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+      throw new UsageException("invalid --user-service " + raw + " (expected an http or https URL such as http://127.0.0.1:8081)");
+    }
+    return uri;
   }
 
   private static RunOptions parseRun(List<String> rest, Map<String, String> env, int cores) {

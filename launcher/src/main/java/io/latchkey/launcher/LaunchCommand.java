@@ -2,6 +2,7 @@ package io.latchkey.launcher;
 
 import io.latchkey.auth.token.JwsAlgorithm;
 
+import java.net.URI;
 import java.nio.file.Path;
 
 /** What the command line asked for. */
@@ -13,6 +14,17 @@ public sealed interface LaunchCommand {
 
   /** {@code keygen [--algorithm RS256|EdDSA] <dir>}: write JWT signing keys of the algorithm into a folder. */
   record Keygen(Path directory, JwsAlgorithm algorithm, LogFormat logFormat) implements LaunchCommand {
+  }
+
+  /**
+   * {@code import-keycloak <realm-export.json> --user-service <url>}, the key from {@code API_KEY}
+   * ({@link #toString()} leaves it out).
+   */
+  record ImportKeycloak(Path export, URI userService, String apiKey) implements LaunchCommand {
+    @Override
+    public String toString() {
+      return "ImportKeycloak[export=" + export + ", userService=" + userService + ", apiKey=(hidden)]";
+    }
   }
 
   /** {@code help}, {@code --help}, {@code -h}. */

@@ -1,5 +1,7 @@
 package io.latchkey.launcher;
 
+import io.latchkey.launcher.keycloak.KeycloakImport;
+import io.latchkey.launcher.keycloak.UserServiceClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +15,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@code java -jar latchkey.jar run --role user|auth|all [--instances N]} and
- * {@code java -jar latchkey.jar keygen <dir>}.
+ * {@code java -jar latchkey.jar keygen <dir>} and
+ * {@code java -jar latchkey.jar import-keycloak <realm-export.json> --user-service <url>}
+ * ({@link KeycloakImport}: its own exit statuses, 3 when some users were errors).
  *
  * <p>Exit status: 0 after a graceful stop, 1 when the start failed (database unreachable, port
  * taken, no cluster, ...), 2 for a bad command line or invalid configuration. Every failure is
@@ -57,6 +61,11 @@ public final class Main {
     }
     if (command instanceof LaunchCommand.Keygen keygen) {
       return keygen(keygen);
+    }
+    if (command instanceof LaunchCommand.ImportKeycloak importKeycloak) {
+      configureLogging(Path.of(env.getOrDefault("LATCHKEY_CONF_DIR", "conf")), LogFormat.TEXT);
+      return new KeycloakImport(new UserServiceClient(importKeycloak.userService(), importKeycloak.apiKey()), KeycloakImport.CHUNK,
+        System.out, System.err).run(importKeycloak.export());
     }
     return run(((LaunchCommand.Run) command).options());
   }

@@ -3,6 +3,7 @@ package io.latchkey.launcher;
 import io.latchkey.auth.token.JwsAlgorithm;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -84,6 +85,43 @@ class CommandLineTest {
     assertUsage(Map.of("JWT_ALGORITHM", "eddsa"), "invalid JWT_ALGORITHM=eddsa (expected RS256 or EdDSA)", "keygen", "k");
     assertUsage(NO_ENV, "--algorithm needs a value (RS256 or EdDSA)", "keygen", "k", "--algorithm");
     assertUsage(NO_ENV, "unknown argument --size for keygen (expected --algorithm)", "keygen", "--size", "k");
+  }
+
+  @Test
+  void importKeycloakTakesTheExportTheUrlEitherWayAndTheKeyFromApiKey() {
+    Map<String, String> env = Map.of("API_KEY", " the-full-key ");
+    LaunchCommand.ImportKeycloak spaced = (LaunchCommand.ImportKeycloak) CommandLine.parse(
+      new String[]{"import-keycloak", "realm.json", "--user-service", "http://127.0.0.1:8081"}, env, 2);
+    assertThat(spaced.export()).isEqualTo(Path.of("realm.json"));
+    assertThat(spaced.userService()).isEqualTo(URI.create("http://127.0.0.1:8081"));
+    assertThat(spaced.apiKey()).isEqualTo("the-full-key");
+    assertThat(CommandLine.parse(new String[]{"import-keycloak", "--user-service=https://users.example.com/", "realm.json"}, env, 2))
+      .isEqualTo(new LaunchCommand.ImportKeycloak(Path.of("realm.json"), URI.create("https://users.example.com/"), "the-full-key"));
+    assertThat(spaced.toString()).as("the key is never printed").doesNotContain("the-full-key").contains("realm.json");
+    assertThat(CommandLine.USAGE).contains("import-keycloak <realm-export.json> --user-service <url>", "API_KEY");
+  }
+
+  @Test
+  void importKeycloakRefusesMissingAndUnknownArgumentsAndAMissingKey() {
+    Map<String, String> env = Map.of("API_KEY", "k");
+    assertUsage(env, "import-keycloak needs the realm export file", "import-keycloak", "--user-service", "http://127.0.0.1:8081");
+    assertUsage(env, "import-keycloak needs --user-service <url>", "import-keycloak", "realm.json");
+    assertUsage(env, "--user-service needs a value", "import-keycloak", "realm.json", "--user-service");
+    assertUsage(env, "--user-service needs a value", "import-keycloak", "--user-service", "--other", "realm.json");
+    assertUsage(env, "unknown argument --realm for import-keycloak", "import-keycloak", "realm.json", "--realm", "r",
+      "--user-service", "http://127.0.0.1:8081");
+    assertUsage(env, "import-keycloak takes one realm export file, not a.json and b.json", "import-keycloak", "a.json", "b.json",
+      "--user-service", "http://127.0.0.1:8081");
+    for (String bad : new String[]{"127.0.0.1:8081", "ftp://127.0.0.1", "http://", "http://127.0.0.1:8081/?x=1", "http://u:p@127.0.0.1",
+      "http://127.0.0.1 8081"}) {
+      assertUsage(env, "invalid --user-service " + bad + " (expected an http or https URL", "import-keycloak", "realm.json",
+        "--user-service=" + bad);
+    }
+    assertUsage(NO_ENV, "import-keycloak needs API_KEY in the environment", "import-keycloak", "realm.json",
+      "--user-service", "http://127.0.0.1:8081");
+    assertUsage(Map.of("API_KEY", "  "), "import-keycloak needs API_KEY in the environment", "import-keycloak", "realm.json",
+      "--user-service", "http://127.0.0.1:8081");
+    assertUsage(NO_ENV, "unknown command import (expected run, keygen, import-keycloak or help)", "import");
   }
 
   @Test

@@ -48,7 +48,8 @@ class PackageLadderTest {
       List.of("io.latchkey.common.audit"),
       List.of("io.latchkey.common.retention"),
       List.of("io.latchkey.common"),
-      List.of("io.latchkey.common.bus")),
+      // hash imports nothing of ours, so that the bcrypt pool in io.latchkey.common can use it
+      List.of("io.latchkey.common.bus", "io.latchkey.common.hash")),
     "user-verticle", List.of(
       List.of("io.latchkey.user"),
       List.of("io.latchkey.user.bus", "io.latchkey.user.http"),
@@ -65,7 +66,8 @@ class PackageLadderTest {
       List.of("io.latchkey.auth.cache"),
       List.of("io.latchkey.auth.token", "io.latchkey.auth.floor", "io.latchkey.auth.users")),
     "launcher", List.of(
-      List.of("io.latchkey.launcher")),
+      List.of("io.latchkey.launcher"),
+      List.of("io.latchkey.launcher.keycloak")),
     "bench", List.of(
       List.of("io.latchkey.bench"),
       List.of("io.latchkey.bench.jmh")),

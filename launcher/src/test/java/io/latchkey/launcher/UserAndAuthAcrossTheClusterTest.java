@@ -10,6 +10,9 @@ import io.latchkey.common.Profile;
 import io.latchkey.common.Settings;
 import io.latchkey.common.testing.TestNodes;
 import io.latchkey.common.testing.TestPostgres;
+import io.latchkey.launcher.keycloak.KeycloakExportTest;
+import io.latchkey.launcher.keycloak.KeycloakImport;
+import io.latchkey.launcher.keycloak.UserServiceClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,6 +29,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +160,51 @@ class UserAndAuthAcrossTheClusterTest {
       .execute(Tuple.of(UUID.fromString(id)))).iterator().next();
     assertThat(sessions.getLong("total")).isEqualTo(3);
     assertThat(sessions.getLong("revoked")).isEqualTo(3);
+  }
+
+  /**
+   * Issue 15 end to end: a real Keycloak 26.7.3 realm export moved over by import-keycloak, then
+   * every user with a password logs in with their Keycloak password through the auth node. The
+   * first login re-hashes to bcrypt at the configured cost (4) with the same password version; the
+   * second is served by that bcrypt hash. The disabled user (PBKDF2-SHA1) is refused after the right
+   * password and keeps the imported hash; the user without a password cannot log in.
+   */
+  @Test
+  void keycloakUsersLogInWithTheirPasswordsAndTheirHashesBecomeBcrypt() {
+    KeycloakImport command = new KeycloakImport(new UserServiceClient(URI.create("http://127.0.0.1:" + userPort + "/"),
+      KEYS.outgoing()), KeycloakImport.CHUNK, new PrintStream(OutputStream.nullOutputStream()),
+      new PrintStream(OutputStream.nullOutputStream()));
+    assertThat(command.run(KeycloakExportTest.INLINE)).isEqualTo(KeycloakImport.EXIT_OK);
+    assertThat(command.created()).isEqualTo(6);
+
+    for (String name : List.of("argon-alice", "umlaut-ute", "pbkdf-bob", "pbkdf-carol")) {
+      String password = KeycloakExportTest.PASSWORDS.get(name);
+      String imported = passwordHash(name);
+      assertThat(imported).as(name).doesNotStartWith("$2");
+      assertProblem(login(name, password + "x", 401), "invalid_credentials");
+      assertThat(passwordHash(name)).as("a wrong password upgrades nothing").isEqualTo(imported);
+
+      login(name, password, 200);
+      String upgraded = passwordHash(name);
+      assertThat(upgraded).as(name + ": bcrypt after the first login").startsWith("$2a$04$");
+      assertThat(row(name).getLong("password_version")).as("same password, same version").isEqualTo(1L);
+
+      login(name, password, 200);
+      assertThat(passwordHash(name)).as(name + ": the second login is served by the bcrypt hash").isEqualTo(upgraded);
+    }
+    String dave = passwordHash("pbkdf-dave");
+    assertProblem(login("pbkdf-dave", KeycloakExportTest.PASSWORDS.get("pbkdf-dave"), 403), "account_disabled");
+    assertThat(passwordHash("pbkdf-dave")).as("a refused login upgrades nothing").isEqualTo(dave).startsWith("$pbkdf2-sha1$");
+    assertProblem(login("nopass-erin", "anything at all 1", 401), "invalid_credentials");
+  }
+
+  private static Row row(String username) {
+    return await(db.preparedQuery("SELECT password_hash, password_version FROM users.users WHERE username = $1")
+      .execute(Tuple.of(username))).iterator().next();
+  }
+
+  private static String passwordHash(String username) {
+    return row(username).getString("password_hash");
   }
 
   private static JsonObject login(String login, String password, int expectedStatus) {

@@ -14,6 +14,7 @@ import io.latchkey.common.Resources;
 import io.latchkey.common.TrustedProxies;
 import io.latchkey.common.audit.AuditRoutes;
 import io.latchkey.common.audit.AuditTrail;
+import io.latchkey.common.hash.HashLimits;
 import io.latchkey.common.retention.RetentionJob;
 import io.latchkey.common.retention.RetentionRule;
 import io.latchkey.user.auth.Authorizer;
@@ -49,6 +50,7 @@ import io.latchkey.user.service.PasswordPolicy;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.RequestLimit;
 import io.latchkey.user.service.Totp;
+import io.latchkey.user.service.UserImport;
 import io.latchkey.user.service.UserService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -178,11 +180,12 @@ public final class UserModule {
       new RequestLimit(vertx, hazelcast, "latchkey.user.resets-per-ip", mail.resetIpMax(), hour, limitKey, "PASSWORD_RESET_IP_MAX"),
       audit);
     Authorizer authorizer = new Authorizer(keys, new BusTokenVerifier(authBus));
+    UserImport imports = new UserImport(pool, userRepository, bcrypt, audit, HashLimits.defaults());
     RegistrationLimit registrations = new RegistrationLimit(new RequestLimit(vertx, hazelcast, RegistrationLimit.MAP,
       config.registrationIpMax(), config.registrationIpWindowSeconds(), limitKey, "REGISTRATION_IP_WINDOW_SECONDS"));
     TrustedProxies proxies = TrustedProxies.parse(config.trustedProxies());
     Function<Vertx, Router> routers = v -> new UserApi(service, accounts, mfa, passkeys, authorizer, new HealthRoutes(v, state, pool),
-      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin), config.cors()).router(v);
+      prepared.openApi(), registrations, proxies, new AuditRoutes(audit, admin, authorizer::requireAdmin), config.cors(), imports).router(v);
 
     List<String> deployed = Collections.synchronizedList(new ArrayList<>());
     // port 0 (tests): -1 makes every instance share one random port (Vert.x server sharing by negative port)

@@ -37,7 +37,7 @@ class OpenApiRoutesTest {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
     Router router = new UserApi(null, null, null, null, new Authorizer(new ApiKeys(List.of("k"), List.of(), "k"), (t, r) -> Future.failedFuture("unused")),
       new HealthRoutes(vertx, new NodeState("n"), null), document, null, null, new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")),
-      new CorsPolicy(List.of())).router(vertx);
+      new CorsPolicy(List.of()), null).router(vertx);
 
     Set<String> routed = new TreeSet<>();
     for (Route route : router.getRoutes()) {
@@ -77,7 +77,7 @@ class OpenApiRoutesTest {
   void theDocumentIsServedAtOpenapiJson(Vertx vertx) {
     Buffer document = Resources.read(UserModule.OPENAPI_RESOURCE);
     Router router = new UserApi(null, null, null, null, null, new HealthRoutes(vertx, new NodeState("n"), null), document, null, null,
-      new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")), new CorsPolicy(List.of())).router(vertx);
+      new AuditRoutes(null, null, ctx -> Future.failedFuture("unused")), new CorsPolicy(List.of()), null).router(vertx);
     var server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     var client = io.vertx.ext.web.client.WebClient.create(vertx);
     var response = await(client.get(server.actualPort(), "127.0.0.1", "/openapi.json").send());

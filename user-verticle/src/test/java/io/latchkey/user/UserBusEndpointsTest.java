@@ -5,6 +5,7 @@ import io.latchkey.common.ApiKeys;
 import io.latchkey.common.BusAddresses;
 import io.latchkey.common.BusClient;
 import io.latchkey.common.bus.Credentials;
+import io.latchkey.common.bus.PasswordRehash;
 import io.latchkey.user.testing.OnNode;
 import io.latchkey.user.testing.UserServiceFixture;
 import io.latchkey.user.testing.UserServiceTest;
@@ -65,6 +66,38 @@ class UserBusEndpointsTest {
       assertThat(credentials.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).as("the user's last change, roles included")
         .isEqualTo(java.time.Instant.parse(user.getString("updatedAt")));
     }
+  }
+
+  @Test
+  void aRehashReplacesTheHashOnlyWhileHashAndVersionAreUnchanged() {
+    JsonObject registered = f.register("Bus_Rehash", "bus.rehash@example.com", "rehash passphrase");
+    String id = registered.getString("id");
+    String oldHash = f.userRow(id).get("password_hash").toString();
+    String newHash = new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(5,
+      "rehash passphrase".getBytes(java.nio.charset.StandardCharsets.UTF_8)), java.nio.charset.StandardCharsets.UTF_8);
+
+    for (PasswordRehash stale : List.of(new PasswordRehash(id, 1, newHash, newHash), new PasswordRehash(id, 2, oldHash, newHash),
+      new PasswordRehash(UUID.randomUUID().toString(), 1, oldHash, newHash), new PasswordRehash("not-a-uuid", 1, oldHash, newHash))) {
+      assertThat(PasswordRehash.Answer.fromJson(ask(BusAddresses.USER_PASSWORD_REHASH, stale.toJson())).result())
+        .as(stale.toString()).isEqualTo(PasswordRehash.Result.STALE);
+    }
+    ApiException notBcrypt = (ApiException) failure(client.request(BusAddresses.USER_PASSWORD_REHASH,
+      new PasswordRehash(id, 1, oldHash, io.latchkey.common.testing.ImportedHashes.pbkdf2Sha256("x")).toJson(), "bus-test"));
+    assertThat(notBcrypt.status()).isEqualTo(400);
+    assertThat(f.userRow(id).get("password_hash")).as("nothing stored by a refused request").isEqualTo(oldHash);
+
+    PasswordRehash.Answer installed = PasswordRehash.Answer.fromJson(ask(BusAddresses.USER_PASSWORD_REHASH,
+      new PasswordRehash(id, 1, oldHash, newHash).toJson()));
+
+    assertThat(installed.result()).isEqualTo(PasswordRehash.Result.INSTALLED);
+    assertThat(installed.credentials().passwordHash()).isEqualTo(newHash);
+    assertThat(installed.credentials().passwordVersion()).as("same password, same version").isEqualTo(1);
+    assertThat(installed.credentials().updatedAt()).isAfter(java.time.Instant.parse(registered.getString("updatedAt")));
+    assertThat(f.userRow(id).get("password_hash")).isEqualTo(newHash);
+    // the same upgrade again (a racing login that read the old hash) finds the hash changed
+    assertThat(PasswordRehash.Answer.fromJson(ask(BusAddresses.USER_PASSWORD_REHASH,
+      new PasswordRehash(id, 1, oldHash, oldHash).toJson())).result()).isEqualTo(PasswordRehash.Result.STALE);
+    assertThat(f.userRow(id).get("password_hash")).isEqualTo(newHash);
   }
 
   @Test

@@ -8,24 +8,22 @@ import io.latchkey.auth.users.UserDirectory;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;
-import io.latchkey.common.TextRules;
 import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.audit.AuditType;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
+import io.latchkey.common.bus.PasswordRehash;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The rules of {@code POST /auth/login}: find the user (password cache, else the user service),
- * count the attempt, check the password with bcrypt on the bounded pool, open a session.
+ * count the attempt, check the password on the bounded hashing pool, open a session.
  *
  * <ul>
  *   <li>An unknown login costs the same bcrypt work and gets the same 401 as a wrong password.</li>
@@ -58,14 +56,14 @@ import java.util.List;
  *       <em>not</em> reset (else whoever holds the password could reset it with every fresh
  *       challenge and guess codes for ever). Nothing about the factor shows before the password is
  *       right: a wrong password of such a user is the same 401 after the same work.</li>
+ *   <li>Imported hashes (argon2, PBKDF2) are checked with the password as typed, bcrypt with its
+ *       NFKC form ({@link BcryptPool#verifyPassword}); the right password against any hash that is
+ *       not bcrypt at the configured cost is upgraded to it before the answer ({@link #upgraded}).</li>
  * </ul>
  */
 public final class LoginService {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoginService.class);
-
-  /** bcrypt reads at most 72 bytes; a longer password can never be the one that was set. */
-  static final int BCRYPT_MAX_BYTES = 72;
 
   public record Attempt(String login, String password, String clientIp, String userAgent, String requestId) {
   }
@@ -106,13 +104,9 @@ public final class LoginService {
     this.emailVerificationRequired = emailVerificationRequired;
   }
 
-  /** Unicode NFKC, as the user service normalizes passwords before hashing them. */
-  static String normalize(String password) {
-    return Normalizer.normalize(password, Normalizer.Form.NFKC);
-  }
-
   public Future<LoginResult> login(Attempt attempt) {
-    String password = normalize(attempt.password());
+    // as typed: each kind of stored hash applies its own rule (bcrypt the NFKC form, imported hashes the bytes as given)
+    String password = attempt.password();
     String rid = attempt.requestId();
     Counter ip = throttle.ip(attempt.clientIp());
     return throttle.reserve(ip, rid)
@@ -131,6 +125,7 @@ public final class LoginService {
           return throttle.reserve(account, rid)
             .recover(err -> locked(err, attempt, candidate.credentials(), "account_locked").transform(x -> giveBack(err, ip, null)))
             .compose(r -> check(candidate, password, rid).recover(err -> giveBack(err, ip, account)))
+            .compose(outcome -> upgraded(outcome, password, rid))
             .compose(outcome -> settle(outcome, attempt, ip, account));
         }));
   }
@@ -232,12 +227,44 @@ public final class LoginService {
     return null;
   }
 
+  /** bcrypt or an imported hash, each by its own rule; a password that can never match costs a wrong one's work. */
   private Future<Boolean> verify(String password, Credentials credentials) {
-    if (!TextRules.isClean(password) || password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_BYTES) {
-      // can never match (no such password can be set; a lone surrogate would encode as '?'); same work as a wrong password
-      return bcrypt.verifyDummy(password);
+    return bcrypt.verifyPassword(password, credentials.passwordHash());
+  }
+
+  /**
+   * The right password, for a login that is not refused (disabled, unverified: those keep their
+   * hash until a login of theirs succeeds; a second factor still to come does not count as a
+   * refusal), against a hash that is not bcrypt at the configured cost (an imported one, or
+   * bcrypt of another cost): re-hashed with bcrypt on the hashing pool here, and the hash
+   * replaced at the user service by compare-and-set ({@link PasswordRehash}: only the hashes cross
+   * the bus), before the login answers. The new state goes into the cluster-wide cache, so no node
+   * checks the old hash again. The password version stays and no session is revoked. Whatever
+   * goes wrong (pool full, user service away, a racing change that won) leaves the login as it
+   * was: the old hash keeps working until a later login upgrades it.
+   */
+  private Future<Outcome> upgraded(Outcome outcome, String password, String rid) {
+    Credentials user = outcome.credentials();
+    if (outcome.verdict() != Verdict.SUCCESS || refusal(user) != null || !bcrypt.needsRehash(user.passwordHash())) {
+      return Future.succeededFuture(outcome);
     }
-    return bcrypt.verify(password, credentials.passwordHash());
+    return bcrypt.rehash(password)
+      .compose(newHash -> newHash.isEmpty()
+        ? Future.succeededFuture(user)
+        : users.rehash(new PasswordRehash(user.userId(), user.passwordVersion(), user.passwordHash(), newHash.get()), rid)
+          .compose(answer -> answer.result() == PasswordRehash.Result.INSTALLED
+            ? cache.install(answer.credentials()).map(answer.credentials())
+            : Future.succeededFuture(user)))
+      .map(current -> {
+        if (current != user) {
+          LOG.info("[{}] password hash of user {} upgraded to bcrypt at login", rid, user.userId());
+        }
+        return new Outcome(Verdict.SUCCESS, current);
+      })
+      .recover(err -> {
+        LOG.warn("[{}] password hash of user {} not upgraded this time: {}", rid, user.userId(), err.getMessage());
+        return Future.succeededFuture(outcome);
+      });
   }
 
   private Future<LoginResult> settle(Outcome outcome, Attempt attempt, Counter ip, Counter account) {

@@ -8,6 +8,7 @@ import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
 import io.latchkey.common.bus.PasskeyCheck;
+import io.latchkey.common.bus.PasswordRehash;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -90,6 +91,18 @@ public final class UserDirectory {
     return check(BusAddresses.USER_PASSKEY_CHECK, check.toJson(), PasskeyCheck.Answer::fromJson,
       answer -> answer.credentials() == null || answer.credentials().userId().equals(answer.userId()),
       PasskeyCheck.Answer.rejected(null, "refused_by_user_service"), "a passkey", requestId);
+  }
+
+  /**
+   * Asks the user service to store the bcrypt upgrade of the hash a login was just checked against
+   * ({@link BusAddresses#USER_PASSWORD_REHASH}), signed and verified like every request here. Fails
+   * with 503 user_service_unavailable when it cannot answer; a 4xx refusal other than 401 and 429 is
+   * {@link PasswordRehash.Result#STALE}. An installed answer naming another user is not believed (503).
+   */
+  public Future<PasswordRehash.Answer> rehash(PasswordRehash request, String requestId) {
+    return check(BusAddresses.USER_PASSWORD_REHASH, request.toJson(), PasswordRehash.Answer::fromJson,
+      answer -> answer.credentials() == null || request.userId().equals(answer.credentials().userId()),
+      PasswordRehash.Answer.stale(), "a password rehash", requestId);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.bus.Credentials;
 import io.latchkey.common.bus.MfaCheck;
 import io.latchkey.common.bus.PasskeyCheck;
+import io.latchkey.common.bus.PasswordRehash;
 import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -68,6 +69,8 @@ public final class FakeUserService {
   private final AtomicInteger mfaChecks = new AtomicInteger();
   private final Map<String, Passkey> passkeys = new ConcurrentHashMap<>();
   private final AtomicInteger passkeyChecks = new AtomicInteger();
+  private final AtomicInteger rehashes = new AtomicInteger();
+  private volatile boolean refuseRehashes;
   private static final TimeBasedOneTimePasswordGenerator TOTP = new TimeBasedOneTimePasswordGenerator();
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -325,11 +328,45 @@ public final class FakeUserService {
         passkeyChecks.incrementAndGet();
         return Future.succeededFuture(check(PasskeyCheck.fromJson(body)).toJson());
       }));
+    MessageConsumer<JsonObject> rehash = vertx.eventBus().consumer(BusAddresses.USER_PASSWORD_REHASH,
+      BusReplies.guarded(keys, (body, requestId) -> {
+        rehashes.incrementAndGet();
+        if (refuseRehashes) {
+          return Future.failedFuture(ApiException.unavailable(ErrorCodes.DATABASE_UNAVAILABLE, "refused by the test"));
+        }
+        return Future.succeededFuture(rehash(PasswordRehash.fromJson(body)).toJson());
+      }));
     consumers.add(credentials);
     consumers.add(get);
     consumers.add(mfaCheck);
     consumers.add(passkeyCheck);
-    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion()).mapEmpty();
+    consumers.add(rehash);
+    return Future.all(List.of(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion(),
+      rehash.completion())).mapEmpty();
+  }
+
+  /** As the user service does: the new hash replaces the old one only while hash and password version are unchanged. */
+  private PasswordRehash.Answer rehash(PasswordRehash request) {
+    Credentials[] installed = new Credentials[1];
+    users.computeIfPresent(request.userId(), (id, u) -> {
+      if (u.passwordVersion() != request.passwordVersion() || !u.passwordHash().equals(request.oldHash())) {
+        return u;
+      }
+      installed[0] = new Credentials(id, u.username(), u.email(), u.roles(), request.newHash(), u.passwordVersion(),
+        later(u.updatedAt()), u.emailVerified(), u.disabled()).withMfa(u.mfa());
+      return installed[0];
+    });
+    return installed[0] == null ? PasswordRehash.Answer.stale() : PasswordRehash.Answer.installed(installed[0]);
+  }
+
+  /** While true, USER_PASSWORD_REHASH answers 503, as a user service whose database is away would. */
+  public void refuseRehashes(boolean refuse) {
+    refuseRehashes = refuse;
+  }
+
+  /** How many USER_PASSWORD_REHASH requests arrived (key-checked ones), since the start. */
+  public int rehashes() {
+    return rehashes.get();
   }
 
   /** The user service goes down: no handler, so the auth side sees 503 user_service_unavailable. */

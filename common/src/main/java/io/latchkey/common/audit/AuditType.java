@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * The audit event types, by their name on the wire. Adding a type is one line here (then the
- * code that writes it); the type the contract announces for a later issue is {@code users.imported}.
+ * code that writes it).
  *
  * <p>{@code outcome} is what an event of the type records by default: {@code success} for a
  * change that was made, {@code failure} for an attempt that was refused.
@@ -39,7 +39,9 @@ public enum AuditType {
   MFA_ENABLED("mfa.enabled", Outcome.SUCCESS),
   MFA_REMOVED("mfa.removed", Outcome.SUCCESS),
   PASSKEY_ADDED("passkey.added", Outcome.SUCCESS),
-  PASSKEY_REMOVED("passkey.removed", Outcome.SUCCESS);
+  PASSKEY_REMOVED("passkey.removed", Outcome.SUCCESS),
+  /** One import request (not one per user: an import of 100,000 users is one act); the reason gives its counts. */
+  USERS_IMPORTED("users.imported", Outcome.SUCCESS);
 
   /** The {@code outcome} field's values. */
   public static final class Outcome {

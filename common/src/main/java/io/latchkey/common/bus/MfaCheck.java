@@ -54,16 +54,11 @@ public record MfaCheck(String userId, long passwordVersion, Method method, Strin
     STALE;
 
     public String wire() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return WireAnswers.wire(this);
     }
 
     public static Result fromWire(String text) {
-      for (Result r : values()) {
-        if (r.wire().equals(text)) {
-          return r;
-        }
-      }
-      throw new IllegalArgumentException("unknown result: " + text);
+      return WireAnswers.fromWire(Result.class, text);
     }
   }
 
@@ -92,18 +87,12 @@ public record MfaCheck(String userId, long passwordVersion, Method method, Strin
     }
 
     public JsonObject toJson() {
-      JsonObject json = new JsonObject().put("result", result.wire());
-      if (credentials != null) {
-        json.put("credentials", credentials.toJson());
-      }
-      return json;
+      return WireAnswers.toJson(result, credentials);
     }
 
     /** Throws IllegalArgumentException when the reply is not an answer. */
     public static Answer fromJson(JsonObject json) {
-      Result result = Result.fromWire(json.getString("result"));
-      JsonObject credentials = json.getJsonObject("credentials");
-      return new Answer(result, credentials == null ? null : Credentials.fromJson(credentials));
+      return new Answer(Result.fromWire(json.getString("result")), WireAnswers.credentials(json));
     }
   }
 

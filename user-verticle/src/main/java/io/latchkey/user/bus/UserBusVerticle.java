@@ -8,6 +8,7 @@ import io.latchkey.common.TextRules;
 import io.latchkey.common.Uuids;
 import io.latchkey.common.bus.MfaCheck;
 import io.latchkey.common.bus.PasskeyCheck;
+import io.latchkey.common.bus.PasswordRehash;
 import io.latchkey.user.model.User;
 import io.latchkey.user.service.MfaService;
 import io.latchkey.user.service.PasskeyService;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -31,7 +33,9 @@ import java.util.function.Function;
  *   <li>{@code USER_MFA_CHECK}: a {@link MfaCheck} to its {@link MfaCheck.Answer}, behind
  *   {@link BusReplies#guardedOnce} (it uses a code up: a replayed copy of a request is refused);</li>
  *   <li>{@code USER_PASSKEY_CHECK}: a {@link PasskeyCheck} to its {@link PasskeyCheck.Answer}, behind
- *   {@link BusReplies#guardedOnce} (it records the passkey's use).</li>
+ *   {@link BusReplies#guardedOnce} (it records the passkey's use);</li>
+ *   <li>{@code USER_PASSWORD_REHASH}: a {@link PasswordRehash} to its {@link PasswordRehash.Answer},
+ *   behind {@link BusReplies#guardedOnce} (it stores a hash).</li>
  * </ul>
  */
 public final class UserBusVerticle extends VerticleBase {
@@ -60,7 +64,15 @@ public final class UserBusVerticle extends VerticleBase {
       .consumer(BusAddresses.USER_MFA_CHECK, BusReplies.guardedOnce(keys, this::mfaCheck));
     MessageConsumer<JsonObject> passkeyCheck = vertx.eventBus()
       .consumer(BusAddresses.USER_PASSKEY_CHECK, BusReplies.guardedOnce(keys, this::passkeyCheck));
-    return Future.all(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion());
+    MessageConsumer<JsonObject> rehash = vertx.eventBus()
+      .consumer(BusAddresses.USER_PASSWORD_REHASH, BusReplies.guardedOnce(keys, this::rehash));
+    return Future.all(List.of(credentials.completion(), get.completion(), mfaCheck.completion(), passkeyCheck.completion(),
+      rehash.completion()));
+  }
+
+  private Future<JsonObject> rehash(JsonObject body, String requestId) {
+    return parsed(body, PasswordRehash::fromJson, "Send a PasswordRehash: userId, passwordVersion, oldHash, newHash.")
+      .compose(request -> users.rehashPassword(request, requestId)).map(PasswordRehash.Answer::toJson);
   }
 
   private Future<JsonObject> passkeyCheck(JsonObject body, String requestId) {

@@ -22,6 +22,7 @@ import io.latchkey.user.repo.PasskeyRepository.Passkey;
 import io.latchkey.user.service.RegistrationLimit;
 import io.latchkey.user.service.SearchCursor;
 import io.latchkey.user.service.UserFields;
+import io.latchkey.user.service.UserImport;
 import io.latchkey.user.service.UserService.ProfileChange;
 import io.latchkey.user.service.UserService.Registration;
 import io.latchkey.user.service.UserService;
@@ -77,9 +78,11 @@ public final class UserApi {
   private final TrustedProxies proxies;
   private final AuditRoutes audit;
   private final CorsPolicy cors;
+  private final UserImport imports;
 
   public UserApi(UserService users, AccountService accounts, MfaService mfa, PasskeyService passkeys, Authorizer authorizer, HealthRoutes health, Buffer openApiDocument,
-                 RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit, CorsPolicy cors) {
+                 RegistrationLimit registrations, TrustedProxies proxies, AuditRoutes audit, CorsPolicy cors, UserImport imports) {
+    this.imports = imports;
     this.audit = audit;
     this.cors = cors;
     this.users = users;
@@ -94,7 +97,9 @@ public final class UserApi {
   }
 
   public Router router(Vertx vertx) {
-    Router router = HttpServers.baseRouter(vertx, cors.handler());
+    // the import reads its body as a stream: mounted before the 64 KiB body handler
+    Router router = HttpServers.baseRouter(vertx, cors.handler(),
+      r -> r.post("/admin/users/import").handler(Replies.handle(this::importUsers)));
     router.post("/users").handler(Replies.handle(this::register));
     router.post("/users/verify-credentials").handler(Replies.handle(this::verifyCredentials));
     router.post("/users/verify-email").handler(Replies.handle(this::verifyEmail));
@@ -274,6 +279,18 @@ public final class UserApi {
       }
       return users.setRoles(id, names, by(ctx, caller));
     }).map(user -> Replies.json(ctx, 200, user.toPublicJson()));
+  }
+
+  private Future<Void> importUsers(RoutingContext ctx) {
+    // nothing of the body is read before the key is checked, and none is lost meanwhile
+    ctx.request().pause();
+    return authorizer.requireApiKey(ctx)
+      .compose(caller -> ImportStream.run(imports, ctx, by(ctx, caller)))
+      .onFailure(err -> {
+        // the rest of the body (any size) is not worth reading: drop it and close the connection after the answer
+        ctx.response().putHeader("Connection", "close");
+        ctx.request().handler(chunk -> { }).endHandler(null).resume();
+      });
   }
 
   // ---- account lifecycle

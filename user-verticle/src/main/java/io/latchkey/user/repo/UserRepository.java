@@ -41,6 +41,63 @@ public final class UserRepository {
       .map(rows -> toUser(rows.iterator().next()));
   }
 
+  /** A user of an import, checked and normalized ({@code roles} in canonical order, {@code passwordHash} never null). */
+  public record NewUser(UUID id, String username, String email, String displayName, List<String> roles, boolean emailVerified,
+                        boolean disabled, String passwordHash) {
+    @Override
+    public String toString() {
+      return "NewUser[" + id + "]"; // never the hash, nor personal data, in a log line
+    }
+  }
+
+  /**
+   * Inserts the users whose username and email are both free, in one statement (arrays unnested:
+   * one round trip whatever the count), and returns the ids of those inserted. A user whose
+   * username or email is taken (by an existing row, or by an earlier row of the same statement)
+   * is left out, never overwritten: {@code ON CONFLICT DO NOTHING} without a target arbitrates on
+   * every unique index (username without regard to case, email key, id). The rows keep their
+   * order, so of two rows that collide the first is the one inserted.
+   */
+  public Future<List<UUID>> insertAbsent(SqlClient client, List<NewUser> batch) {
+    int n = batch.size();
+    UUID[] ids = new UUID[n];
+    String[] usernames = new String[n];
+    String[] emails = new String[n];
+    String[] emailKeys = new String[n];
+    String[] displayNames = new String[n];
+    String[] roles = new String[n];
+    String[] hashes = new String[n];
+    Boolean[] verified = new Boolean[n];
+    Boolean[] disabled = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      NewUser u = batch.get(i);
+      ids[i] = u.id();
+      usernames[i] = u.username();
+      emails[i] = u.email();
+      emailKeys[i] = LoginKeys.of(u.email());
+      displayNames[i] = u.displayName();
+      // role names are from a fixed set without commas (a 2-D array would not unnest row by row)
+      roles[i] = String.join(",", u.roles());
+      hashes[i] = u.passwordHash();
+      verified[i] = u.emailVerified();
+      disabled[i] = u.disabled();
+    }
+    return client.preparedQuery("INSERT INTO users.users (id, username, email, email_key, display_name, roles, password_hash, "
+        + "email_verified, disabled) SELECT id, username, email, email_key, display_name, string_to_array(roles, ','), "
+        + "password_hash, email_verified, disabled FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
+        + "$6::text[], $7::text[], $8::boolean[], $9::boolean[]) WITH ORDINALITY "
+        + "AS t(id, username, email, email_key, display_name, roles, password_hash, email_verified, disabled, n) ORDER BY n "
+        + "ON CONFLICT DO NOTHING RETURNING id")
+      .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(usernames).addArrayOfString(emails)
+        .addArrayOfString(emailKeys).addArrayOfString(displayNames).addArrayOfString(roles).addArrayOfString(hashes)
+        .addArrayOfBoolean(verified).addArrayOfBoolean(disabled))
+      .map(rows -> {
+        List<UUID> inserted = new ArrayList<>(rows.rowCount());
+        rows.forEach(r -> inserted.add(r.getUUID("id")));
+        return inserted;
+      });
+  }
+
   public Future<Optional<User>> findById(SqlClient client, UUID id) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM users.users WHERE id = $1")
       .execute(Tuple.of(id)).map(UserRepository::first);
@@ -107,6 +164,19 @@ public final class UserRepository {
         + "password_kept_session = $3, password_changed_at = now(), updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
       .execute(Tuple.of(id, passwordHash, keptSessionId))
       .map(rows -> toUser(rows.iterator().next()));
+  }
+
+  /**
+   * Replaces the hash a login was checked against by its bcrypt upgrade, by compare-and-set: only
+   * while the row still has {@code oldHash} and {@code passwordVersion} (a newer password, or a
+   * racing upgrade, wins). The password version stays; {@code updated_at} moves, so the auth
+   * service's cache takes the new state over the old. Empty when nothing was replaced.
+   */
+  public Future<Optional<User>> replaceHash(SqlClient client, UUID id, long passwordVersion, String oldHash, String newHash) {
+    return client.preparedQuery("UPDATE users.users SET password_hash = $4, updated_at = now() "
+        + "WHERE id = $1 AND password_version = $2 AND password_hash = $3 RETURNING " + COLUMNS)
+      .execute(Tuple.of(id, passwordVersion, oldHash, newHash))
+      .map(rows -> rows.size() == 0 ? Optional.<User>empty() : Optional.of(toUser(rows.iterator().next())));
   }
 
   /**

@@ -3,7 +3,6 @@ package io.latchkey.user.service;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.BcryptPool;
 import io.latchkey.common.ErrorCodes;
-import io.latchkey.common.TextRules;
 import io.latchkey.common.bus.PasswordCheck.Step;
 import io.latchkey.user.model.User;
 import io.vertx.core.Future;
@@ -33,10 +32,8 @@ public final class CurrentPassword {
     if (currentPassword == null) {
       return Future.failedFuture(invalid());
     }
-    String normalized = PasswordPolicy.normalize(currentPassword);
     return checks.reserve(user.id(), requestId)
-      .compose(v -> (TextRules.isClean(normalized) ? bcrypt.verify(normalized, user.passwordHash())
-          : bcrypt.verifyDummy(normalized).map(false))
+      .compose(v -> bcrypt.verifyPassword(currentPassword, user.passwordHash())
         .recover(err -> checks.report(user.id(), Step.RELEASED, requestId).transform(x -> Future.failedFuture(err))))
       .compose(ok -> {
         if (ok) {

@@ -3,8 +3,14 @@ package io.latchkey.user.service;
 import io.latchkey.common.ApiException.FieldError;
 import io.latchkey.common.TextRules;
 
+import io.latchkey.common.ApiException;
+import io.latchkey.user.model.Roles;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Field rules for usernames, emails and display names. */
@@ -59,6 +65,18 @@ public final class UserFields {
     } else if (hasControl(displayName)) {
       errors.add(new FieldError("displayName", "The display name must not contain control characters."));
     }
+  }
+
+  /**
+   * Roles as given (a set, or to an import) in their canonical order; 400 validation_failed unless
+   * they are a non-empty subset of {@link Roles#ALL}.
+   */
+  public static List<String> roles(Collection<String> requested) {
+    Set<String> wanted = new LinkedHashSet<>(requested);
+    if (wanted.isEmpty() || !Roles.ALL.containsAll(wanted)) {
+      throw ApiException.validation("roles", "The roles must be a non-empty subset of " + Roles.ALL + ".");
+    }
+    return Roles.ALL.stream().filter(wanted::contains).toList();
   }
 
   private static boolean hasControl(String value) {

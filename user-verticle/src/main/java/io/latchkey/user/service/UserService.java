@@ -11,7 +11,13 @@ import io.latchkey.common.audit.AuditContext;
 import io.latchkey.common.audit.AuditEvent;
 import io.latchkey.common.audit.AuditTrail;
 import io.latchkey.common.audit.AuditType;
+import io.latchkey.common.Uuids;
+import io.latchkey.common.bus.PasswordRehash;
 import io.latchkey.common.bus.UserNotice;
+import io.latchkey.common.hash.HashLimits;
+import io.latchkey.common.hash.PasswordHash;
+import io.latchkey.common.hash.PasswordHashes;
+import io.latchkey.common.hash.UnsupportedHashException;
 import io.latchkey.user.mail.MailQueue;
 import io.latchkey.user.mail.MailRelay;
 import io.latchkey.user.model.Roles;
@@ -27,7 +33,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -121,16 +126,13 @@ public final class UserService {
 
   /** The user whose login and password match; 401 invalid_credentials otherwise (same bcrypt work either way). */
   public Future<User> verifyCredentials(String login, String password, String requestId) {
-    String normalized = PasswordPolicy.normalize(password);
     return users.findByLogin(pool, login.trim()).compose(found -> {
       if (found.isEmpty()) {
-        return bcrypt.verifyDummy(normalized).compose(ignored -> Future.failedFuture(invalidCredentials()));
+        return bcrypt.verifyDummy(password).compose(ignored -> Future.failedFuture(invalidCredentials()));
       }
       User user = found.get();
-      // a password with a lone surrogate can never have been set: it never matches (same bcrypt work)
-      Future<Boolean> verified = TextRules.isClean(normalized) ? bcrypt.verify(normalized, user.passwordHash())
-        : bcrypt.verifyDummy(normalized).map(false);
-      return verified.compose(ok -> {
+      // bcrypt or an imported hash, each by its own rule; a password that can never match costs the same work
+      return bcrypt.verifyPassword(password, user.passwordHash()).compose(ok -> {
         if (!ok) {
           LOG.info("[{}] credentials refused for user {}", requestId, user.id());
           return Future.failedFuture(invalidCredentials());
@@ -147,6 +149,36 @@ public final class UserService {
       return Future.failedFuture(userNotFound());
     }
     return users.findById(pool, id).compose(UserService::orNotFound);
+  }
+
+  /**
+   * Stores the bcrypt upgrade of the hash a login was checked against ({@link PasswordRehash}), by
+   * compare-and-set; {@code stale} when the hash or password version changed since (or the user is
+   * gone). No password version change, no notice, no session revoked: the password is the same. The
+   * new hash must be bcrypt (400 otherwise): the bus carries no other kind this way.
+   */
+  public Future<PasswordRehash.Answer> rehashPassword(PasswordRehash request, String requestId) {
+    PasswordHash upgrade;
+    try {
+      upgrade = PasswordHashes.parse(request.newHash(), HashLimits.defaults().withBcryptCost(4, 31));
+    } catch (UnsupportedHashException e) {
+      upgrade = null;
+    }
+    if (upgrade == null || !upgrade.isBcrypt()) {
+      return Future.failedFuture(ApiException.validation("newHash", "The new hash must be bcrypt."));
+    }
+    UUID id = Uuids.parseOrNull(request.userId());
+    if (id == null) {
+      return Future.succeededFuture(PasswordRehash.Answer.stale());
+    }
+    return users.replaceHash(pool, id, request.passwordVersion(), request.oldHash(), upgrade.encoded()).map(updated -> {
+      if (updated.isEmpty()) {
+        LOG.info("[{}] password hash of user {} not upgraded: it changed since the login", requestId, id);
+        return PasswordRehash.Answer.stale();
+      }
+      LOG.info("[{}] password hash of user {} upgraded to bcrypt", requestId, id);
+      return PasswordRehash.Answer.installed(updated.get().credentials());
+    });
   }
 
   public Future<User> byUsername(String username) {
@@ -339,14 +371,15 @@ public final class UserService {
   /** Sets the roles (a non-empty subset of user/admin); a real change notifies the auth service. */
   public Future<User> setRoles(UUID id, List<String> requested, AuditContext by) {
     String requestId = by.requestId();
-    Set<String> wanted = new LinkedHashSet<>(requested);
-    if (wanted.isEmpty() || !Roles.ALL.containsAll(wanted)) {
-      return Future.failedFuture(ApiException.validation("roles", "The roles must be a non-empty subset of " + Roles.ALL + "."));
+    List<String> roles;
+    try {
+      roles = UserFields.roles(requested);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
     }
     if (id == null) {
       return Future.failedFuture(userNotFound());
     }
-    List<String> roles = Roles.ALL.stream().filter(wanted::contains).toList();
     return pool.<Changed>withTransaction(conn -> users.findByIdForUpdate(conn, id).compose(UserService::orNotFound)
         .compose(current -> {
           if (Set.copyOf(current.roles()).equals(Set.copyOf(roles))) {
