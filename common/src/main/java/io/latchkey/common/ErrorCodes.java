@@ -3,6 +3,8 @@ package io.latchkey.common;
 /** The problem {@code code} values of the API (each listed in the services' openapi/*.json). */
 public final class ErrorCodes {
   public static final String MALFORMED_REQUEST = "malformed_request";
+  /** An import line that is not a JSON object (not JSON, not an object, not UTF-8, over the line limit). */
+  public static final String MALFORMED_LINE = "malformed_line";
   public static final String VALIDATION_FAILED = "validation_failed";
   public static final String WEAK_PASSWORD = "weak_password";
   public static final String PAYLOAD_TOO_LARGE = "payload_too_large";

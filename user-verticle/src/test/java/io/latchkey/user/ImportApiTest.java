@@ -90,10 +90,17 @@ class ImportApiTest {
     Map<Long, String> codes = summary.getJsonArray("errors").stream().map(JsonObject.class::cast)
       .collect(Collectors.toMap(e -> e.getLong("line"), e -> e.getString("code")));
     assertThat(codes).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
-      Map.entry(6L, "malformed_request"), Map.entry(7L, "malformed_request"), Map.entry(8L, "validation_failed"),
+      Map.entry(6L, "malformed_line"), Map.entry(7L, "malformed_line"), Map.entry(8L, "validation_failed"),
       Map.entry(9L, "validation_failed"), Map.entry(10L, "validation_failed"), Map.entry(11L, "validation_failed"),
-      Map.entry(12L, "validation_failed"), Map.entry(13L, "unsupported_hash_format"), Map.entry(14L, "hash_cost_out_of_range"),
-      Map.entry(15L, "validation_failed"), Map.entry(16L, "payload_too_large"), Map.entry(21L, "malformed_request")));
+      Map.entry(12L, "validation_failed"), Map.entry(13L, "validation_failed"), Map.entry(14L, "validation_failed"),
+      Map.entry(15L, "validation_failed"), Map.entry(16L, "malformed_line"), Map.entry(21L, "validation_failed")));
+    // API.md: a validation_failed message names the field
+    Map<Long, String> messages = summary.getJsonArray("errors").stream().map(JsonObject.class::cast)
+      .collect(Collectors.toMap(e -> e.getLong("line"), e -> e.getString("message")));
+    assertThat(messages.get(13L)).startsWith("passwordHash: ");
+    assertThat(messages.get(14L)).startsWith("passwordHash: ").contains("argon2 memory");
+    assertThat(messages.get(21L)).contains("disabled");
+    assertThat(messages.get(12L)).startsWith("roles: ");
     // the messages say what is wrong, never repeat the line (nor its hash)
     summary.getJsonArray("errors").stream().map(JsonObject.class::cast).forEach(e ->
       assertThat(e.getString("message")).isNotBlank().doesNotContain("$argon2id").doesNotContain("md5:"));

@@ -1,5 +1,6 @@
 package io.latchkey.launcher.keycloak;
 
+import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.hash.UnsupportedHashException;
 import io.latchkey.launcher.keycloak.KeycloakExport.ExportException;
 import io.latchkey.launcher.keycloak.UserServiceClient.ChunkAnswer;
@@ -90,7 +91,8 @@ public final class KeycloakImport {
     try {
       line = user.importLine().encode().getBytes(StandardCharsets.UTF_8);
     } catch (UnsupportedHashException e) {
-      error(new UserError(user.label(), e.code(), "password credential: " + e.getMessage()));
+      // worded as the service words a hash it refuses (validation_failed, the field named)
+      error(new UserError(user.label(), ErrorCodes.VALIDATION_FAILED, "password credential: " + e.getMessage()));
       return;
     }
     chunk.writeBytes(line);

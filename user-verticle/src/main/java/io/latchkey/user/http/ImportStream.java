@@ -46,7 +46,7 @@ final class ImportStream {
 
     @Override
     public void tooLong(long number) {
-      error(new LineError(number, ErrorCodes.PAYLOAD_TOO_LARGE, "A line has at most " + MAX_LINE_BYTES + " bytes."));
+      error(new LineError(number, ErrorCodes.MALFORMED_LINE, "A line has at most " + MAX_LINE_BYTES + " bytes."));
     }
   });
   private final List<JsonObject> errors = new ArrayList<>();

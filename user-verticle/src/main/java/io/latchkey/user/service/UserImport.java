@@ -3,6 +3,7 @@ package io.latchkey.user.service;
 import io.latchkey.common.ApiException;
 import io.latchkey.common.ApiException.FieldError;
 import io.latchkey.common.BcryptPool;
+import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.audit.AuditContext;
 import io.latchkey.common.audit.AuditEvent;
@@ -77,10 +78,10 @@ public final class UserImport {
     try {
       value = Json.decodeValue(line);
     } catch (DecodeException e) {
-      throw ApiException.malformed("The line is not valid JSON.");
+      throw malformedLine("The line is not valid JSON (UTF-8).");
     }
     if (!(value instanceof JsonObject json)) {
-      throw ApiException.malformed("The line must be a JSON object.");
+      throw malformedLine("The line must be a JSON object.");
     }
     String username = JsonBodies.string(json, "username");
     String email = JsonBodies.string(json, "email");
@@ -104,14 +105,26 @@ public final class UserImport {
       hash);
   }
 
-  /** The message of a refused line: the problem's detail and its fields' messages. */
+  /** A line that is not a JSON object: {@code malformed_line}. */
+  public static ApiException malformedLine(String detail) {
+    return new ApiException(400, ErrorCodes.MALFORMED_LINE, detail);
+  }
+
+  /**
+   * A refused line as API.md words it: {@code malformed_line} when it is not a JSON object, else
+   * {@code validation_failed} with a message naming the field(s) (a hash refused for its form or
+   * its cost, a field of the wrong type, an unknown field: all validation of a field).
+   */
   public static LineError refusal(long line, RuntimeException e) {
     if (e instanceof UnsupportedHashException hash) {
-      return new LineError(line, hash.code(), "passwordHash: " + hash.getMessage());
+      return new LineError(line, ErrorCodes.VALIDATION_FAILED, "passwordHash: " + hash.getMessage());
     }
     if (e instanceof ApiException api) {
+      if (ErrorCodes.MALFORMED_LINE.equals(api.code())) {
+        return new LineError(line, api.code(), api.detail());
+      }
       String fields = api.errors().stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining(" "));
-      return new LineError(line, api.code(), fields.isEmpty() ? api.detail() : fields);
+      return new LineError(line, ErrorCodes.VALIDATION_FAILED, fields.isEmpty() ? api.detail() : fields);
     }
     throw e;
   }

@@ -62,6 +62,8 @@ class ResourceServerExamplesIT {
         + db.host() + ":" + db.port() + "/" + db.database()),
       Map.entry("USER_HTTP_PORT", String.valueOf(userPort)),
       Map.entry("AUTH_HTTP_PORT", String.valueOf(authPort)),
+      // a free port, not the default 9181 a developer's ./scripts/run.sh may hold while the tests run
+      Map.entry("MANAGEMENT_PORT", "0"),
       Map.entry("PUBLIC_URL", issuer),
       Map.entry("API_KEYS_VALIDATE", VALIDATE_KEY),
       Map.entry("JWT_KEYS_DIR", keys.toString()),
