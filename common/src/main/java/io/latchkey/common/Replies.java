@@ -36,11 +36,16 @@ public final class Replies {
 
   /** JSON that may carry tokens or personal data: never cached. */
   public static Void json(RoutingContext ctx, int status, JsonObject body) {
+    return json(ctx, status, body.encode());
+  }
+
+  /** The same, for a body already encoded as JSON text. */
+  public static Void json(RoutingContext ctx, int status, String encoded) {
     ctx.response().setStatusCode(status)
       .putHeader("Content-Type", "application/json")
       .putHeader("Cache-Control", "no-store")
       .putHeader("Pragma", "no-cache")
-      .end(body.encode());
+      .end(encoded);
     return null;
   }
 

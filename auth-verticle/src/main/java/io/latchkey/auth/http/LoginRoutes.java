@@ -48,9 +48,9 @@ public final class LoginRoutes {
 
   public void mount(Router router) {
     router.post("/auth/login").handler(Replies.handle(ctx -> login(ctx).map(result -> Replies.json(ctx, 200, result.toJson()))));
-    router.post("/auth/login/mfa").handler(Replies.handle(ctx -> loginMfa(ctx).map(pair -> Replies.json(ctx, 200, pair.toJson()))));
+    router.post("/auth/login/mfa").handler(Replies.handle(ctx -> loginMfa(ctx).map(pair -> Replies.json(ctx, 200, pair.encode()))));
     router.post("/auth/passkey/options").handler(Replies.handle(this::passkeyOptions));
-    router.post("/auth/passkey/login").handler(Replies.handle(ctx -> passkeyLogin(ctx).map(pair -> Replies.json(ctx, 200, pair.toJson()))));
+    router.post("/auth/passkey/login").handler(Replies.handle(ctx -> passkeyLogin(ctx).map(pair -> Replies.json(ctx, 200, pair.encode()))));
   }
 
   /** No body, or {@code {}}. */

@@ -47,7 +47,7 @@ public final class TokenRoutes {
 
   private Future<Void> refresh(RoutingContext ctx) {
     String refreshToken = refreshTokenField(JsonBodies.object(ctx), true);
-    return sessions.refresh(refreshToken, Audits.anonymous(ctx, proxies)).map(pair -> Replies.json(ctx, 200, pair.toJson()));
+    return sessions.refresh(refreshToken, Audits.anonymous(ctx, proxies)).map(pair -> Replies.json(ctx, 200, pair.encode()));
   }
 
   /** Bearer: that token's session. Without an Authorization header: the session of body {"refreshToken"}. */

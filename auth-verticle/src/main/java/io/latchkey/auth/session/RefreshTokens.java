@@ -140,12 +140,28 @@ public final class RefreshTokens {
   }
 
   public static byte[] hash(String token) {
+    // digest() resets the instance for the next use
+    return SHA256.get().digest(ascii(token));
+  }
+
+  /**
+   * Per-thread instances: a refresh computes a hash and three HMACs, and the provider lookups of
+   * {@code getInstance} were most of their cost in the profile (docs/BENCHMARKS.md).
+   */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(ascii(token));
+      return MessageDigest.getInstance("SHA-256");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
-  }
+  });
+  private static final ThreadLocal<Mac> HMAC_SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance("HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  });
 
   private static boolean base64url(String token) {
     for (int i = 0; i < token.length(); i++) {
@@ -166,8 +182,8 @@ public final class RefreshTokens {
   }
 
   private static byte[] hmac(SecretKeySpec key, byte[] data) {
+    Mac mac = HMAC_SHA256.get();
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
       return mac.doFinal(data);
     } catch (GeneralSecurityException e) {

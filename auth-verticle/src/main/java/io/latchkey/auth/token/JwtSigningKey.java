@@ -42,14 +42,32 @@ public sealed interface JwtSigningKey permits JwtSigningKey.Rsa, JwtSigningKey.E
       return publicKey;
     }
 
-    @Override
-    public byte[] sign(byte[] signingInput) {
+    /**
+     * One initialised signer per thread (event loops), reused: {@code Signature.getInstance} and
+     * {@code initSign} were ~5 % of a refresh in the profile (docs/BENCHMARKS.md). {@code sign()}
+     * leaves the signer ready for the next signature with the same key.
+     */
+    private final ThreadLocal<Signature> signers = ThreadLocal.withInitial(this::newSigner);
+
+    private Signature newSigner() {
       try {
         Signature rsa = Signature.getInstance("SHA256withRSA");
         rsa.initSign(key);
+        return rsa;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("cannot sign with the RSA key", e);
+      }
+    }
+
+    @Override
+    public byte[] sign(byte[] signingInput) {
+      Signature rsa = signers.get();
+      try {
         rsa.update(signingInput);
         return rsa.sign();
       } catch (GeneralSecurityException e) {
+        // a failed signer is not reused
+        signers.remove();
         throw new IllegalStateException("cannot sign with the RSA key", e);
       }
     }
