@@ -24,6 +24,10 @@
 # Environment (all optional):
 #   BENCH_DURATION   measured seconds per wrk run, default 15
 #   BENCH_WARMUP     warm-up seconds per scenario, default 5
+#   BENCH_TOKEN_WARMUP  warm-up seconds of the token scenarios (validate, introspect, me, refresh and their
+#                    EdDSA runs, and the baseline), default 20: their paths are compiled by C2 only after
+#                    ~10,000-20,000 requests (a refresh run at ~700/s after a 5 s warm-up spent 2-8 s of
+#                    its 15 s in the C2 compiler threads)
 #   BENCH_QUICK=1    short runs while developing: 3 s measured, 1 s warm-up
 #   BENCH_THREADS    wrk threads, default 2
 #   BENCH_USERS      users seeded, default 50
@@ -133,9 +137,11 @@ is_positive "$SEARCH_MAX_SECONDS" || lk_die "BENCH_SEARCH_MAX_SECONDS must be a 
 
 DURATION="${BENCH_DURATION:-15}"
 WARMUP="${BENCH_WARMUP:-5}"
+TOKEN_WARMUP="${BENCH_TOKEN_WARMUP:-20}"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   DURATION="${BENCH_DURATION:-3}"
   WARMUP="${BENCH_WARMUP:-1}"
+  TOKEN_WARMUP="${BENCH_TOKEN_WARMUP:-1}"
 fi
 THREADS="${BENCH_THREADS:-2}"
 USERS="${BENCH_USERS:-50}"
@@ -447,20 +453,59 @@ java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREA
 
 export LUA_PATH="$here/scripts/bench/?.lua;;"
 
-# run_wrk <scenario> <connections> <seconds> <script> <url> <data file> [timeout]: appends its record
-run_wrk() {
-  local scenario="$1" conns="$2" seconds="$3" script="$4" url="$5" data="$6" timeout="${7:-5s}" load line
-  load="$(load_now)"
-  line="$(wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
-    -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
-  [ -n "$line" ] || lk_die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt)"
-  echo "${line/\{/\{\"loadBefore\":\"$load\",$LEVEL_JSON}" >>"$RAW"
-  lk_log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load"
+# cpu_ticks: CPU time so far (clock ticks) of the auth node, the user node, PostgreSQL (the
+# postmaster, its live backends, and the backends that ended) and the whole machine, space-separated
+# (with the children that ended and were waited for)
+proc_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_ticks() {
+  local pm pg=0 pid
+  pm="$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null)"
+  if [ -n "$pm" ]; then
+    pg="$(proc_ticks "$pm")"
+    for pid in $(ps --ppid "$pm" -o pid=); do pg=$((pg + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+  fi
+  # shellcheck disable=SC2154 # auth_pid, user_pid: set by start_service through eval
+  echo "$(proc_ticks "$auth_pid") $(proc_ticks "$user_pid") $pg $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat)"
+}
+CLK_TCK="$(getconf CLK_TCK)"
+# thread_ticks <pid>: "<thread name, digits as #> <ticks>" for each thread of a process
+thread_ticks() {
+  local task name
+  for task in /proc/"$1"/task/*; do
+    name="$(tr ' ' '_' <"$task/comm" 2>/dev/null | tr -s '0-9' '#')" || continue
+    echo "${name:-?} $(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done
+}
+# thread_cpu <before file> <after file>: CPU ms of each thread group between the two readings, most first
+thread_cpu() {
+  awk -v t="$CLK_TCK" 'NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
+    END { for (n in after) { ms = (after[n] - before[n]) * 1000 / t; if (ms > 0) printf "%8d ms  %s\n", ms, n } }' "$1" "$2" | sort -rn
 }
 
+# run_wrk <scenario> <connections> <seconds> <script> <url> <data file> [timeout]: appends its record,
+# with the CPU milliseconds each process used during the run ("cpuMs": the rest of the machine is
+# wrk, the baseline server and anything else running)
+run_wrk() {
+  local scenario="$1" conns="$2" seconds="$3" script="$4" url="$5" data="$6" timeout="${7:-5s}" load line c0 c1 cpu
+  load="$(load_now)"
+  read -ra c0 <<<"$(cpu_ticks)"
+  thread_ticks "$auth_pid" >"$LOGS/threads-auth-before.txt"
+  line="$(wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
+    -- "$scenario" "$conns" "$THREADS" "$data" 2>&1 | tee "$LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt" | grep '^BENCH_JSON ' | sed 's/^BENCH_JSON //')" || true
+  read -ra c1 <<<"$(cpu_ticks)"
+  thread_ticks "$auth_pid" >"$LOGS/threads-auth-after.txt"
+  thread_cpu "$LOGS/threads-auth-before.txt" "$LOGS/threads-auth-after.txt" >"$LOGS/cpu-threads-auth-$scenario-c$conns$LEVEL_TAG.txt"
+  [ -n "$line" ] || lk_die "wrk printed no result for $scenario (see $LOGS/wrk-$scenario-c$conns$LEVEL_TAG.txt)"
+  cpu="$(awk -v t="$CLK_TCK" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    printf "{\"auth\":%d,\"user\":%d,\"postgres\":%d,\"machine\":%d}", (y[1]-x[1])*1000/t, (y[2]-x[2])*1000/t, (y[3]-x[3])*1000/t, (y[4]-x[4])*1000/t }')"
+  echo "${line/\{/\{\"loadBefore\":\"$load\",\"cpuMs\":$cpu,$LEVEL_JSON}" >>"$RAW"
+  lk_log "$scenario c$conns: $(echo "$line" | grep -o '"requests":[0-9]*'), $(echo "$line" | grep -o '"non2xx":[0-9]*'), load before $load, CPU ms $cpu"
+}
+
+# warm_up <script> <url> <data file> <connections> [timeout] [seconds, default BENCH_WARMUP]
 warm_up() {
-  local script="$1" url="$2" data="$3" conns="$4" timeout="${5:-5s}"
-  wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
+  local script="$1" url="$2" data="$3" conns="$4" timeout="${5:-5s}" seconds="${6:-$WARMUP}"
+  wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --timeout "$timeout" -s "$here/scripts/bench/$script" "$url" \
     -- warmup "$conns" "$THREADS" "$data" >"$LOGS/warmup-$script-c$conns$LEVEL_TAG.txt" 2>&1 || true
 }
 
@@ -554,7 +599,7 @@ measure_level() {
   line="$(java -Xmx256m -cp "$BENCH_JAR" io.latchkey.bench.CryptoBounds 10 "${BCRYPT_THREADS:-$CORES}" "${LATCHKEY_INSTANCES:-$CORES}")" \
     || lk_die "measuring the bounds at ${LEVEL_TAG#-} failed"
   echo "${line/\{/\{$LEVEL_JSON}" >>"$RAW"
-  warm_up baseline.lua "$BASE" "" 64
+  warm_up baseline.lua "$BASE" "" 64 5s "$TOKEN_WARMUP"
   run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
   warm_up validate.lua "$AUTH" "$pools-tokens.access" 64
   run_wrk validate-token 64 "$DURATION" validate.lua "$AUTH" "$pools-tokens.access"
@@ -598,7 +643,7 @@ if [ "$MODE" = scale ]; then
 fi
 
 if wanted baseline; then
-  warm_up baseline.lua "$BASE" "" 64
+  warm_up baseline.lua "$BASE" "" 64 5s "$TOKEN_WARMUP"
   run_wrk baseline 16 "$DURATION" baseline.lua "$BASE" ""
   run_wrk baseline 64 "$DURATION" baseline.lua "$BASE" ""
 fi
@@ -606,7 +651,7 @@ fi
 # http_scenario <key> <name> <script> <tokens file>: warm-up at 64 connections, then 16 and 64 measured
 http_scenario() {
   wanted "$1" || return 0
-  warm_up "$3" "$AUTH" "$4" 64
+  warm_up "$3" "$AUTH" "$4" 64 5s "$TOKEN_WARMUP"
   run_wrk "$2" 16 "$DURATION" "$3" "$AUTH" "$4"
   run_wrk "$2" 64 "$DURATION" "$3" "$AUTH" "$4"
 }
@@ -615,7 +660,7 @@ http_scenario introspect introspect introspect.lua "$DATA/tokens.access"
 http_scenario me me me.lua "$DATA/tokens.access"
 
 if wanted refresh; then
-  warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64
+  warm_up refresh.lua "$AUTH" "$DATA/chains-warmup.refresh" 64 5s "$TOKEN_WARMUP"
   run_wrk refresh 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-16.refresh"
   run_wrk refresh 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-64.refresh"
 fi
@@ -640,7 +685,7 @@ if wanted validate-eddsa || wanted refresh-eddsa; then
     http_scenario validate-eddsa validate-token-eddsa validate.lua "$DATA/tokens-eddsa.access"
   fi
   if wanted refresh-eddsa; then
-    warm_up refresh.lua "$AUTH" "$DATA/chains-eddsa-warmup.refresh" 64
+    warm_up refresh.lua "$AUTH" "$DATA/chains-eddsa-warmup.refresh" 64 5s "$TOKEN_WARMUP"
     run_wrk refresh-eddsa 16 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-eddsa-16.refresh"
     run_wrk refresh-eddsa 64 "$DURATION" refresh.lua "$AUTH" "$DATA/chains-eddsa-64.refresh"
   fi
@@ -775,8 +820,8 @@ if wanted import; then
 fi
 
 hardware="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"%s"}\n' \
-  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" \
+printf '{"kind":"run","date":"%s","hardware":"%s","durationSeconds":%s,"warmupSeconds":%s,"tokenWarmupSeconds":%s,"wrkThreads":%s,"loadBefore":"%s","loadAfter":"%s","postgres":"%s","javaOpts":"%s"}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$hardware" "$DURATION" "$WARMUP" "$TOKEN_WARMUP" "$THREADS" "$LOAD_BEFORE" "$(load_now)" "$DURABILITY" \
   "$(tr ' ' '\n' <"$OUT/java-flags-auth.txt" | grep -E '^-X' | sed 's|^-XX:SharedArchiveFile=.*|AppCDS|' | tr '\n' ' ' | sed 's/ $//')" >>"$RAW"
 
 java -cp "$BENCH_JAR" io.latchkey.bench.BenchReport "$RAW" "$OUT"

@@ -150,6 +150,7 @@ public final class BenchReport {
         .put("durationS", round(r.getLong("durationUs") / 1e6, 2))
         .put("statuses", r.getJsonObject("statuses"))
         .put("errors", errors)
+        .put("cpuUsPerRequest", cpuPerRequest(r))
         .put("loadBefore", r.getString("loadBefore")));
     }
     if (bounds.containsKey("bcryptBoundPerSecond")) {
@@ -224,6 +225,24 @@ public final class BenchReport {
    * Why a wrk record's rate (or a {@link SequentialLatency} record's latencies) cannot be trusted,
    * or null when every answer was the expected one.
    */
+  /**
+   * The CPU each process used during the run, per request in microseconds (bench.sh's
+   * {@code cpuMs}: the auth node, the user node, PostgreSQL and the whole machine, whose rest is
+   * wrk, the idle baseline server and the kernel); null for a record without it.
+   */
+  static JsonObject cpuPerRequest(JsonObject r) {
+    JsonObject cpu = r.getJsonObject("cpuMs");
+    long requests = r.getLong("requests", 0L);
+    if (cpu == null || requests <= 0) {
+      return null;
+    }
+    JsonObject out = new JsonObject();
+    for (String process : cpu.fieldNames()) {
+      out.put(process, round(cpu.getLong(process) * 1000.0 / requests, 1));
+    }
+    return out;
+  }
+
   static String errors(JsonObject r) {
     List<String> problems = new ArrayList<>();
     long non2xx = r.getLong("non2xx", 0L);
@@ -262,12 +281,14 @@ public final class BenchReport {
   static String markdown(JsonObject run, JsonArray rows) {
     StringBuilder md = new StringBuilder();
     md.append("Run ").append(run.getString("date", "?")).append(" on ").append(run.getString("hardware", "?"))
-      .append("; measured ").append(run.getValue("durationSeconds", "?")).append(" s per scenario; load average before: ")
+      .append("; measured ").append(run.getValue("durationSeconds", "?")).append(" s per scenario after ")
+      .append(run.getValue("tokenWarmupSeconds", "?")).append(" s of warm-up (token scenarios) or ")
+      .append(run.getValue("warmupSeconds", "?")).append(" s (the others); load average before: ")
       .append(run.getString("loadBefore", "?")).append(", after: ").append(run.getString("loadAfter", "?"))
       .append("; services: ").append(run.getString("javaOpts", "?").trim())
       .append("; PostgreSQL: ").append(run.getString("postgres", "?")).append("\n\n");
-    md.append("| scenario | conns | requests/s | p50 ms | p99 ms | non-2xx | ratio | to | target | met |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+    md.append("| scenario | conns | requests/s | p50 ms | p99 ms | non-2xx | ratio | to | target | met | CPU µs/request: auth / PG / machine |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|\n");
     for (Object o : rows) {
       JsonObject row = (JsonObject) o;
       String rps;
@@ -291,9 +312,17 @@ public final class BenchReport {
         .append(" | ").append(java.util.Objects.toString(row.getString("ratioTo"), ""))
         .append(" | ").append(row.getString("target", ""))
         .append(" | ").append(met == null ? "" : met ? "yes" : "**no**")
+        .append(" | ").append(cpuText(row.getJsonObject("cpuUsPerRequest")))
         .append(" |\n");
     }
     return md.toString();
+  }
+
+  static String cpuText(JsonObject cpu) {
+    if (cpu == null) {
+      return "";
+    }
+    return format(cpu.getDouble("auth"), 0) + " / " + format(cpu.getDouble("postgres"), 0) + " / " + format(cpu.getDouble("machine"), 0);
   }
 
   static String format(Double value, int decimals) {
