@@ -1,17 +1,23 @@
 package io.latchkey.common;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /** Reading request bodies: JSON objects only, no unknown fields, typed fields with problem+json errors. */
 public final class JsonBodies {
+
+  private static final JsonFactory STREAMING = new JsonFactory();
 
   private JsonBodies() {
   }
@@ -32,6 +38,42 @@ public final class JsonBodies {
       throw ApiException.malformed("The request body must be a JSON object.");
     }
     return json;
+  }
+
+  /**
+   * The one string field of a body that may hold nothing else: {@link #object}, {@link #onlyFields}
+   * and {@link #string} in one. A body that is exactly {@code {"<field>":"..."}} is read with
+   * Jackson's streaming parser, without building an object (the validate-token and refresh
+   * bodies, on every call); any other body takes the general path, so every answer, errors
+   * included, is the one the general path gives. Absent or null gives null.
+   */
+  public static String onlyString(RoutingContext ctx, String field) {
+    Buffer body = ctx.body().buffer();
+    String value = body == null ? null : exactlyOneStringField(body, field);
+    if (value != null) {
+      return TextRules.check(field, value);
+    }
+    JsonObject json = object(ctx);
+    onlyFields(json, Set.of(field));
+    return string(json, field);
+  }
+
+  /** The value when the body is one object holding only {@code field}, a string, and nothing after it; else null. */
+  static String exactlyOneStringField(Buffer body, String field) {
+    if (body.length() < 2 || body.getByte(0) != '{') {
+      return null;
+    }
+    try (JsonParser parser = STREAMING.createParser(body.getBytes())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT
+        || parser.nextToken() != JsonToken.FIELD_NAME || !field.equals(parser.currentName())
+        || parser.nextToken() != JsonToken.VALUE_STRING) {
+        return null;
+      }
+      String value = parser.getText();
+      return parser.nextToken() == JsonToken.END_OBJECT && parser.nextToken() == null ? value : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** The body as a JSON object, or an empty object when there is no body at all. */

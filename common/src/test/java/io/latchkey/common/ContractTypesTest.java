@@ -126,6 +126,14 @@ class ContractTypesTest {
     assertThat(RequestIds.sanitize("abc-123_x.y:z")).isEqualTo("abc-123_x.y:z");
     assertThat(RequestIds.sanitize("bad value\r\nX-Injected: 1")).isNotEqualTo("bad value\r\nX-Injected: 1").hasSize(36);
     assertThat(RequestIds.sanitize("x".repeat(129))).hasSize(36);
+    java.util.Set<String> fresh = new java.util.HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      java.util.UUID id = java.util.UUID.fromString(RequestIds.fresh());
+      assertThat(id.version()).isEqualTo(4);
+      assertThat(id.variant()).isEqualTo(2);
+      fresh.add(id.toString());
+    }
+    assertThat(fresh).hasSize(1000);
     assertThat(RequestIds.sanitize(null)).hasSize(36);
   }
 }

@@ -33,6 +33,10 @@ class JsonBodiesFuzzTest {
 
     JsonObject body = readOrRefused(() -> JsonBodies.object(ctx));
     JsonObject orEmpty = readOrRefused(() -> JsonBodies.objectOrEmpty(ctx));
+    for (String field : FIXED_FIELDS) {
+      assertThat(outcome(() -> JsonBodies.onlyString(ctx, field)))
+        .as("onlyString(%s) against the general path", field).isEqualTo(outcome(() -> generalOnlyString(ctx, field)));
+    }
     if (bytes.length == 0) {
       assertThat(body).isNull();
       assertThat(orEmpty).isEqualTo(new JsonObject());
@@ -79,6 +83,22 @@ class JsonBodiesFuzzTest {
       assertThat(e.status()).as("status of %s", e.code()).isEqualTo(400);
       assertThat(e.code()).isIn(ErrorCodes.MALFORMED_REQUEST, ErrorCodes.VALIDATION_FAILED);
       return null;
+    }
+  }
+
+  /** What {@link JsonBodies#onlyString} must always answer: the general path it replaces on exact bodies. */
+  static String generalOnlyString(RoutingContext ctx, String field) {
+    JsonObject json = JsonBodies.object(ctx);
+    JsonBodies.onlyFields(json, Set.of(field));
+    return JsonBodies.string(json, field);
+  }
+
+  /** A reader's value, or its refusal (status, code, detail and field errors) as text. */
+  static String outcome(Supplier<String> reader) {
+    try {
+      return "value:" + reader.get();
+    } catch (ApiException e) {
+      return "refused:" + e.toJson().encode();
     }
   }
 

@@ -7,6 +7,7 @@ import io.latchkey.common.ApiException;
 import io.latchkey.common.ErrorCodes;
 import io.latchkey.common.JsonBodies;
 import io.latchkey.common.Replies;
+import io.latchkey.common.RequestIds;
 import io.latchkey.common.TrustedProxies;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -97,7 +98,7 @@ public final class AccountSessionRoutes {
       return Future.failedFuture(new ApiException(401, ErrorCodes.INVALID_REFRESH_TOKEN,
         "No session of the account page: sign in first."));
     }
-    return sessions.refresh(cookie.getValue(), Audits.anonymous(ctx, proxies))
+    return sessions.refresh(cookie.getValue(), RequestIds.of(ctx), () -> Audits.anonymous(ctx, proxies))
       .map(pair -> signedIn(ctx, pair))
       .onFailure(err -> {
         // a token that no longer works is dropped, so that the page stops presenting it; an outage keeps it

@@ -46,8 +46,9 @@ public final class TokenRoutes {
   }
 
   private Future<Void> refresh(RoutingContext ctx) {
-    String refreshToken = refreshTokenField(JsonBodies.object(ctx), true);
-    return sessions.refresh(refreshToken, Audits.anonymous(ctx, proxies)).map(pair -> Replies.json(ctx, 200, pair.encode()));
+    String refreshToken = required(JsonBodies.onlyString(ctx, "refreshToken"), "refreshToken", "The refresh token is required.");
+    return sessions.refresh(refreshToken, RequestIds.of(ctx), () -> Audits.anonymous(ctx, proxies))
+      .map(pair -> Replies.json(ctx, 200, pair.encode()));
   }
 
   /** Bearer: that token's session. Without an Authorization header: the session of body {"refreshToken"}. */
@@ -57,7 +58,7 @@ public final class TokenRoutes {
         .compose(claims -> sessions.logoutSession(claims.sessionId(), claims.userId(), Audits.of(ctx, proxies, claims)))
         .map(v -> Replies.noContent(ctx));
     }
-    String refreshToken = refreshTokenField(JsonBodies.objectOrEmpty(ctx), false);
+    String refreshToken = refreshTokenField(JsonBodies.objectOrEmpty(ctx));
     if (refreshToken == null) {
       throw ApiException.invalidToken("Send an access token (Authorization: Bearer) or a body {\"refreshToken\"}.");
     }
@@ -121,7 +122,7 @@ public final class TokenRoutes {
 
   private Future<Void> validateToken(RoutingContext ctx) {
     return guard.requireValidateKey(ctx)
-      .map(v -> Replies.json(ctx, 200, validator.validate(tokenField(JsonBodies.object(ctx))).toValidateJson()));
+      .map(v -> Replies.json(ctx, 200, validator.validate(tokenField(ctx)).validateBody()));
   }
 
   /**
@@ -130,7 +131,7 @@ public final class TokenRoutes {
    */
   private Future<Void> introspect(RoutingContext ctx) {
     return guard.requireIntrospectionClient(ctx)
-      .map(v -> Replies.json(ctx, 200, validator.validate(introspectedToken(ctx)).toIntrospectionJson()));
+      .map(v -> Replies.json(ctx, 200, validator.validate(introspectedToken(ctx)).introspectionBody()));
   }
 
   private static String introspectedToken(RoutingContext ctx) {
@@ -144,15 +145,13 @@ public final class TokenRoutes {
     return required(JsonBodies.string(body, "token"), "token", "The token to introspect is required.");
   }
 
-  private static String tokenField(JsonObject body) {
-    JsonBodies.onlyFields(body, Set.of("token"));
-    return required(JsonBodies.string(body, "token"), "token", "The token to validate is required.");
+  private static String tokenField(RoutingContext ctx) {
+    return required(JsonBodies.onlyString(ctx, "token"), "token", "The token to validate is required.");
   }
 
-  private static String refreshTokenField(JsonObject body, boolean mandatory) {
+  private static String refreshTokenField(JsonObject body) {
     JsonBodies.onlyFields(body, Set.of("refreshToken"));
-    String value = JsonBodies.string(body, "refreshToken");
-    return mandatory ? required(value, "refreshToken", "The refresh token is required.") : value;
+    return JsonBodies.string(body, "refreshToken");
   }
 
   private static String required(String value, String field, String message) {

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The rules of sessions and refresh tokens: opening a session, rotating its refresh token
@@ -194,8 +195,12 @@ public final class SessionService implements Sessions {
       : Presented.of(legacy.sessionId(), 0, token, refreshTokens.successorOfLegacy(legacy.sessionId(), token), () -> true)));
   }
 
-  /** POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes). */
-  public Future<TokenPair> refresh(String presented, AuditContext by) {
+  /**
+   * POST /auth/refresh: a new pair for a refresh token (single use, retry grace, reuse revokes).
+   * {@code by} is asked for only when a reuse is audited (the client address is not parsed for
+   * the refreshes that rotate).
+   */
+  public Future<TokenPair> refresh(String presented, String requestId, Supplier<AuditContext> by) {
     Optional<RefreshTokens.Parsed> parsed = RefreshTokens.parse(presented);
     if (parsed.isEmpty() && !RefreshTokens.legacyShape(presented)) {
       invalid.increment();
@@ -205,7 +210,7 @@ public final class SessionService implements Sessions {
       ? Future.succeededFuture(Optional.of(presented(parsed.get()))) : resolveLegacy(presented);
     // rotated and retry are counted where they are decided; the refusals here, by their code
     return resolved
-      .compose(token -> token.isEmpty() ? Future.<TokenPair>failedFuture(invalidRefreshToken()) : refresh(token.get(), by, 0))
+      .compose(token -> token.isEmpty() ? Future.<TokenPair>failedFuture(invalidRefreshToken()) : refresh(token.get(), requestId, by, 0))
       .onFailure(this::countRefusal);
   }
 
@@ -219,7 +224,7 @@ public final class SessionService implements Sessions {
    * One statement rotates the current token (by session id, generation and hash); when it does
    * not, one read of the session by id decides: a retry inside the grace, reuse, or invalid.
    */
-  private Future<TokenPair> refresh(Presented presented, AuditContext by, int attempt) {
+  private Future<TokenPair> refresh(Presented presented, String requestId, Supplier<AuditContext> by, int attempt) {
     Future<Optional<SessionRepository.LiveSession>> rotation = presented.generation() < 0
       ? Future.succeededFuture(Optional.empty())
       : repository.rotate(presented.sessionId(), presented.generation(), presented.hash(), presented.successorHash(),
@@ -230,7 +235,7 @@ public final class SessionService implements Sessions {
         return Future.succeededFuture(pair(rotated.get(), presented.successor()));
       }
       return repository.lookup(presented.sessionId(), settings.refreshGrace().toSeconds())
-        .compose(found -> notRotated(found, presented, by, attempt));
+        .compose(found -> notRotated(found, presented, requestId, by, attempt));
     });
   }
 
@@ -243,9 +248,8 @@ public final class SessionService implements Sessions {
    * session) is invalid and revokes nothing: knowing a session id (every access token carries it)
    * must not be enough to end the session.
    */
-  private Future<TokenPair> notRotated(Optional<SessionRepository.RefreshState> found, Presented presented, AuditContext by,
-                                       int attempt) {
-    String requestId = by.requestId();
+  private Future<TokenPair> notRotated(Optional<SessionRepository.RefreshState> found, Presented presented, String requestId,
+                                       Supplier<AuditContext> by, int attempt) {
     if (found.isEmpty()) {
       return Future.failedFuture(invalidRefreshToken());
     }
@@ -258,12 +262,12 @@ public final class SessionService implements Sessions {
       && state.generation() == presented.generation() + 1 && MessageDigest.isEqual(state.currentHash(), presented.successorHash());
     if (!current && !retryOfJustRotated) {
       return presented.generation() < state.generation() && presented.authentic().getAsBoolean()
-        ? revokeForReuse(state, by) : Future.failedFuture(invalidRefreshToken());
+        ? revokeForReuse(state, by.get()) : Future.failedFuture(invalidRefreshToken());
     }
     if (state.rolesStale() && attempt == 0) {
       // a roles change could not store the new roles: fetch them now, then rotate again
       return refreshRoles(UUID.fromString(state.userId()), state.userGeneration(), requestId)
-        .compose(v -> refresh(presented, by, attempt + 1));
+        .compose(v -> refresh(presented, requestId, by, attempt + 1));
     }
     if (retryOfJustRotated) {
       LOG.info("[{}] refresh retried inside the grace for session {}: same successor", requestId, state.sessionId());
@@ -271,7 +275,7 @@ public final class SessionService implements Sessions {
       return Future.succeededFuture(pair(state.session(), presented.successor()));
     }
     if (attempt == 0) {
-      return refresh(presented, by, attempt + 1);
+      return refresh(presented, requestId, by, attempt + 1);
     }
     return Future.failedFuture(invalidRefreshToken());
   }

@@ -51,20 +51,19 @@ public final class TokenValidator {
     if (token == null || token.isEmpty() || token.length() > AccessTokens.MAX_TOKEN_LENGTH) {
       return TokenCheck.invalid(TokenCheck.Reason.MALFORMED);
     }
-    AccessClaims claims = memory.get(token);
-    if (claims == null) {
+    VerifiedTokenMemory.Remembered remembered = memory.get(token);
+    if (remembered == null) {
       TokenCheck verified = tokens.verify(token);
       if (!verified.valid()) {
         return verified;
       }
-      claims = verified.claims();
-      memory.remember(token, claims);
-    } else if (claims.expiresAt() <= clock.instant().getEpochSecond()) {
+      remembered = memory.remember(token, verified.claims());
+    } else if (remembered.claims().expiresAt() <= clock.instant().getEpochSecond()) {
       return TokenCheck.invalid(TokenCheck.Reason.EXPIRED);
     }
-    if (revocations.isRevoked(claims)) {
+    if (revocations.isRevoked(remembered.claims())) {
       return TokenCheck.invalid(TokenCheck.Reason.REVOKED);
     }
-    return TokenCheck.valid(claims);
+    return TokenCheck.valid(remembered);
   }
 }
