@@ -27,7 +27,7 @@ class BenchReportTest {
   void ratiosAreToTheBaselineOfTheSameConnectionsAndToTheMeasuredBounds() {
     JsonObject bounds = new JsonObject().put("kind", "bounds").put("bcryptBoundPerSecond", 28.0).put("bcryptVerifyMedianMs", 70.0)
       .put("bcryptThreads", 2).put("bcryptCost", 10).put("rs256SignBoundPerSecond", 2000.0).put("rs256SignMedianMs", 1.0)
-      .put("signingThreads", 2).put("bcryptLoopPerSecond", 23.8);
+      .put("signingThreads", 2).put("bcryptLoopPerSecond", 23.8).put("rs256SignLoopPerSecond", 1540.0);
     JsonArray rows = BenchReport.rows(List.of(bounds,
       wrk("baseline", 16, 1_000_000, 0, 0, 0),
       wrk("baseline", 64, 800_000, 0, 0, 0),
@@ -46,6 +46,20 @@ class BenchReportTest {
     assertThat(row(rows, "refresh", 64).getString("ratioTo")).isEqualTo("rs256-sign-bound");
     assertThat(row(rows, "bcrypt-loop", 0).getDouble("ratio")).isEqualTo(0.85);
     assertThat(row(rows, "bcrypt-loop", 0).getString("ratioTo")).isEqualTo("bcrypt-bound");
+    assertThat(row(rows, "rs256-sign-loop", 0).getDouble("ratio")).isEqualTo(0.77);
+    assertThat(row(rows, "rs256-sign-loop", 0).getString("ratioTo")).isEqualTo("rs256-sign-bound");
+  }
+
+  @Test
+  void theCpuOfARunIsGivenPerRequest() {
+    JsonObject record = wrk("refresh", 16, 10_000, 0, 0, 0)
+      .put("cpuMs", new JsonObject().put("auth", 18_000).put("user", 300).put("postgres", 4_000).put("machine", 27_500));
+    JsonObject cpu = row(BenchReport.rows(List.of(record)), "refresh", 16).getJsonObject("cpuUsPerRequest");
+    assertThat(cpu.getDouble("auth")).isEqualTo(1_800.0);
+    assertThat(cpu.getDouble("postgres")).isEqualTo(400.0);
+    assertThat(cpu.getDouble("machine")).isEqualTo(2_750.0);
+    assertThat(BenchReport.cpuText(cpu)).isEqualTo("1800 / 400 / 2750");
+    assertThat(row(BenchReport.rows(List.of(wrk("refresh", 16, 10_000, 0, 0, 0))), "refresh", 16).getValue("cpuUsPerRequest")).isNull();
   }
 
   @Test
