@@ -95,9 +95,12 @@ final class NodeMetrics {
     return registry;
   }
 
-  /** Vert.x's metrics on this registry (given to the Vert.x builder with {@link #options()}). */
-  MicrometerMetricsFactory factory() {
-    return new MicrometerMetricsFactory(registry);
+  /**
+   * Vert.x's metrics on this registry (given to the Vert.x builder with {@link #options()}), the
+   * HTTP servers' request series kept by {@link RequestSeries}.
+   */
+  io.vertx.core.spi.VertxMetricsFactory factory() {
+    return RequestSeries.factory(new MicrometerMetricsFactory(registry), registry);
   }
 
   /**
