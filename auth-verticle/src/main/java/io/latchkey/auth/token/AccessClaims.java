@@ -1,8 +1,13 @@
 package io.latchkey.auth.token;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 
@@ -58,6 +63,68 @@ public record AccessClaims(String issuer, String audience, String userId, String
       .put("roles", new JsonArray(roles))
       .put("amr", new JsonArray(amr))
       .put("expiresAt", Instant.ofEpochSecond(expiresAt).toString());
+  }
+
+  /**
+   * {@link #toValidateJson()} as JSON text, written by Jackson's streaming generator: the same
+   * text as {@code toValidateJson().encode()} without building a map to serialise (every
+   * validate-token answers one; the verified-token memory keeps the claims, not the text, so its
+   * size per entry does not grow).
+   */
+  public String validateJsonText() {
+    return write(g -> {
+      g.writeBooleanField("valid", true);
+      g.writeStringField("userId", userId);
+      g.writeStringField("sessionId", sessionId);
+      g.writeStringField("username", username);
+      writeArray(g, "roles", roles);
+      writeArray(g, "amr", amr);
+      g.writeStringField("expiresAt", Instant.ofEpochSecond(expiresAt).toString());
+    });
+  }
+
+  /** {@link #toIntrospectionJson()} as JSON text, as {@link #validateJsonText()}. */
+  public String introspectionJsonText() {
+    return write(g -> {
+      g.writeBooleanField("active", true);
+      g.writeStringField("sub", userId);
+      g.writeStringField("sid", sessionId);
+      g.writeStringField("username", username);
+      writeArray(g, "roles", roles);
+      writeArray(g, "amr", amr);
+      g.writeNumberField("exp", expiresAt);
+      g.writeNumberField("iat", issuedAt);
+      g.writeStringField("iss", issuer);
+      g.writeStringField("aud", audience);
+      g.writeStringField("jti", tokenId);
+      g.writeStringField("token_type", "Bearer");
+    });
+  }
+
+  private interface Fields {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private static String write(Fields fields) {
+    StringWriter out = new StringWriter(384);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      fields.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  private static void writeArray(JsonGenerator g, String name, List<String> values) throws IOException {
+    g.writeArrayFieldStart(name);
+    for (String value : values) {
+      g.writeString(value);
+    }
+    g.writeEndArray();
   }
 
   /** The RFC 7662 introspection answer for an active token. */

@@ -2,11 +2,8 @@ package io.latchkey.auth.token;
 
 import io.vertx.core.json.JsonObject;
 
-/**
- * The outcome of validating an access token: its claims, or why it is not valid; for a token the
- * verified-token memory holds, its entry (whose answers are encoded once).
- */
-public record TokenCheck(AccessClaims claims, Reason reason, VerifiedTokenMemory.Remembered remembered) {
+/** The outcome of validating an access token: its claims, or why it is not valid. */
+public record TokenCheck(AccessClaims claims, Reason reason) {
 
   /** The {@code reason} values of the validate-token answer. */
   public enum Reason {
@@ -37,15 +34,11 @@ public record TokenCheck(AccessClaims claims, Reason reason, VerifiedTokenMemory
   }
 
   public static TokenCheck valid(AccessClaims claims) {
-    return new TokenCheck(claims, null, null);
-  }
-
-  static TokenCheck valid(VerifiedTokenMemory.Remembered remembered) {
-    return new TokenCheck(remembered.claims(), null, remembered);
+    return new TokenCheck(claims, null);
   }
 
   public static TokenCheck invalid(Reason reason) {
-    return new TokenCheck(null, reason, null);
+    return new TokenCheck(null, reason);
   }
 
   public boolean valid() {
@@ -62,19 +55,13 @@ public record TokenCheck(AccessClaims claims, Reason reason, VerifiedTokenMemory
     return valid() ? claims.toIntrospectionJson() : new JsonObject().put("active", false);
   }
 
-  /** {@link #toValidateJson()} encoded: a remembered token's from its memory entry, an invalid one's a constant. */
+  /** {@link #toValidateJson()} as JSON text: a valid token's written by Jackson's generator, an invalid one's a constant. */
   public String validateBody() {
-    if (!valid()) {
-      return INVALID_ANSWERS[reason.ordinal()];
-    }
-    return remembered != null ? remembered.validateAnswer() : claims.toValidateJson().encode();
+    return valid() ? claims.validateJsonText() : INVALID_ANSWERS[reason.ordinal()];
   }
 
-  /** {@link #toIntrospectionJson()} encoded, as {@link #validateBody()}. */
+  /** {@link #toIntrospectionJson()} as JSON text, as {@link #validateBody()}. */
   public String introspectionBody() {
-    if (!valid()) {
-      return INACTIVE_ANSWER;
-    }
-    return remembered != null ? remembered.introspectionAnswer() : claims.toIntrospectionJson().encode();
+    return valid() ? claims.introspectionJsonText() : INACTIVE_ANSWER;
   }
 }

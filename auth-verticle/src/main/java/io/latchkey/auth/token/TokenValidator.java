@@ -51,19 +51,20 @@ public final class TokenValidator {
     if (token == null || token.isEmpty() || token.length() > AccessTokens.MAX_TOKEN_LENGTH) {
       return TokenCheck.invalid(TokenCheck.Reason.MALFORMED);
     }
-    VerifiedTokenMemory.Remembered remembered = memory.get(token);
-    if (remembered == null) {
+    AccessClaims claims = memory.get(token);
+    if (claims == null) {
       TokenCheck verified = tokens.verify(token);
       if (!verified.valid()) {
         return verified;
       }
-      remembered = memory.remember(token, verified.claims());
-    } else if (remembered.claims().expiresAt() <= clock.instant().getEpochSecond()) {
+      claims = verified.claims();
+      memory.remember(token, claims);
+    } else if (claims.expiresAt() <= clock.instant().getEpochSecond()) {
       return TokenCheck.invalid(TokenCheck.Reason.EXPIRED);
     }
-    if (revocations.isRevoked(remembered.claims())) {
+    if (revocations.isRevoked(claims)) {
       return TokenCheck.invalid(TokenCheck.Reason.REVOKED);
     }
-    return TokenCheck.valid(remembered);
+    return TokenCheck.valid(claims);
   }
 }

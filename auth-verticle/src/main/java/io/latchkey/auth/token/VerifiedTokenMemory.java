@@ -14,52 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * (RS256, or EdDSA's slower one). Keyed by the SHA-256 of the whole token string (a tampered
  * token is a different key); bounded: when
  * full, expired entries are dropped first, then arbitrary ones (a dropped token is simply
- * verified again). Shared by every event loop of the process, hence concurrent. Beside the
- * claims it keeps the validate-token and introspection answers, which are functions of the claims
- * alone, once encoded: a remembered token's answer is written without building JSON again.
+ * verified again). Shared by every event loop of the process, hence concurrent.
  */
 public final class VerifiedTokenMemory {
-
-  /** A remembered token: its claims, and its answers once encoded (a race encodes one twice: the same text). */
-  public static final class Remembered {
-
-    private final AccessClaims claims;
-    private volatile String validateAnswer;
-    private volatile String introspectionAnswer;
-
-    Remembered(AccessClaims claims) {
-      this.claims = claims;
-    }
-
-    public AccessClaims claims() {
-      return claims;
-    }
-
-    /** The validate-token answer while the token is valid. */
-    String validateAnswer() {
-      String answer = validateAnswer;
-      if (answer == null) {
-        answer = claims.toValidateJson().encode();
-        validateAnswer = answer;
-      }
-      return answer;
-    }
-
-    /** The introspection answer while the token is active. */
-    String introspectionAnswer() {
-      String answer = introspectionAnswer;
-      if (answer == null) {
-        answer = claims.toIntrospectionJson().encode();
-        introspectionAnswer = answer;
-      }
-      return answer;
-    }
-  }
 
   private record Key(long a, long b, long c, long d) {
   }
 
-  private final ConcurrentHashMap<Key, Remembered> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, AccessClaims> entries = new ConcurrentHashMap<>();
   private final int maxEntries;
   private final AtomicLong hits = new AtomicLong();
   private final AtomicLong misses = new AtomicLong();
@@ -76,32 +38,29 @@ public final class VerifiedTokenMemory {
   }
 
   /** The remembered claims of exactly this token string, or null. Does not look at expiry. */
-  public Remembered get(String token) {
-    Remembered remembered = entries.get(key(token));
-    if (remembered == null) {
+  public AccessClaims get(String token) {
+    AccessClaims claims = entries.get(key(token));
+    if (claims == null) {
       misses.incrementAndGet();
     } else {
       hits.incrementAndGet();
     }
-    return remembered;
+    return claims;
   }
 
-  /** Remembers a verified token (unless the memory is off); the entry, stored or not. */
-  public Remembered remember(String token, AccessClaims claims) {
-    Remembered remembered = new Remembered(claims);
+  public void remember(String token, AccessClaims claims) {
     if (maxEntries <= 0) {
-      return remembered;
+      return;
     }
     if (entries.size() >= maxEntries) {
       makeRoom(System.currentTimeMillis() / 1000);
     }
-    entries.put(key(token), remembered);
-    return remembered;
+    entries.put(key(token), claims);
   }
 
   /** Drops the entries whose token has expired. */
   public void sweep(long nowEpochSecond) {
-    entries.values().removeIf(r -> r.claims().expiresAt() <= nowEpochSecond);
+    entries.values().removeIf(c -> c.expiresAt() <= nowEpochSecond);
   }
 
   private void makeRoom(long now) {

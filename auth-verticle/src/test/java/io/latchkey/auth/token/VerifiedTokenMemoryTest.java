@@ -40,34 +40,4 @@ class VerifiedTokenMemoryTest {
     }
     assertThat(memory.size()).isLessThanOrEqualTo(100);
   }
-
-  @Test
-  void aRememberedTokensAnswersAreTheClaimsAnswersEncodedOnce() {
-    VerifiedTokenMemory memory = new VerifiedTokenMemory(10);
-    AccessClaims claims = new AccessClaims("iss", "aud", "user-1", "session-1", "jti-1", 100, Instant.now().getEpochSecond() + 60,
-      List.of("user", "admin"), "Zoë \"quoted\"", 3, AccessClaims.PASSWORD_AND_OTP);
-    memory.remember("x.y.z", claims);
-    TokenCheck remembered = TokenCheck.valid(memory.get("x.y.z"));
-    assertThat(remembered.validateBody()).isEqualTo(claims.toValidateJson().encode());
-    assertThat(remembered.introspectionBody()).isEqualTo(claims.toIntrospectionJson().encode());
-    assertThat(remembered.validateBody()).as("encoded once, then the same text").isSameAs(remembered.validateBody());
-    assertThat(TokenCheck.valid(memory.get("x.y.z")).introspectionBody()).isSameAs(remembered.introspectionBody());
-
-    TokenCheck direct = TokenCheck.valid(claims);
-    assertThat(direct.validateBody()).isEqualTo(claims.toValidateJson().encode());
-    assertThat(direct.introspectionBody()).isEqualTo(claims.toIntrospectionJson().encode());
-    for (TokenCheck.Reason reason : TokenCheck.Reason.values()) {
-      TokenCheck invalid = TokenCheck.invalid(reason);
-      assertThat(invalid.validateBody()).isEqualTo(invalid.toValidateJson().encode());
-      assertThat(invalid.introspectionBody()).isEqualTo("{\"active\":false}");
-    }
-  }
-
-  @Test
-  void aMemoryTurnedOffStillHandsBackTheEntry() {
-    VerifiedTokenMemory off = new VerifiedTokenMemory(0);
-    AccessClaims claims = claims(Instant.now().getEpochSecond() + 60);
-    assertThat(off.remember("a.b.c", claims).claims()).isSameAs(claims);
-    assertThat(off.get("a.b.c")).isNull();
-  }
 }
