@@ -1,7 +1,7 @@
 package io.latchkey.auth.session;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import io.latchkey.common.Sha256;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Refresh tokens. A token is base64url without padding (98 characters) of 73 bytes:
@@ -140,21 +142,13 @@ public final class RefreshTokens {
   }
 
   public static byte[] hash(String token) {
-    // digest() resets the instance for the next use
-    return SHA256.get().digest(ascii(token));
+    return Sha256.digest(ascii(token));
   }
 
   /**
-   * Per-thread instances: a refresh computes a hash and three HMACs, and the provider lookups of
-   * {@code getInstance} were most of their cost in the profile (docs/BENCHMARKS.md).
+   * A Mac per thread: a refresh computes three HMACs, and the provider lookup of
+   * {@code getInstance} was most of their cost in the profile (docs/BENCHMARKS.md).
    */
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  });
   private static final ThreadLocal<Mac> HMAC_SHA256 = ThreadLocal.withInitial(() -> {
     try {
       return Mac.getInstance("HmacSHA256");

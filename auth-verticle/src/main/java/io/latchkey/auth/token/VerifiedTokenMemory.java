@@ -1,9 +1,9 @@
 package io.latchkey.auth.token;
 
+import io.latchkey.common.Sha256;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,13 +25,6 @@ public final class VerifiedTokenMemory {
   private final int maxEntries;
   private final AtomicLong hits = new AtomicLong();
   private final AtomicLong misses = new AtomicLong();
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
 
   public VerifiedTokenMemory(int maxEntries) {
     this.maxEntries = maxEntries;
@@ -86,8 +79,7 @@ public final class VerifiedTokenMemory {
   }
 
   private static Key key(String token) {
-    MessageDigest digest = SHA256.get();
-    ByteBuffer d = ByteBuffer.wrap(digest.digest(token.getBytes(StandardCharsets.UTF_8)));
+    ByteBuffer d = ByteBuffer.wrap(Sha256.digest(token.getBytes(StandardCharsets.UTF_8)));
     return new Key(d.getLong(), d.getLong(), d.getLong(), d.getLong());
   }
 }
